@@ -1,0 +1,116 @@
+package io.keelraft.core.protocol;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The servers of a Raft group: voters decide elections and commitment, learners only receive the log.
+ * During a joint-consensus change (thesis §4.3) {@code outgoingVoters} holds the old voter set and every
+ * decision needs a majority of both sets; otherwise it is empty.
+ *
+ * <p>Configurations travel in {@link EntryType#CONFIGURATION} log entries, and the latest one in a server's
+ * log is the one it uses, committed or not (thesis §4.1).
+ */
+public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set<String> outgoingVoters) {
+
+    private static final int FORMAT_VERSION = 1;
+
+    public ClusterConfiguration {
+        voters = Collections.unmodifiableSet(new TreeSet<>(voters));
+        learners = Collections.unmodifiableSet(new TreeSet<>(learners));
+        outgoingVoters = Collections.unmodifiableSet(new TreeSet<>(outgoingVoters));
+        for (String learner : learners) {
+            if (voters.contains(learner)) {
+                throw new IllegalArgumentException("server " + learner + " cannot be both voter and learner");
+            }
+        }
+    }
+
+    /** A plain configuration of voters only. */
+    public static ClusterConfiguration ofVoters(Set<String> voters) {
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("a configuration needs at least one voter");
+        }
+        return new ClusterConfiguration(voters, Set.of(), Set.of());
+    }
+
+    /** True during joint consensus. */
+    public boolean isJoint() {
+        return !outgoingVoters.isEmpty();
+    }
+
+    /** True when {@code id} votes in this configuration (in either half of a joint one). */
+    public boolean isVoter(String id) {
+        return voters.contains(id) || outgoingVoters.contains(id);
+    }
+
+    /** Every server that should receive the log: voters, outgoing voters and learners. */
+    public Set<String> members() {
+        Set<String> all = new LinkedHashSet<>(voters);
+        all.addAll(outgoingVoters);
+        all.addAll(learners);
+        return all;
+    }
+
+    /** Encodes this configuration as the payload of a {@link EntryType#CONFIGURATION} entry. */
+    public byte[] encode() {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT_VERSION);
+            writeSet(out, voters);
+            writeSet(out, learners);
+            writeSet(out, outgoingVoters);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Decodes a payload written by {@link #encode()}.
+     *
+     * @throws IllegalArgumentException when the bytes are not a configuration of a known format
+     */
+    public static ClusterConfiguration decode(byte[] payload) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+            int version = in.readUnsignedByte();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalArgumentException("unknown configuration format version " + version);
+            }
+            ClusterConfiguration c = new ClusterConfiguration(readSet(in), readSet(in), readSet(in));
+            if (in.available() != 0) {
+                throw new IllegalArgumentException("trailing bytes after configuration");
+            }
+            return c;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated or malformed configuration payload", e);
+        }
+    }
+
+    private static void writeSet(DataOutputStream out, Set<String> set) throws IOException {
+        out.writeInt(set.size());
+        for (String s : set) {
+            out.writeUTF(s);
+        }
+    }
+
+    private static Set<String> readSet(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 10_000) {
+            throw new IOException("implausible server count " + n);
+        }
+        Set<String> set = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            set.add(in.readUTF());
+        }
+        return set;
+    }
+}

@@ -1,0 +1,48 @@
+package io.keelraft.core.protocol;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One entry of the replicated log: its position, the term of the leader that created it, and its payload.
+ *
+ * <p>The payload array is never copied; callers must not modify it after handing it over.
+ *
+ * @param index   position in the log, starting at 1
+ * @param term    term of the leader that created the entry
+ * @param type    what the payload means
+ * @param payload command bytes, an encoded {@link ClusterConfiguration}, or empty for {@link EntryType#NO_OP}
+ */
+public record LogEntry(long index, long term, EntryType type, byte[] payload) {
+
+    /** Fixed per-entry overhead counted in byte budgets, so that empty entries are not free. */
+    public static final int OVERHEAD_BYTES = 32;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    public LogEntry {
+        Objects.requireNonNull(type, "type");
+        payload = payload == null ? EMPTY : payload;
+    }
+
+    /** Size counted against batch and in-flight byte limits. */
+    public long sizeInBytes() {
+        return payload.length + OVERHEAD_BYTES;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LogEntry e && e.index == index && e.term == term && e.type == type
+                && Arrays.equals(e.payload, payload);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(index, term, type, Arrays.hashCode(payload));
+    }
+
+    @Override
+    public String toString() {
+        return "LogEntry{" + index + "@" + term + " " + type + " " + payload.length + "B}";
+    }
+}

@@ -1,0 +1,42 @@
+package io.keelraft.core.protocol;
+
+import java.util.List;
+
+/**
+ * One batch of work the protocol hands to its driver after an input. The driver must
+ * <ol>
+ *   <li>persist {@link #hardState()} (if not null) and append {@link #entriesToAppend()} — an appended entry
+ *       whose index is already stored replaces that entry and every entry after it (suffix truncation);</li>
+ *   <li>send {@link #messages()} at once: they depend only on state that is already durable, and a leader
+ *       sends entries in parallel with writing them to its own disk (thesis §10.2.1);</li>
+ *   <li>send {@link #messagesAfterPersist()} only once the writes of this Ready, and of every Ready before
+ *       it, are durable: they carry votes, terms or acknowledgements that a crash must not take back;</li>
+ *   <li>report durable entries back with {@link RaftProtocol#persisted(long, long)};</li>
+ *   <li>apply {@link #committedEntries()} to the state machine in order;</li>
+ *   <li>serve each read of {@link #readStates()} once its read index is applied, and fail each read of
+ *       {@link #abortedReads()} (leadership was lost before it was confirmed).</li>
+ * </ol>
+ */
+public record Ready(
+        HardState hardState,
+        List<LogEntry> entriesToAppend,
+        List<Message> messages,
+        List<Message> messagesAfterPersist,
+        List<LogEntry> committedEntries,
+        List<ReadState> readStates,
+        List<Long> abortedReads) {
+
+    /** A Ready with no work in it. */
+    public static final Ready EMPTY = new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+
+    /** True when there is nothing to persist (so after-persist messages wait only for earlier writes). */
+    public boolean nothingToPersist() {
+        return hardState == null && entriesToAppend.isEmpty();
+    }
+
+    /** True when the Ready carries no work at all. */
+    public boolean isEmpty() {
+        return nothingToPersist() && messages.isEmpty() && messagesAfterPersist.isEmpty()
+                && committedEntries.isEmpty() && readStates.isEmpty() && abortedReads.isEmpty();
+    }
+}
