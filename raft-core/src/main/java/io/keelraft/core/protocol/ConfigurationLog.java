@@ -1,0 +1,68 @@
+package io.keelraft.core.protocol;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The configurations found in the log, by index. The latest one is in force whether or not it is committed
+ * (thesis §4.1); when a leader truncates a follower's log, configurations in the removed suffix are undone.
+ * Configurations at or below commitIndex are pruned except the latest of them.
+ */
+final class ConfigurationLog {
+
+    private final TreeMap<Long, ClusterConfiguration> byIndex = new TreeMap<>();
+
+    ConfigurationLog(long baseIndex, ClusterConfiguration base) {
+        byIndex.put(baseIndex, base);
+    }
+
+    /** The configuration in force: the latest in the log. */
+    ClusterConfiguration active() {
+        return byIndex.lastEntry().getValue();
+    }
+
+    /** Records the configurations among appended entries. Returns true when the active one changed. */
+    boolean appended(List<LogEntry> entries) {
+        boolean changed = false;
+        for (LogEntry e : entries) {
+            if (e.type() == EntryType.CONFIGURATION) {
+                byIndex.put(e.index(), ClusterConfiguration.decode(e.payload()));
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    /** Forgets configurations at {@code fromIndex} and after. Returns true when the active one changed. */
+    boolean truncatedFrom(long fromIndex) {
+        Map<Long, ClusterConfiguration> removed = byIndex.tailMap(fromIndex, true);
+        if (removed.isEmpty()) {
+            return false;
+        }
+        if (removed.size() == byIndex.size()) {
+            throw new IllegalStateException("truncation at " + fromIndex + " would remove every configuration");
+        }
+        removed.clear();
+        return true;
+    }
+
+    /** Drops configurations older than the latest committed one; they can never be in force again. */
+    void committed(long commitIndex) {
+        Long latestCommitted = byIndex.floorKey(commitIndex);
+        if (latestCommitted != null) {
+            byIndex.headMap(latestCommitted, false).clear();
+        }
+    }
+
+    /** Every server named by any configuration still in the log: the servers that may talk to this one. */
+    Set<String> knownServers() {
+        Set<String> all = new LinkedHashSet<>();
+        for (ClusterConfiguration c : byIndex.values()) {
+            all.addAll(c.members());
+        }
+        return all;
+    }
+}

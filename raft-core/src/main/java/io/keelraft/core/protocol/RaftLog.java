@@ -1,0 +1,261 @@
+package io.keelraft.core.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The protocol's view of its log: the durable entries (read through {@link DurableLog}) overlaid with the
+ * entries not yet durable, held here until the driver reports them persisted. Also tracks commitIndex and how
+ * far entries have been handed out for persistence and for application.
+ *
+ * <p>Invariants: unstable entries are contiguous and start at {@code unstableOffset}; every entry at an index
+ * below {@code unstableOffset} is read from the durable log; entries at or below {@code commitIndex} are never
+ * truncated (paper §5.4: committed entries are durable on a majority and present in every future leader's log).
+ */
+final class RaftLog {
+
+    private final DurableLog durable;
+    private final List<LogEntry> unstable = new ArrayList<>();
+    private long unstableOffset;
+    /** Highest index handed to the driver for persistence. */
+    private long handedToPersist;
+    /** Highest index known durable and matching this log (the leader counts itself in quorums only up to here). */
+    private long durableIndex;
+    private long commitIndex;
+    /** Highest index handed to the driver for application. */
+    private long handedToApply;
+
+    RaftLog(DurableLog durable, long appliedIndex) {
+        this.durable = durable;
+        long last = durable.lastIndex();
+        if (appliedIndex > last && appliedIndex > durable.snapshotIndex()) {
+            throw new IllegalArgumentException("appliedIndex " + appliedIndex + " is beyond the log's last index " + last);
+        }
+        long base = Math.max(appliedIndex, durable.snapshotIndex());
+        this.unstableOffset = last + 1;
+        this.handedToPersist = last;
+        this.durableIndex = last;
+        this.commitIndex = base;
+        this.handedToApply = base;
+    }
+
+    long snapshotIndex() {
+        return durable.snapshotIndex();
+    }
+
+    long firstIndex() {
+        return durable.snapshotIndex() + 1;
+    }
+
+    long lastIndex() {
+        return unstable.isEmpty() ? durable.lastIndex() : unstableOffset + unstable.size() - 1;
+    }
+
+    long lastTerm() {
+        return term(lastIndex());
+    }
+
+    long commitIndex() {
+        return commitIndex;
+    }
+
+    long durableIndex() {
+        return durableIndex;
+    }
+
+    /** True when {@code term(index)} can be answered. */
+    boolean hasTerm(long index) {
+        return index >= durable.snapshotIndex() && index <= lastIndex();
+    }
+
+    /** Term of the entry at {@code index}, for {@code snapshotIndex() <= index <= lastIndex()}. */
+    long term(long index) {
+        if (!unstable.isEmpty() && index >= unstableOffset) {
+            if (index > lastIndex()) {
+                throw new IndexOutOfBoundsException("index " + index + " beyond last index " + lastIndex());
+            }
+            return unstable.get((int) (index - unstableOffset)).term();
+        }
+        if (index == durable.snapshotIndex()) {
+            return durable.snapshotTerm();
+        }
+        return durable.term(index);
+    }
+
+    /** True when this log holds an entry at {@code index} of {@code term} (paper §5.3 consistency check). */
+    boolean matchTerm(long index, long term) {
+        return hasTerm(index) && term(index) == term;
+    }
+
+    /** Paper §5.4.1: is a log ending at (lastLogTerm, lastLogIndex) at least as up-to-date as this one? */
+    boolean isUpToDate(long lastLogIndex, long lastLogTerm) {
+        long myTerm = lastTerm();
+        return lastLogTerm > myTerm || (lastLogTerm == myTerm && lastLogIndex >= lastIndex());
+    }
+
+    /**
+     * Entries in [from, to), at most {@code maxCount} of them and stopping before {@code maxBytes} is passed
+     * (at least one entry when the range is not empty).
+     */
+    List<LogEntry> entries(long from, long to, int maxCount, long maxBytes) {
+        to = Math.min(to, Math.min(lastIndex() + 1, from + maxCount));
+        if (from >= to) {
+            return List.of();
+        }
+        List<LogEntry> out = new ArrayList<>((int) (to - from));
+        long bytes = 0;
+        long durableEnd = unstable.isEmpty() ? to : Math.min(to, unstableOffset);
+        if (from < durableEnd) {
+            List<LogEntry> fromDisk = durable.entries(from, durableEnd, maxBytes);
+            for (LogEntry e : fromDisk) {
+                bytes += e.sizeInBytes();
+            }
+            out.addAll(fromDisk);
+            if (out.size() < durableEnd - from) {
+                return out; // the byte budget ran out inside the durable part
+            }
+        }
+        for (long i = Math.max(from, durableEnd); i < to; i++) {
+            LogEntry e = unstable.get((int) (i - unstableOffset));
+            if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
+                break;
+            }
+            bytes += e.sizeInBytes();
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** Leader: append new entries at the end. */
+    void append(List<LogEntry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).index();
+        if (first != lastIndex() + 1) {
+            throw new IllegalStateException("append at " + first + " does not follow last index " + lastIndex());
+        }
+        if (unstable.isEmpty()) {
+            unstableOffset = first;
+        }
+        unstable.addAll(entries);
+    }
+
+    /**
+     * Replaces the suffix starting at {@code entries[0].index()} with {@code entries}. Callers have already
+     * skipped entries this log holds with the same term, so the first entry is a real conflict or new.
+     */
+    void truncateAndAppend(List<LogEntry> entries) {
+        long first = entries.get(0).index();
+        if (first <= commitIndex) {
+            throw new IllegalStateException("refusing to truncate committed entry " + first + " (commitIndex "
+                    + commitIndex + "): this would break State Machine Safety");
+        }
+        if (first > lastIndex() + 1) {
+            throw new IllegalStateException("append at " + first + " leaves a gap after last index " + lastIndex());
+        }
+        if (!unstable.isEmpty() && first >= unstableOffset) {
+            unstable.subList((int) (first - unstableOffset), unstable.size()).clear();
+        } else {
+            unstable.clear();
+            unstableOffset = first;
+        }
+        unstable.addAll(entries);
+        handedToPersist = Math.min(handedToPersist, first - 1);
+        durableIndex = Math.min(durableIndex, first - 1);
+    }
+
+    /** Entries not yet handed out for persistence; marks them handed out. */
+    List<LogEntry> takeEntriesToPersist() {
+        long last = lastIndex();
+        if (handedToPersist >= last) {
+            return List.of();
+        }
+        List<LogEntry> out = List.copyOf(unstable.subList((int) (handedToPersist + 1 - unstableOffset), unstable.size()));
+        handedToPersist = last;
+        return out;
+    }
+
+    boolean hasEntriesToPersist() {
+        return handedToPersist < lastIndex();
+    }
+
+    /**
+     * The driver made entries through {@code index} durable, the last of which has {@code term}. Ignored when
+     * this log has since replaced that entry (a later write will report the replacement).
+     *
+     * @return true when the durable index advanced
+     */
+    boolean persisted(long index, long term) {
+        if (!matchTerm(index, term) || index <= durableIndex) {
+            return false;
+        }
+        durableIndex = index;
+        if (!unstable.isEmpty() && index >= unstableOffset) {
+            unstable.subList(0, (int) (index - unstableOffset + 1)).clear();
+            unstableOffset = index + 1;
+        }
+        return true;
+    }
+
+    /** Advances commitIndex (never backwards). */
+    void commitTo(long index) {
+        if (index > lastIndex()) {
+            throw new IllegalStateException("commit " + index + " beyond last index " + lastIndex());
+        }
+        commitIndex = Math.max(commitIndex, index);
+    }
+
+    boolean hasEntriesToApply() {
+        return handedToApply < commitIndex;
+    }
+
+    /** Committed entries not yet handed out for application, up to {@code maxBytes}; marks them handed out. */
+    List<LogEntry> takeEntriesToApply(long maxBytes) {
+        if (!hasEntriesToApply()) {
+            return List.of();
+        }
+        List<LogEntry> out = entries(handedToApply + 1, commitIndex + 1, Integer.MAX_VALUE, maxBytes);
+        handedToApply += out.size();
+        return out;
+    }
+
+    /**
+     * The index where a follower's entries of {@code term} begin, searching at or below {@code atMost}
+     * (fast backtracking, paper §5.3). Terms never decrease along a log, so a binary search suffices.
+     */
+    long firstIndexOfTerm(long term, long atMost) {
+        long lo = firstIndex();
+        long hi = atMost;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (term(mid) >= term) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * The highest index at or below {@code atMost} whose term is at most {@code term}, or snapshotIndex when
+     * none is (binary search, as terms never decrease along a log).
+     */
+    long lastIndexWithTermAtMost(long term, long atMost) {
+        long lo = durable.snapshotIndex();
+        long hi = Math.min(atMost, lastIndex());
+        if (hi < lo) {
+            return lo;
+        }
+        while (lo < hi) {
+            long mid = (lo + hi + 1) >>> 1;
+            if (term(mid) <= term) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,167 @@
+package io.keelraft.core.protocol;
+
+/**
+ * The leader's view of one follower (paper Figure 2: nextIndex, matchIndex), plus how to send to it:
+ * <ul>
+ *   <li>PROBE — the leader does not know where the follower's log matches; one AppendEntries at a time
+ *       finds the point, moving nextIndex back by whole terms on each rejection (paper §5.3);</li>
+ *   <li>REPLICATE — the logs match through matchIndex; AppendEntries are pipelined optimistically, bounded
+ *       by the {@link Inflights} window.</li>
+ * </ul>
+ */
+final class ReplicationProgress {
+
+    enum State { PROBE, REPLICATE }
+
+    private long matchIndex;
+    private long nextIndex;
+    private State state = State.PROBE;
+    /** In PROBE: an AppendEntries is outstanding, wait for its answer (or the next heartbeat) before another. */
+    private boolean probeSent;
+    private final Inflights inflights;
+    /** Heard from since the last CheckQuorum round (thesis §6.2). */
+    private boolean recentActive;
+    /** Highest read-confirmation round this follower acknowledged in the current term (thesis §6.4). */
+    private long ackedReadSeq;
+    /** Leader ticks with appends outstanding and no acknowledgement; detects lost pipelined appends. */
+    private int stalledTicks;
+
+    ReplicationProgress(long nextIndex, int maxInflight, long maxInflightBytes) {
+        this.nextIndex = nextIndex;
+        this.inflights = new Inflights(maxInflight, maxInflightBytes);
+    }
+
+    long matchIndex() {
+        return matchIndex;
+    }
+
+    long nextIndex() {
+        return nextIndex;
+    }
+
+    State state() {
+        return state;
+    }
+
+    Inflights inflights() {
+        return inflights;
+    }
+
+    /** True when nothing more may be sent now. */
+    boolean isPaused() {
+        return state == State.PROBE ? probeSent : inflights.isFull();
+    }
+
+    /** Records an AppendEntries carrying entries through {@code lastIndex} ({@code bytes} of them). */
+    void sentEntries(long lastIndex, long bytes) {
+        if (state == State.REPLICATE) {
+            nextIndex = lastIndex + 1;
+            inflights.add(lastIndex, bytes);
+        } else {
+            probeSent = true;
+        }
+    }
+
+    void sentProbe() {
+        if (state == State.PROBE) {
+            probeSent = true;
+        }
+    }
+
+    /** Allows the next probe (its answer came, or a heartbeat interval passed). */
+    void unpauseProbe() {
+        probeSent = false;
+    }
+
+    /**
+     * Takes a successful acknowledgement through {@code index}. Returns true when matchIndex advanced.
+     */
+    boolean acknowledged(long index) {
+        boolean advanced = index > matchIndex;
+        if (advanced) {
+            matchIndex = index;
+            stalledTicks = 0;
+        }
+        nextIndex = Math.max(nextIndex, index + 1);
+        if (state == State.PROBE) {
+            probeSent = false;
+            if (advanced || matchIndex + 1 == nextIndex) {
+                becomeReplicate();
+            }
+        } else {
+            inflights.freeTo(index);
+        }
+        return advanced;
+    }
+
+    /**
+     * Takes a rejection of the AppendEntries whose prevLogIndex was {@code rejectedIndex}, with the leader's
+     * estimate {@code hintNext} of where the logs may match. Returns false for a stale rejection (one that
+     * answers an append older than what the leader now knows).
+     */
+    boolean rejected(long rejectedIndex, long hintNext) {
+        if (state == State.REPLICATE) {
+            if (rejectedIndex <= matchIndex) {
+                return false;
+            }
+            nextIndex = Math.max(matchIndex + 1, Math.min(hintNext, rejectedIndex));
+            becomeProbe();
+            return true;
+        }
+        if (rejectedIndex != nextIndex - 1) {
+            return false;
+        }
+        nextIndex = Math.max(matchIndex + 1, Math.min(hintNext, rejectedIndex));
+        probeSent = false;
+        return true;
+    }
+
+    /** Called each leader tick; returns true when pipelined appends look lost and the follower must be probed. */
+    boolean tickStalled(int limit) {
+        if (state != State.REPLICATE || inflights.isEmpty()) {
+            stalledTicks = 0;
+            return false;
+        }
+        if (++stalledTicks < limit) {
+            return false;
+        }
+        nextIndex = matchIndex + 1;
+        becomeProbe();
+        return true;
+    }
+
+    void becomeProbe() {
+        state = State.PROBE;
+        probeSent = false;
+        stalledTicks = 0;
+        inflights.reset();
+    }
+
+    private void becomeReplicate() {
+        state = State.REPLICATE;
+        nextIndex = matchIndex + 1;
+        stalledTicks = 0;
+        inflights.reset();
+    }
+
+    boolean recentActive() {
+        return recentActive;
+    }
+
+    void setRecentActive(boolean active) {
+        this.recentActive = active;
+    }
+
+    long ackedReadSeq() {
+        return ackedReadSeq;
+    }
+
+    void ackReadSeq(long seq) {
+        ackedReadSeq = Math.max(ackedReadSeq, seq);
+    }
+
+    @Override
+    public String toString() {
+        return state + "{match=" + matchIndex + ", next=" + nextIndex + ", inflight=" + inflights.count() + "}";
+    }
+}
