@@ -198,7 +198,7 @@ public final class RaftProtocol {
         return hardStateChanged() || log.hasEntriesToPersist() || log.hasEntriesToApply()
                 || !messages.isEmpty() || !messagesAfterPersist.isEmpty() || !readStates.isEmpty()
                 || !abortedReads.isEmpty()
-                || (role == Role.LEADER && (newEntriesToReplicate || commitToAnnounce));
+                || (role == Role.LEADER && (newEntriesToReplicate || commitToAnnounce || reads.broadcastNeeded()));
     }
 
     /** Hands out the work accumulated since the last call; see {@link Ready} for what the driver must do. */

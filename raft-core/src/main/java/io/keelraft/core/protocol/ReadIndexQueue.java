@@ -49,6 +49,11 @@ final class ReadIndexQueue {
         awaitingTermCommit.clear();
     }
 
+    /** True when the current round's heartbeats have not gone out yet. */
+    boolean broadcastNeeded() {
+        return roundNeedsBroadcast;
+    }
+
     /** True once: the current round needs heartbeats sent. */
     boolean takeBroadcastNeeded() {
         boolean needed = roundNeedsBroadcast;

@@ -1,0 +1,94 @@
+package io.keelraft.core.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Linearizable reads through ReadIndex (thesis §6.4). */
+class ReadIndexTest {
+
+    private static final List<String> THREE = List.of("n1", "n2", "n3");
+
+    @Test
+    void aReadIsSafeOnceAMajorityConfirmsLeadershipAfterItArrived() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol leader = c.node("n1");
+        ProposeResult w = leader.propose("w".getBytes());
+        c.settle();
+
+        assertThat(leader.read(7)).isTrue();
+        c.drain("n1", leader); // the round's heartbeats are queued, not delivered
+        assertThat(c.reads.get("n1")).isEmpty();
+        c.settle();
+        assertThat(c.reads.get("n1")).containsExactly(new ReadState(7, w.index()));
+    }
+
+    @Test
+    void aReadWaitsForTheLeadersFirstCommitInItsTerm() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.isolate("n2");
+        c.isolate("n3");
+        c.nodes.values().forEach(n -> { });
+        RaftProtocol n1 = c.node("n1");
+        // Win the election with votes delivered, but keep the no-op from being acknowledged.
+        c.reconnect("n2");
+        c.dropWhen(m -> m instanceof Message.AppendEntriesResponse);
+        c.electByTicking("n1");
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        assertThat(n1.read(1)).isTrue();
+        c.settle();
+        assertThat(c.reads.get("n1")).as("no entry of this term committed yet").isEmpty();
+
+        c.dropWhen(m -> false);
+        c.tick(1, "n1");
+        assertThat(n1.commitIndex()).isEqualTo(1);
+        assertThat(c.reads.get("n1")).containsExactly(new ReadState(1, 1));
+    }
+
+    @Test
+    void aDeposedLeaderAbortsItsPendingReads() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        c.isolate("n1");
+        RaftProtocol n1 = c.node("n1");
+        assertThat(n1.read(5)).isTrue();
+        c.tick(25, "n1"); // CheckQuorum deposes it
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.reads.get("n1")).isEmpty();
+        assertThat(c.abortedReads.get("n1")).containsExactly(5L);
+    }
+
+    @Test
+    void aFollowerRefusesReadsAndNamesTheLeader() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        assertThat(c.node("n2").read(1)).isFalse();
+        assertThat(c.node("n2").leaderId()).isEqualTo("n1");
+        assertThat(c.node("n2").propose(new byte[0])).isEqualTo(new ProposeResult(false, 0, 0, "n1"));
+    }
+
+    @Test
+    void readsArrivingTogetherShareOneConfirmationRound() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol leader = c.node("n1");
+        int before = c.delivered.size();
+        for (long id = 1; id <= 100; id++) {
+            leader.read(id);
+        }
+        c.settle();
+        assertThat(c.reads.get("n1")).hasSize(100);
+        assertThat(c.delivered.size() - before).as("one heartbeat and one response per follower").isEqualTo(4);
+    }
+
+    @Test
+    void aSingleServerConfirmsReadsAtOnce() {
+        TestCluster c = TestCluster.of(List.of("solo"), b -> { });
+        c.electByTicking("solo");
+        c.node("solo").read(3);
+        c.settle();
+        assertThat(c.reads.get("solo")).containsExactly(new ReadState(3, 1));
+    }
+}

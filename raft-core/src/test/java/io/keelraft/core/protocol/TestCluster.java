@@ -1,0 +1,161 @@
+package io.keelraft.core.protocol;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A synchronous cluster for scenario tests: storage is durable at once, messages are delivered in FIFO order
+ * until the cluster is quiet, and tests choose exactly which servers tick and which links are cut.
+ */
+final class TestCluster {
+
+    final Map<String, RaftProtocol> nodes = new LinkedHashMap<>();
+    final Map<String, MemoryLog> logs = new LinkedHashMap<>();
+    final Map<String, HardState> hardStates = new LinkedHashMap<>();
+    final Map<String, List<LogEntry>> applied = new LinkedHashMap<>();
+    final Map<String, List<ReadState>> reads = new LinkedHashMap<>();
+    final Map<String, List<Long>> abortedReads = new LinkedHashMap<>();
+    /** Every message delivered, for assertions about traffic. */
+    final List<Message> delivered = new ArrayList<>();
+    private final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    private final Set<String> isolated = new HashSet<>();
+    private Predicate<Message> dropRule = m -> false;
+
+    /** Builds a cluster of {@code ids}, each with an empty log, configured by {@code tune}. */
+    static TestCluster of(List<String> ids, Consumer<ProtocolConfig.Builder> tune) {
+        Map<String, MemoryLog> logs = new LinkedHashMap<>();
+        for (String id : ids) {
+            logs.put(id, new MemoryLog());
+        }
+        return new TestCluster(logs, tune);
+    }
+
+    TestCluster(Map<String, MemoryLog> initialLogs, Consumer<ProtocolConfig.Builder> tune) {
+        ClusterConfiguration configuration = ClusterConfiguration.ofVoters(initialLogs.keySet());
+        long seed = 42;
+        for (Map.Entry<String, MemoryLog> e : initialLogs.entrySet()) {
+            String id = e.getKey();
+            ProtocolConfig.Builder b = ProtocolConfig.builder(id);
+            tune.accept(b);
+            logs.put(id, e.getValue());
+            HardState hs = new HardState(e.getValue().lastIndex() == 0 ? 0 : e.getValue().term(e.getValue().lastIndex()), null);
+            hardStates.put(id, hs);
+            nodes.put(id, new RaftProtocol(b.build(), configuration, hs, e.getValue(), 0, new SplittableRandom(seed++)));
+            applied.put(id, new ArrayList<>());
+            reads.put(id, new ArrayList<>());
+            abortedReads.put(id, new ArrayList<>());
+        }
+    }
+
+    RaftProtocol node(String id) {
+        return nodes.get(id);
+    }
+
+    /** Cuts every link to and from {@code id}. */
+    void isolate(String id) {
+        isolated.add(id);
+    }
+
+    void reconnect(String id) {
+        isolated.remove(id);
+    }
+
+    /** Drops every message matching {@code rule} (in addition to isolation). */
+    void dropWhen(Predicate<Message> rule) {
+        this.dropRule = rule;
+    }
+
+    /** Ticks {@code id} until it has campaigned (or more), then lets the cluster settle. */
+    void electByTicking(String id) {
+        RaftProtocol n = node(id);
+        for (int i = 0; i < 1000 && n.role() != Role.LEADER; i++) {
+            n.tick();
+            settle();
+        }
+    }
+
+    /** Ticks every server {@code times} times, settling after each round. */
+    void tickAll(int times) {
+        for (int i = 0; i < times; i++) {
+            for (RaftProtocol n : nodes.values()) {
+                n.tick();
+            }
+            settle();
+        }
+    }
+
+    /** Ticks only {@code ids}, settling after each round. */
+    void tick(int times, String... ids) {
+        for (int i = 0; i < times; i++) {
+            for (String id : ids) {
+                node(id).tick();
+            }
+            settle();
+        }
+    }
+
+    /** Processes Ready batches and delivers messages until nothing moves. */
+    void settle() {
+        for (int rounds = 0; rounds < 100_000; rounds++) {
+            boolean progress = false;
+            for (Map.Entry<String, RaftProtocol> e : nodes.entrySet()) {
+                progress |= drain(e.getKey(), e.getValue());
+            }
+            Message m = inFlight.pollFirst();
+            if (m != null) {
+                progress = true;
+                if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !dropRule.test(m)) {
+                    delivered.add(m);
+                    node(m.to()).step(m);
+                }
+            }
+            if (!progress) {
+                return;
+            }
+        }
+        throw new AssertionError("cluster did not settle");
+    }
+
+    /** Processes one node's Ready batches only, leaving its messages queued. */
+    boolean drain(String id, RaftProtocol n) {
+        boolean any = false;
+        while (n.hasReady()) {
+            any = true;
+            Ready r = n.ready();
+            if (r.hardState() != null) {
+                hardStates.put(id, r.hardState());
+            }
+            MemoryLog log = logs.get(id);
+            log.append(r.entriesToAppend());
+            inFlight.addAll(r.messages());
+            if (!r.entriesToAppend().isEmpty()) {
+                LogEntry last = r.entriesToAppend().get(r.entriesToAppend().size() - 1);
+                n.persisted(last.index(), last.term());
+            }
+            inFlight.addAll(r.messagesAfterPersist());
+            applied.get(id).addAll(r.committedEntries());
+            reads.get(id).addAll(r.readStates());
+            abortedReads.get(id).addAll(r.abortedReads());
+        }
+        return any;
+    }
+
+    /** The single leader with the highest term, or null. */
+    RaftProtocol leader() {
+        RaftProtocol best = null;
+        for (RaftProtocol n : nodes.values()) {
+            if (n.role() == Role.LEADER && (best == null || n.currentTerm() > best.currentTerm())) {
+                best = n;
+            }
+        }
+        return best;
+    }
+}
