@@ -548,6 +548,11 @@ public final class RaftProtocol {
             drop(r, "acknowledges index " + r.matchIndex() + " beyond the leader's last index " + log.lastIndex());
             return;
         }
+        if (!r.success() && r.rejectedIndex() > log.lastIndex()) {
+            drop(r, "rejects prevLogIndex " + r.rejectedIndex() + ", which this leader never sent (last index "
+                    + log.lastIndex() + ")");
+            return;
+        }
         pr.setRecentActive(true);
         if (r.readSeq() <= reads.seq()) {
             pr.ackReadSeq(r.readSeq());
