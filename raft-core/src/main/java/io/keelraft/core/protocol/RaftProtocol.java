@@ -267,6 +267,13 @@ public final class RaftProtocol {
         return configurations.active();
     }
 
+    /** On a leader: each follower's matchIndex (paper Figure 2); empty on other servers. */
+    public Map<String, Long> matchIndexes() {
+        Map<String, Long> out = new TreeMap<>();
+        progress.forEach((peer, pr) -> out.put(peer, pr.matchIndex()));
+        return out;
+    }
+
     /** How many malformed or misaddressed messages were dropped. */
     public long droppedMessages() {
         return droppedMessages;
