@@ -100,19 +100,23 @@ class RaftNodeInProcessTest {
     }
 
     @Test
-    void aSessionAppliesARetriedCommandOnce() throws Exception {
+    void sessionCommandsFromAFollowerApplyOnceEachInOrder() throws Exception {
         try (InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder())) {
             RaftNode follower = c.follower();
             ClientSession session = follower.openSession().get(10, TimeUnit.SECONDS);
-            assertThat(text(session.submit(KeyValueStateMachine.append("log", "a")).get(10, TimeUnit.SECONDS)))
-                    .isEqualTo("a");
-            long appliesBefore = c.machines.get(follower.id()).applies();
-            // The same (session, seq) submitted twice — as a retry after a lost answer would — applies once.
-            var runtimeRetry = follower.openSession().get(10, TimeUnit.SECONDS);
-            assertThat(runtimeRetry.id()).isNotEqualTo(session.id());
-            assertThat(text(session.submit(KeyValueStateMachine.append("log", "b")).get(10, TimeUnit.SECONDS)))
-                    .isEqualTo("ab");
-            await().untilAsserted(() -> assertThat(c.machines.get(follower.id()).applies()).isEqualTo(appliesBefore + 1));
+            ClientSession other = follower.openSession().get(10, TimeUnit.SECONDS);
+            assertThat(other.id()).isNotEqualTo(session.id());
+            List<CompletableFuture<byte[]>> pipelined = new ArrayList<>();
+            for (String s : List.of("a", "b", "c", "d")) {
+                pipelined.add(session.submit(KeyValueStateMachine.append("log", s)));
+            }
+            assertThat(text(pipelined.get(3).get(10, TimeUnit.SECONDS))).isEqualTo("abcd");
+            await().untilAsserted(() -> {
+                for (KeyValueStateMachine sm : c.machines.values()) {
+                    assertThat(sm.value("log")).isEqualTo("abcd");
+                    assertThat(sm.applies()).isEqualTo(4);
+                }
+            });
         }
     }
 
