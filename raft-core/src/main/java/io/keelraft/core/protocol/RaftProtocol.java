@@ -49,6 +49,9 @@ public final class RaftProtocol {
     private ReadIndexQueue reads = new ReadIndexQueue();
     private boolean newEntriesToReplicate;
     private boolean commitToAnnounce;
+    /** Leader ticks during which its own writes were outstanding and none completed. */
+    private int diskStalledTicks;
+    private long durableIndexAtLastTick;
 
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
@@ -420,6 +423,8 @@ public final class RaftProtocol {
         votes.clear();
         electionElapsed = 0;
         heartbeatElapsed = 0;
+        diskStalledTicks = 0;
+        durableIndexAtLastTick = log.durableIndex();
         reads = new ReadIndexQueue();
         progress.clear();
         for (String member : configurations.active().members()) {
@@ -452,6 +457,13 @@ public final class RaftProtocol {
             }
             progress.values().forEach(p -> p.setRecentActive(false));
         }
+        if (ownDiskStalled()) {
+            // A leader that cannot make its own log durable still replicates, but it cannot count itself and its
+            // fsync latency may be unbounded: hand leadership to a server with a working disk.
+            LOG.warn("{} steps down: its own log writes made no progress for {} ticks", id, diskStalledTicks);
+            becomeFollower(currentTerm, null);
+            return;
+        }
         for (Map.Entry<String, ReplicationProgress> e : progress.entrySet()) {
             if (e.getValue().tickStalled(config.electionTimeoutTicks())) {
                 sendAppends(e.getKey());
@@ -463,6 +475,16 @@ public final class RaftProtocol {
                 sendHeartbeat(peer);
             }
         }
+    }
+
+    private boolean ownDiskStalled() {
+        long durable = log.durableIndex();
+        if (!log.hasWritesOutstanding() || durable != durableIndexAtLastTick) {
+            diskStalledTicks = 0;
+            durableIndexAtLastTick = durable;
+            return false;
+        }
+        return ++diskStalledTicks >= config.diskStallTicks();
     }
 
     private boolean quorumActive() {
