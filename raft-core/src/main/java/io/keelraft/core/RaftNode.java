@@ -1,5 +1,6 @@
 package io.keelraft.core;
 
+import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.core.runtime.NodeRuntime;
@@ -159,6 +160,7 @@ public final class RaftNode implements AutoCloseable {
         private RaftScheduler scheduler;
         private Executor callbackExecutor;
         private String clusterId = "keel";
+        private RaftMetrics metrics = RaftMetrics.NONE;
 
         private Builder() {
         }
@@ -203,6 +205,12 @@ public final class RaftNode implements AutoCloseable {
 
         public Builder options(RaftOptions options) {
             this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Where to report metrics, e.g. {@code MicrometerMetrics.of(registry, id)} (default: nowhere). */
+        public Builder metrics(RaftMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 
@@ -257,7 +265,7 @@ public final class RaftNode implements AutoCloseable {
             RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
                     ClusterConfiguration.ofVoters(members.keySet()), members, options.heartbeatInterval().toNanos(),
                     options.requestTimeout().toNanos(), options.maxPendingProposals(), options.maxPendingBytes(),
-                    options.forwardToLeader(), options.sessionTimeout().toMillis());
+                    options.forwardToLeader(), options.sessionTimeout().toMillis(), metrics);
             return new RaftNode(new NodeRuntime(settings, log, meta, net, stateMachine, time, callbackExecutor),
                     options);
         }

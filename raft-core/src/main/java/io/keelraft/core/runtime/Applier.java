@@ -30,6 +30,8 @@ final class Applier {
     private final PendingProposals proposals;
     private final Executor applyThread;
     private final BiConsumer<String, Throwable> fatal;
+    private final io.keelraft.core.metrics.RaftMetrics metrics;
+    private final java.util.function.LongSupplier clock;
     private volatile long lastApplied;
     // Apply-thread confined.
     private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
@@ -40,7 +42,10 @@ final class Applier {
      *              cannot apply a committed entry would otherwise diverge silently
      */
     Applier(String serverId, StateMachine stateMachine, SessionTable sessions, PendingProposals proposals,
-            Executor applyThread, long appliedIndex, BiConsumer<String, Throwable> fatal) {
+            Executor applyThread, long appliedIndex, BiConsumer<String, Throwable> fatal,
+            io.keelraft.core.metrics.RaftMetrics metrics, java.util.function.LongSupplier clock) {
+        this.metrics = metrics;
+        this.clock = clock;
         this.serverId = serverId;
         this.stateMachine = stateMachine;
         this.sessions = sessions;
@@ -88,6 +93,8 @@ final class Applier {
     }
 
     private void applyAll(List<LogEntry> committed) {
+        long start = clock.getAsLong();
+        int count = 0;
         for (LogEntry e : committed) {
             if (stopped) {
                 return;
@@ -108,9 +115,11 @@ final class Applier {
                 return;
             }
             lastApplied = e.index();
+            count++;
             proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
             runWaiters();
         }
+        metrics.applied(count, clock.getAsLong() - start);
     }
 
     private PendingProposals.AppliedResult applyOne(LogEntry e) {

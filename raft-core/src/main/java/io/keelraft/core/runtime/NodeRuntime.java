@@ -23,12 +23,14 @@ public final class NodeRuntime implements AutoCloseable {
     private final RaftLoop loop;
     private final RaftScheduler scheduler;
     private final Executor callbacks;
+    private final io.keelraft.core.metrics.RaftMetrics metrics;
 
     public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
                        StateMachine stateMachine, RaftScheduler scheduler, Executor callbackExecutor) {
         this.loop = new RaftLoop(settings, logStore, metaStore, transport, stateMachine, scheduler);
         this.scheduler = scheduler;
         this.callbacks = callbackExecutor;
+        this.metrics = settings.metrics();
     }
 
     public void start() {
@@ -53,7 +55,11 @@ public final class NodeRuntime implements AutoCloseable {
     private CompletableFuture<byte[]> submitEnvelope(byte[] envelope) {
         CompletableFuture<PendingProposals.AppliedResult> applied = new CompletableFuture<>();
         CompletableFuture<byte[]> user = new CompletableFuture<>();
+        long started = scheduler.nanoTime();
         applied.whenComplete((r, e) -> deliver(() -> {
+            if (e == null) {
+                metrics.commandLatency(scheduler.nanoTime() - started);
+            }
             if (e != null) {
                 user.completeExceptionally(unwrap(e));
             } else if (r.failure() != null) {

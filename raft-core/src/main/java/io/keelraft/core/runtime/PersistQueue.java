@@ -20,8 +20,10 @@ final class PersistQueue {
         final long lastIndex;
         final long lastTerm;
         final List<Message> messages;
+        final long submittedNanos;
 
-        Ticket(boolean hardStatePending, List<LogEntry> entries, List<Message> messages) {
+        Ticket(boolean hardStatePending, List<LogEntry> entries, List<Message> messages, long submittedNanos) {
+            this.submittedNanos = submittedNanos;
             this.hardStatePending = hardStatePending;
             this.entriesPending = !entries.isEmpty();
             LogEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
@@ -46,8 +48,8 @@ final class PersistQueue {
      * Records one Ready's writes. Returns a handle the caller completes with {@link #hardStateSaved} once the
      * hard state (if any) is durable; entries complete through {@link #entriesDurable}.
      */
-    Object add(HardState hardState, List<LogEntry> entries, List<Message> afterPersist) {
-        Ticket t = new Ticket(hardState != null, entries, afterPersist);
+    Object add(HardState hardState, List<LogEntry> entries, List<Message> afterPersist, long nowNanos) {
+        Ticket t = new Ticket(hardState != null, entries, afterPersist, nowNanos);
         tickets.addLast(t);
         release();
         return t;
@@ -63,8 +65,10 @@ final class PersistQueue {
      * The log store made entries durable through ({@code index}, {@code term}) — the last entry of some
      * append, since every append ends the log. Appends complete in submission order, so that append and all
      * earlier ones are durable.
+     *
+     * @return when the oldest append this report covers was submitted, or -1 when it covers none
      */
-    void entriesDurable(long index, long term) {
+    long entriesDurable(long index, long term) {
         Ticket through = null;
         for (Ticket t : tickets) {
             if (t.entriesPending && t.lastIndex == index && t.lastTerm == term) {
@@ -72,15 +76,20 @@ final class PersistQueue {
             }
         }
         if (through == null) {
-            return;
+            return -1;
         }
+        long oldest = -1;
         for (Ticket t : tickets) {
+            if (t.entriesPending && oldest < 0) {
+                oldest = t.submittedNanos;
+            }
             t.entriesPending = false;
             if (t == through) {
                 break;
             }
         }
         release();
+        return oldest;
     }
 
     /** Number of Readys whose writes are not yet all durable. */

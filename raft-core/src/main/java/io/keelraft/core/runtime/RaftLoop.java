@@ -8,6 +8,7 @@ import io.keelraft.core.RaftTimeoutException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.StateMachine;
+import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.ProposeResult;
@@ -72,6 +73,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final Applier applier;
     private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
     private final StateMachine stateMachine;
+    private final RaftMetrics metrics;
 
     // Raft-loop confined.
     private final Map<Long, ReadWaiter> reads = new HashMap<>();
@@ -106,8 +108,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
         this.term = hardState.currentTerm();
         this.persistQueue = new PersistQueue(transport::send);
+        this.metrics = settings.metrics();
         this.applier = new Applier(id, stateMachine, new SessionTable(settings.sessionTimeoutMillis()), proposals,
-                applyThread, appliedIndex, this::fatal);
+                applyThread, appliedIndex, this::fatal, metrics, scheduler::nanoTime);
     }
 
     private static Executor inlineOnceClosed(Executor e) {
@@ -143,6 +146,12 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     /** Runs a linearizable read (ReadIndex, thesis §6.4); {@code out} completes with the query's answer. */
     void query(byte[] query, CompletableFuture<byte[]> out) {
         withTimeout(out, "query");
+        long started = scheduler.nanoTime();
+        out.whenComplete((r, e) -> {
+            if (e == null) {
+                metrics.readLatency(scheduler.nanoTime() - started);
+            }
+        });
         loop.execute(() -> {
             if (rejectIfStopped(out)) {
                 return;
@@ -201,6 +210,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     @Override
     public void onMessage(Message message) {
+        metrics.messageReceived();
         loop.execute(() -> {
             if (!closed) {
                 protocol.step(message);
@@ -236,7 +246,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     public void durable(long index, long term) {
         loop.execute(() -> {
             if (!closed) {
-                persistQueue.entriesDurable(index, term);
+                long submitted = persistQueue.entriesDurable(index, term);
+                if (submitted >= 0) {
+                    metrics.logWriteLatency(scheduler.nanoTime() - submitted);
+                }
                 protocol.persisted(index, term);
                 processReady();
             }
@@ -264,7 +277,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         while (!closed && protocol.hasReady()) {
             Ready r = protocol.ready();
             if (!r.nothingToPersist() || !r.messagesAfterPersist().isEmpty()) {
-                Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist());
+                Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
+                        scheduler.nanoTime());
                 if (!r.entriesToAppend().isEmpty()) {
                     try {
                         logStore.append(r.entriesToAppend());
@@ -278,8 +292,17 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     metaThread.execute(() -> saveHardState(hs, handle));
                 }
             }
+            long entryBytes = 0;
             for (Message m : r.messages()) {
+                if (m instanceof Message.AppendEntries ae) {
+                    for (var e : ae.entries()) {
+                        entryBytes += e.sizeInBytes();
+                    }
+                }
                 transport.send(m);
+            }
+            if (!r.messages().isEmpty()) {
+                metrics.messagesSent(r.messages().size(), entryBytes);
             }
             if (!r.committedEntries().isEmpty()) {
                 applier.apply(r.committedEntries());
@@ -316,7 +339,15 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     }
 
     private void publishState() {
-        role = protocol.role();
+        Role now = protocol.role();
+        if (now != role) {
+            if (now == Role.LEADER) {
+                metrics.becameLeader(protocol.currentTerm());
+            } else if (now == Role.CANDIDATE) {
+                metrics.electionStarted(protocol.currentTerm());
+            }
+        }
+        role = now;
         term = protocol.currentTerm();
         String leader = protocol.leaderId();
         leaderId = leader;
@@ -351,18 +382,21 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         if (protocol.role() == Role.LEADER) {
             if (proposals.count() >= settings.maxPendingProposals()
                     || proposals.bytes() + envelope.length > settings.maxPendingBytes()) {
+                metrics.proposalRejected("overloaded");
                 out.completeExceptionally(new OverloadedException("server " + id + " has " + proposals.count()
                         + " proposals (" + proposals.bytes() + " bytes) waiting to be applied; limits are "
                         + settings.maxPendingProposals() + " and " + settings.maxPendingBytes() + " bytes"));
                 return;
             }
             ProposeResult r = protocol.propose(CommandEnvelope.stamp(envelope, scheduler.currentTimeMillis()));
+            metrics.proposed();
             proposals.add(r.index(), r.term(), envelope.length, out);
             processReady();
             return;
         }
         String leader = protocol.leaderId();
         if (!mayForward || leader == null) {
+            metrics.proposalRejected("not_leader");
             out.completeExceptionally(notLeader());
             return;
         }

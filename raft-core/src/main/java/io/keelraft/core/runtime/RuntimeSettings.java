@@ -2,6 +2,7 @@ package io.keelraft.core.runtime;
 
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.metrics.RaftMetrics;
 import java.util.Map;
 
 /**
@@ -16,13 +17,15 @@ import java.util.Map;
  * @param maxPendingBytes     backpressure: pending proposal bytes
  * @param forwardToLeader     whether followers forward commands and reads to the leader
  * @param sessionTimeoutMillis client session expiry, by log time
+ * @param metrics             where to report (never null)
  */
 public record RuntimeSettings(ProtocolConfig protocol, ClusterConfiguration bootstrap, Map<String, String> addresses,
                               long tickNanos, long requestTimeoutNanos, int maxPendingProposals, long maxPendingBytes,
-                              boolean forwardToLeader, long sessionTimeoutMillis) {
+                              boolean forwardToLeader, long sessionTimeoutMillis, RaftMetrics metrics) {
 
     public RuntimeSettings {
         addresses = Map.copyOf(addresses);
+        metrics = metrics == null ? RaftMetrics.NONE : metrics;
     }
 
     public String id() {

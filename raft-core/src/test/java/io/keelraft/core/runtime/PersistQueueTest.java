@@ -30,7 +30,7 @@ class PersistQueueTest {
 
     @Test
     void messagesWaitForTheirHardStateAndEntries() {
-        Object h = queue.add(new HardState(2, "x"), entries(1, 3, 2), List.of(vote("x")));
+        Object h = queue.add(new HardState(2, "x"), entries(1, 3, 2), List.of(vote("x")), 0);
         queue.entriesDurable(3, 2);
         assertThat(sent).isEmpty();
         queue.hardStateSaved(h);
@@ -39,8 +39,8 @@ class PersistQueueTest {
 
     @Test
     void laterMessagesWaitBehindEarlierWrites() {
-        queue.add(null, entries(1, 3, 2), List.of(vote("a")));
-        queue.add(null, List.of(), List.of(vote("b")));
+        queue.add(null, entries(1, 3, 2), List.of(vote("a")), 0);
+        queue.add(null, List.of(), List.of(vote("b")), 0);
         assertThat(sent).isEmpty();
         queue.entriesDurable(3, 2);
         assertThat(sent).containsExactly(vote("a"), vote("b"));
@@ -48,16 +48,16 @@ class PersistQueueTest {
 
     @Test
     void oneDurabilityReportCoversEveryEarlierAppend() {
-        queue.add(null, entries(1, 3, 2), List.of(vote("a")));
-        queue.add(null, entries(4, 6, 2), List.of(vote("b")));
+        queue.add(null, entries(1, 3, 2), List.of(vote("a")), 0);
+        queue.add(null, entries(4, 6, 2), List.of(vote("b")), 0);
         queue.entriesDurable(6, 2); // group commit: both appends forced together
         assertThat(sent).containsExactly(vote("a"), vote("b"));
     }
 
     @Test
     void aReportForAnOverwrittenAppendReleasesUpToTheReplacement() {
-        queue.add(null, entries(5, 9, 2), List.of(vote("a")));
-        queue.add(null, entries(5, 5, 3), List.of(vote("b"))); // truncates back to 5
+        queue.add(null, entries(5, 9, 2), List.of(vote("a")), 0);
+        queue.add(null, entries(5, 5, 3), List.of(vote("b")), 0); // truncates back to 5
         queue.entriesDurable(9, 2);
         assertThat(sent).containsExactly(vote("a"));
         queue.entriesDurable(5, 3);
