@@ -84,8 +84,18 @@ public final class RaftNode implements AutoCloseable {
      * @throws IllegalArgumentException when {@code query} is null or too large
      */
     public CompletableFuture<byte[]> query(byte[] query) {
+        return query(query, ReadMode.READ_INDEX);
+    }
+
+    /**
+     * Answers {@code query} with the given consistency; see {@link ReadMode} for what each one guarantees and
+     * assumes.
+     *
+     * @throws IllegalArgumentException when {@code query} is null or too large
+     */
+    public CompletableFuture<byte[]> query(byte[] query, ReadMode mode) {
         checkSize(query, "query");
-        return runtime.query(query);
+        return runtime.query(query, Objects.requireNonNull(mode, "mode"));
     }
 
     /**

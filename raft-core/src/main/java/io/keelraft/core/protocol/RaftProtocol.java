@@ -38,6 +38,10 @@ public final class RaftProtocol {
     private Role role = Role.FOLLOWER;
     private String leaderId;
     private int electionElapsed;
+    /** Logical time: ticks since this instance started. */
+    private long ticks;
+    /** Leader: the start tick of the latest heartbeat round a majority acknowledged (thesis §6.4.1 lease). */
+    private long leaseStartTick = Long.MIN_VALUE;
     private int randomizedElectionTimeout;
     private int heartbeatElapsed;
 
@@ -97,6 +101,7 @@ public final class RaftProtocol {
 
     /** Advances logical time by one tick: election timeouts, heartbeats, CheckQuorum. */
     public void tick() {
+        ticks++;
         if (role == Role.LEADER) {
             tickLeader();
             return;
@@ -181,10 +186,31 @@ public final class RaftProtocol {
             // Thesis §6.4 step 1: until an entry of this term commits, commitIndex may lag the previous leader's.
             reads.awaitTermCommit(requestId);
         } else {
-            reads.add(requestId, log.commitIndex());
+            reads.add(requestId, log.commitIndex(), ticks);
             confirmReads();
         }
         return true;
+    }
+
+    /**
+     * A read served under the leader's lease (thesis §6.4.1): when a majority acknowledged a heartbeat round
+     * that started less than 90% of an election timeout ago, no other leader can have been elected since
+     * (with CheckQuorum, servers ignore votes while they hear from a leader), so the read is safe at once
+     * without another round. This assumes clocks run at rates within 10% of each other; without a valid lease
+     * it falls back to {@link #read(long)}. Returns false when this server is not the leader.
+     */
+    public boolean readWithLease(long requestId) {
+        if (role != Role.LEADER) {
+            return false;
+        }
+        long leaseTicks = config.electionTimeoutTicks() * 9L / 10;
+        boolean leaseValid = config.checkQuorum() && leaseStartTick != Long.MIN_VALUE
+                && ticks - leaseStartTick < leaseTicks;
+        if (leaseValid && log.term(log.commitIndex()) == currentTerm) {
+            readStates.add(new ReadState(requestId, log.commitIndex()));
+            return true;
+        }
+        return read(requestId);
     }
 
     /** The driver made the entries through {@code index} durable; the entry at {@code index} has {@code term}. */
@@ -426,6 +452,7 @@ public final class RaftProtocol {
         diskStalledTicks = 0;
         durableIndexAtLastTick = log.durableIndex();
         reads = new ReadIndexQueue();
+        leaseStartTick = Long.MIN_VALUE;
         progress.clear();
         for (String member : configurations.active().members()) {
             if (!member.equals(id)) {
@@ -471,6 +498,7 @@ public final class RaftProtocol {
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
             heartbeatElapsed = 0;
+            reads.newRound(ticks); // each heartbeat round can confirm reads and renew the lease
             for (String peer : progress.keySet()) {
                 sendHeartbeat(peer);
             }
@@ -623,7 +651,7 @@ public final class RaftProtocol {
         }
         commitTo(agreed);
         if (log.term(agreed) == currentTerm) {
-            reads.termCommitted(agreed);
+            reads.termCommitted(agreed, ticks);
             confirmReads();
         }
         return true;
@@ -639,12 +667,9 @@ public final class RaftProtocol {
     }
 
     private void confirmReads() {
-        if (reads.isEmpty()) {
-            return;
-        }
         long confirmed = Quorum.agreedValue(configurations.active(),
                 v -> v.equals(id) ? reads.seq() : progress.containsKey(v) ? progress.get(v).ackedReadSeq() : 0);
-        reads.confirmed(confirmed, readStates);
+        leaseStartTick = Math.max(leaseStartTick, reads.confirmed(confirmed, readStates));
     }
 
     // ---------------------------------------------------------------- follower

@@ -73,7 +73,7 @@ public final class NodeRuntime implements AutoCloseable {
     }
 
     /** A linearizable read. */
-    public CompletableFuture<byte[]> query(byte[] query) {
+    public CompletableFuture<byte[]> query(byte[] query, io.keelraft.core.ReadMode mode) {
         CompletableFuture<byte[]> answered = new CompletableFuture<>();
         CompletableFuture<byte[]> user = new CompletableFuture<>();
         answered.whenComplete((r, e) -> deliver(() -> {
@@ -83,7 +83,7 @@ public final class NodeRuntime implements AutoCloseable {
                 user.complete(r);
             }
         }));
-        loop.query(query, answered);
+        loop.query(query, mode, answered);
         return user;
     }
 

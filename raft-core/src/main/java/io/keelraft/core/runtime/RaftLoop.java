@@ -5,6 +5,7 @@ import io.keelraft.core.NotLeaderException;
 import io.keelraft.core.OverloadedException;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftTimeoutException;
+import io.keelraft.core.ReadMode;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.StateMachine;
@@ -144,7 +145,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     }
 
     /** Runs a linearizable read (ReadIndex, thesis §6.4); {@code out} completes with the query's answer. */
-    void query(byte[] query, CompletableFuture<byte[]> out) {
+    void query(byte[] query, ReadMode mode, CompletableFuture<byte[]> out) {
         withTimeout(out, "query");
         long started = scheduler.nanoTime();
         out.whenComplete((r, e) -> {
@@ -163,7 +164,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     out.completeExceptionally(e);
                 }
             });
-            readIndex(serve, out::completeExceptionally, settings.forwardToLeader());
+            switch (mode) {
+                case STALE_LOCAL -> serve.accept(0);
+                case LEASE -> readIndex(serve, out::completeExceptionally, settings.forwardToLeader(), true);
+                default -> readIndex(serve, out::completeExceptionally, settings.forwardToLeader(), false);
+            }
         });
     }
 
@@ -236,7 +241,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     return;
                 }
                 readIndex(readIndex -> response.complete(new ForwardResponse.ReadIndex(readIndex)),
-                        e -> response.complete(failed(e)), false);
+                        e -> response.complete(failed(e)), false, false);
             });
         }
         return response;
@@ -414,9 +419,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         });
     }
 
-    private void readIndex(LongConsumer ready, Consumer<RuntimeException> failed, boolean mayForward) {
+    private void readIndex(LongConsumer ready, Consumer<RuntimeException> failed, boolean mayForward,
+                           boolean lease) {
         long readId = ++nextReadId;
-        if (protocol.read(readId)) {
+        if (lease ? protocol.readWithLease(readId) : protocol.read(readId)) {
             reads.put(readId, new ReadWaiter() {
                 @Override
                 public void ready(long readIndex) {

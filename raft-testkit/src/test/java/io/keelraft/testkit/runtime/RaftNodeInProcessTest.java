@@ -12,6 +12,7 @@ import io.keelraft.core.NodeStatus;
 import io.keelraft.core.NotLeaderException;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
+import io.keelraft.core.ReadMode;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.testkit.memory.InMemoryLogStore;
@@ -64,6 +65,10 @@ class RaftNodeInProcessTest {
             // A read on the follower reflects the write acknowledged by the leader (ReadIndex from the leader).
             assertThat(text(follower.query(get("x")).get(10, TimeUnit.SECONDS))).isEqualTo("2");
             assertThat(text(c.leader().query(get("x")).get(10, TimeUnit.SECONDS))).isEqualTo("2");
+            assertThat(text(c.leader().query(get("x"), ReadMode.LEASE).get(10, TimeUnit.SECONDS))).isEqualTo("2");
+            // A stale local read answers from whatever this server applied, without asking anyone.
+            assertThat(text(follower.query(get("x"), ReadMode.STALE_LOCAL).get(10, TimeUnit.SECONDS)))
+                    .isIn("1", "2");
         }
     }
 
