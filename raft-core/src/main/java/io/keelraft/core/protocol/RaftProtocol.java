@@ -42,6 +42,13 @@ public final class RaftProtocol {
     private long ticks;
     /** Leader: the start tick of the latest heartbeat round a majority acknowledged (thesis §6.4.1 lease). */
     private long leaseStartTick = Long.MIN_VALUE;
+    /**
+     * A server restarted with a term may have acknowledged a leader's heartbeat just before it crashed, and so be
+     * part of that leader's lease; it has forgotten when. It honours such a lease for one election timeout after
+     * restart (thesis §4.2.3, §6.4.1): without this, a restarted follower could elect a new leader while the old
+     * one still serves lease reads.
+     */
+    private final boolean restartedWithTerm;
     private int randomizedElectionTimeout;
     private int heartbeatElapsed;
 
@@ -94,6 +101,7 @@ public final class RaftProtocol {
         this.currentTerm = hardState.currentTerm();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.restartedWithTerm = hardState.currentTerm() > 0;
         resetElectionTimer();
     }
 
@@ -415,7 +423,13 @@ public final class RaftProtocol {
     }
 
     private boolean inLeaderLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTimeoutTicks();
+        if (!config.checkQuorum()) {
+            return false;
+        }
+        if (restartedWithTerm && ticks < config.electionTimeoutTicks()) {
+            return true;
+        }
+        return leaderId != null && electionElapsed < config.electionTimeoutTicks();
     }
 
     private void resetElectionTimer() {

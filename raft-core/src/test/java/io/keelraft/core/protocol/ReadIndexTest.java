@@ -132,4 +132,36 @@ class ReadIndexTest {
         c.drain("n1", c.node("n1"));
         assertThat(c.reads.get("n1")).isEmpty();
     }
+
+    @Test
+    void aRestartedFollowerHonoursALeaseItMayHaveAcknowledgedBeforeItCrashed() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol oldLeader = c.node("n1");
+        // n3 stops hearing the leader; n2 keeps acknowledging heartbeat rounds, which renew n1's lease.
+        c.dropWhen(m -> m.from().equals("n1") && m.to().equals("n3") || m.from().equals("n3") && m.to().equals("n1"));
+        c.tickAll(9);
+        // n2 crashes right after acknowledging a round and restarts at once; n1's traffic is lost from now on.
+        c.restart("n2");
+        c.dropWhen(m -> m.from().equals("n1") || m.to().equals("n1"));
+        long request = 100;
+        for (int i = 0; i < 40; i++) {
+            c.tickAll(1);
+            if (c.node("n3").role() == Role.LEADER) {
+                c.node("n3").propose(("x=" + i).getBytes());
+                c.settle();
+            }
+            long newestCommit = Math.max(c.node("n2").commitIndex(), c.node("n3").commitIndex());
+            int served = c.reads.get("n1").size();
+            if (oldLeader.role() == Role.LEADER && oldLeader.readWithLease(request++)) {
+                c.drain("n1", oldLeader);
+            }
+            List<ReadState> fresh = c.reads.get("n1").subList(served, c.reads.get("n1").size());
+            assertThat(fresh).allSatisfy(r -> assertThat(r.readIndex())
+                    .as("a lease read must reflect every committed write")
+                    .isGreaterThanOrEqualTo(newestCommit));
+        }
+        assertThat(c.node("n3").role()).as("the majority elects a new leader once the lease has run out")
+                .isEqualTo(Role.LEADER);
+    }
 }
