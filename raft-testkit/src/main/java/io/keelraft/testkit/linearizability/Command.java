@@ -29,6 +29,16 @@ public sealed interface Command permits Command.Put, Command.Get, Command.Append
         return false;
     }
 
+    /** True when the command's new value ignores the old one, erasing every earlier write. */
+    default boolean overwrites() {
+        return false;
+    }
+
+    /** True when a successful completion says something about the value it ran on. */
+    default boolean observes() {
+        return false;
+    }
+
     /** Sets {@code key} to {@code value}. */
     static Put put(String key, String value) {
         return new Put(key, value);
@@ -76,6 +86,11 @@ public sealed interface Command permits Command.Put, Command.Get, Command.Append
         }
 
         @Override
+        public boolean overwrites() {
+            return true;
+        }
+
+        @Override
         public String toString() {
             return "PUT " + key + " " + show(value);
         }
@@ -99,6 +114,11 @@ public sealed interface Command permits Command.Put, Command.Get, Command.Append
 
         @Override
         public boolean readOnly() {
+            return true;
+        }
+
+        @Override
+        public boolean observes() {
             return true;
         }
 
@@ -147,6 +167,11 @@ public sealed interface Command permits Command.Put, Command.Get, Command.Append
         public boolean accepts(String current, String result) {
             // Success means the swap happened, which it could only do from the expected value.
             return Objects.equals(current, expected);
+        }
+
+        @Override
+        public boolean observes() {
+            return true;
         }
 
         @Override

@@ -20,10 +20,21 @@ import java.util.Set;
  *       value) that failed once fails again, so each is explored at most once.</li>
  * </ul>
  *
- * Two dominance rules prune further without losing any linearization: a successful read that fits the
- * current value is placed at once and is the only branch (reads change nothing, so placing one early never
- * hurts), and an unknown operation that would not change the value is never tried (leaving it open keeps
- * every option it would give).
+ * A goal rule cuts branches that cannot succeed: every read (or successful CAS) not yet placed must still be
+ * able to find the value it needs ({@link Reachability}). A wrong guess is abandoned at the next choice point
+ * rather than when the read returns, which spares exploring every choice in between.
+ *
+ * <p>Three dominance rules prune further without losing any linearization. Each holds because an operation
+ * of unknown outcome left open keeps every option that placing it would give:
+ *
+ * <ul>
+ *   <li>A successful read that fits the current value is placed at once and is the only branch: reads
+ *       change nothing, so placing one early never hurts.</li>
+ *   <li>An unknown operation that would not change the value is never tried.</li>
+ *   <li>An unknown operation whose effect is overwritten before anything observes it is wasted: once one is
+ *       placed (the path is "dirty"), overwriting writes are not tried until a successful read or CAS
+ *       observes the value. This rule depends on the path, so the dirty flag is part of the memo key.</li>
+ * </ul>
  *
  * <p>The search keeps an explicit stack, so long histories cannot overflow the thread's stack.
  */
@@ -33,6 +44,8 @@ final class KeySearch {
     private static final class Frame {
         final int event;
         final String valueBefore;
+        /** Whether an unknown operation has taken effect since the last successful observation of the value. */
+        final boolean dirtyBefore;
         /** A read that fits {@link #valueBefore}, which is then the only branch; -1 if none. */
         final int onlyRead;
         /** Next candidate to try: -1 means the returning operation itself, then open ops, then unknowns. */
@@ -40,27 +53,39 @@ final class KeySearch {
         /** The operation placed at this point on the current path; -1 before the first try. */
         int chosen = -1;
 
-        Frame(int event, String valueBefore, int onlyRead) {
+        Frame(int event, String valueBefore, boolean dirtyBefore, int onlyRead) {
             this.event = event;
             this.valueBefore = valueBefore;
+            this.dirtyBefore = dirtyBefore;
             this.onlyRead = onlyRead;
         }
     }
 
     private final Timeline timeline;
     private final Operation[] ops;
+    private final Reachability reachability;
     private final SearchBudget budget;
     private final long startNanos;
+    /** The operation the report should preferably blame (a history id), or -1. */
+    private final long focus;
 
     private final BitSet linearized = new BitSet();
     private final Set<Configuration> visited = new HashSet<>();
     private final List<Frame> stack = new ArrayList<>();
     private long steps;
-    private SearchOutcome.Stuck deepest;
+    private long nextClockCheck;
+    private SearchOutcome.Stuck bestDeadEnd;
 
     KeySearch(Timeline timeline, SearchBudget budget, long startNanos) {
+        this(timeline, budget, startNanos, -1);
+    }
+
+    /** A search whose violation report prefers dead ends that blame the operation with id {@code focus}. */
+    KeySearch(Timeline timeline, SearchBudget budget, long startNanos, long focus) {
+        this.focus = focus;
         this.timeline = timeline;
         this.ops = timeline.ops;
+        this.reachability = new Reachability(timeline);
         this.budget = budget;
         this.startNanos = startNanos;
     }
@@ -68,14 +93,18 @@ final class KeySearch {
     SearchOutcome run() {
         int event = 0;
         String value = null;
+        boolean dirty = false;
         while (true) {
             event = skipUnforced(event);
             if (event == timeline.eventCount()) {
                 return new SearchOutcome(SearchOutcome.Kind.LINEARIZABLE, steps, null);
             }
-            if (visited.add(new Configuration(event, linearizedOpen(event), value))) {
-                stack.add(new Frame(event, value, fittingRead(event, value)));
-                steps++;
+            steps++;
+            int unreachable = reachability.firstUnreachable(event, value, dirty, linearized);
+            if (unreachable >= 0) {
+                recordDeadEnd(stack.size(), unreachable, event, value);
+            } else if (visited.add(new Configuration(event, linearizedOpen(event), value, dirty))) {
+                stack.add(new Frame(event, value, dirty, fittingRead(event, value)));
             }
             // Take the next untried move, backtracking through exhausted frames.
             Frame frame;
@@ -85,7 +114,7 @@ final class KeySearch {
                     return new SearchOutcome(SearchOutcome.Kind.EXHAUSTED, steps, null);
                 }
                 if (stack.isEmpty()) {
-                    return new SearchOutcome(SearchOutcome.Kind.VIOLATION, steps, deepest);
+                    return new SearchOutcome(SearchOutcome.Kind.VIOLATION, steps, bestDeadEnd);
                 }
                 frame = stack.get(stack.size() - 1);
                 if (frame.chosen >= 0) {
@@ -96,12 +125,15 @@ final class KeySearch {
                 if (next >= 0) {
                     break;
                 }
-                recordIfDeepest(frame);
                 stack.remove(stack.size() - 1);
+                recordDeadEnd(stack.size(), timeline.eventOp[frame.event], frame.event, frame.valueBefore);
             }
             frame.chosen = next;
             linearized.set(next);
-            value = ops[next].command().apply(frame.valueBefore);
+            Operation placed = ops[next];
+            value = placed.command().apply(frame.valueBefore);
+            dirty = placed.outcome() == Outcome.UNKNOWN
+                    || frame.dirtyBefore && !placed.command().observes();
             event = frame.event;
         }
     }
@@ -175,6 +207,9 @@ final class KeySearch {
             }
             steps++;
             Operation o = ops[op];
+            if (frame.dirtyBefore && o.command().overwrites()) {
+                continue; // it would erase an unknown operation's effect unobserved: that branch is dominated
+            }
             boolean useful = o.outcome() == Outcome.OK
                     ? o.command().accepts(frame.valueBefore, o.result())
                     : !Objects.equals(o.command().apply(frame.valueBefore), frame.valueBefore);
@@ -185,32 +220,45 @@ final class KeySearch {
     }
 
     private boolean budgetExhausted() {
-        return steps > budget.maxStepsPerKey() || ((steps & 0x3ff) == 0 && budget.expired(startNanos));
+        if (steps > budget.maxStepsPerKey()) {
+            return true;
+        }
+        if (steps >= nextClockCheck) { // reading the clock every step would cost more than the step
+            nextClockCheck = steps + 1024;
+            return budget.expired(startNanos);
+        }
+        return false;
     }
 
-    /** Remembers the longest prefix that could not be extended, for the violation report. */
-    private void recordIfDeepest(Frame stuckFrame) {
-        int depth = stack.size() - 1;
-        if (deepest != null && deepest.linearized().size() >= depth) {
-            return;
+    /**
+     * Remembers the best dead end for the violation report: the first {@code depth} operations placed on the
+     * current path, leaving the register at {@code value}, after which {@code stuck} cannot take effect.
+     * Dead ends that blame the focus operation come first, then longer ones.
+     */
+    private void recordDeadEnd(int depth, int stuck, int event, String value) {
+        if (bestDeadEnd != null) {
+            boolean focused = ops[stuck].id() == focus;
+            boolean bestFocused = bestDeadEnd.op().id() == focus;
+            if (bestFocused && !focused || bestFocused == focused && bestDeadEnd.linearized().size() >= depth) {
+                return;
+            }
         }
         List<Violation.Step> prefix = new ArrayList<>(depth);
         for (int i = 0; i < depth; i++) {
-            Frame f = stack.get(i);
-            prefix.add(new Violation.Step(ops[f.chosen], stack.get(i + 1).valueBefore));
+            String after = i + 1 < depth ? stack.get(i + 1).valueBefore : value;
+            prefix.add(new Violation.Step(ops[stack.get(i).chosen], after));
         }
-        int returning = timeline.eventOp[stuckFrame.event];
         List<Operation> pending = new ArrayList<>();
-        for (int op : timeline.openAt[stuckFrame.event]) {
-            if (op != returning && !linearized.get(op)) {
+        for (int op : timeline.openAt[event]) {
+            if (op != stuck && !linearized.get(op)) {
                 pending.add(ops[op]);
             }
         }
-        for (int i = 0; i < timeline.unknownsCalledBefore[stuckFrame.event]; i++) {
+        for (int i = 0; i < timeline.unknownsCalledBefore[event]; i++) {
             if (!linearized.get(timeline.unknowns[i])) {
                 pending.add(ops[timeline.unknowns[i]]);
             }
         }
-        deepest = new SearchOutcome.Stuck(prefix, ops[returning], stuckFrame.valueBefore, pending);
+        bestDeadEnd = new SearchOutcome.Stuck(prefix, ops[stuck], value, pending);
     }
 }

@@ -30,6 +30,10 @@ final class Timeline {
     final int[] unknowns;
     /** For each event: how many of {@link #unknowns} were called before it. */
     final int[] unknownsCalledBefore;
+    /** For each operation: its call event. */
+    final int[] callEvent;
+    /** For each operation: its return event, or {@link #eventCount()} if it has none (unknown outcome). */
+    final int[] returnEvent;
 
     Timeline(List<Operation> keyOps) {
         List<Operation> kept = new ArrayList<>();
@@ -79,6 +83,12 @@ final class Timeline {
             }
         }
         unknowns = Arrays.copyOf(unknownList, unknownCount);
+        callEvent = new int[ops.length];
+        returnEvent = new int[ops.length];
+        Arrays.fill(returnEvent, n);
+        for (int e = 0; e < n; e++) {
+            (isCall[e] ? callEvent : returnEvent)[eventOp[e]] = e;
+        }
     }
 
     int eventCount() {

@@ -9,15 +9,16 @@ import java.util.Objects;
  * <p>The checker first finds the earliest completion that makes the key's history non-linearizable: cut
  * the history just after {@link #firstBadCompletion} (operations still running then count as of unknown
  * outcome, later ones are dropped) and no order works, while one completion earlier some order does. It then
- * reports the deepest attempt on that cut history: the longest partial linearization it built and the
- * operation that could not be placed after it.
+ * reports a dead end of the search on that cut history (preferring one that blames that operation, then the
+ * longest): a partial linearization and an operation that could not take effect after it, either because its
+ * result does not fit the value or because no remaining operation could produce the value it observed.
  *
  * @param key                the key whose history is not linearizable
  * @param firstBadCompletion the operation whose completion makes the history non-linearizable
- * @param linearized         the longest partial linearization found, each operation with the value after it
- * @param stuck              the operation that returned before any order could fit it in
+ * @param linearized         a partial linearization, each operation with the register value after it
+ * @param stuck              the operation that could not take effect after {@code linearized}
  * @param valueAtStuck       the register value at that point ({@code null}: absent)
- * @param pending            the other operations that could still have taken effect there, none of which helped
+ * @param pending            the other operations still open there, none of which helped
  */
 public record Violation(String key, Operation firstBadCompletion, List<Step> linearized, Operation stuck,
                         String valueAtStuck, List<Operation> pending) {
@@ -45,33 +46,36 @@ public record Violation(String key, Operation firstBadCompletion, List<Step> lin
         s.append("  the history of this key becomes non-linearizable at time ").append(cut)
                 .append(", when this completes:\n");
         s.append("    ").append(firstBadCompletion).append('\n');
-        s.append("  longest linearization found (").append(linearized.size()).append(" ops, value after each):\n");
+        s.append("  partial linearization (").append(linearized.size()).append(" ops, value after each):\n");
         int from = Math.max(0, linearized.size() - SHOWN_STEPS);
         if (from > 0) {
             s.append("    ... ").append(from).append(" earlier ops\n");
         }
         if (linearized.isEmpty()) {
-            s.append("    (none: the key is ").append(Command.show(null)).append(" before any op)\n");
+            s.append("    (none)\n");
         }
         for (Step step : linearized.subList(from, linearized.size())) {
-            s.append("    ").append(step.op()).append("   => ").append(Command.show(step.valueAfter())).append('\n');
+            line(s, step.op(), cut).append("   => ").append(Command.show(step.valueAfter())).append('\n');
         }
-        s.append("  then this op must take effect before it returns, but it does not fit ")
-                .append(key).append(" = ").append(Command.show(valueAtStuck)).append(":\n");
-        s.append("    ").append(stuck).append('\n');
-        if (pending.isEmpty()) {
-            s.append("  and no other op was open that could have come first\n");
-        } else {
-            s.append("  and no order of the ops still open then makes it fit:\n");
+        s.append("  after which, with ").append(key).append(" = ").append(Command.show(valueAtStuck))
+                .append(", no order of the remaining ops lets this take effect as observed:\n");
+        line(s, stuck, cut).append('\n');
+        if (!pending.isEmpty()) {
+            s.append("  ops still open then:\n");
             for (Operation op : pending) {
-                s.append("    ").append(op);
-                if (op.completeTime() > cut && op.outcome() != Outcome.UNKNOWN) {
-                    s.append("   (still running at time ").append(cut).append(')');
-                }
-                s.append('\n');
+                line(s, op, cut).append('\n');
             }
         }
         return s.toString();
+    }
+
+    /** One indented operation, marked when the cut history still saw it running. */
+    private static StringBuilder line(StringBuilder s, Operation op, long cut) {
+        s.append("    ").append(op);
+        if (op.outcome() != Outcome.UNKNOWN && op.completeTime() > cut) {
+            s.append(" (still running at ").append(cut).append(')');
+        }
+        return s;
     }
 
     @Override

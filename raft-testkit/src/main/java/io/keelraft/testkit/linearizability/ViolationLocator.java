@@ -47,15 +47,14 @@ final class ViolationLocator {
         }
         completions.sort(Comparator.comparingLong(Operation::completeTime).thenComparingLong(Operation::id));
 
-        // Invariant: the cut after completion `bad` is known non-linearizable; cuts before `good` are linearizable
-        // or undecided within the budget (then the search moves on: an earlier proof is a bonus, not a must).
+        // Invariant: the cut after completion `bad` is not linearizable; cuts up to `good` are linearizable or
+        // undecided within the budget (then the search moves on: an earlier proof is a bonus, not a must).
         int good = 0;
         int bad = completions.size();
-        SearchOutcome badOutcome = whole;
+        SearchOutcome badOutcome = null;
         while (good + 1 < bad) {
             int mid = (good + bad) >>> 1;
-            SearchOutcome outcome = search(cut(completions, mid));
-            steps += outcome.steps();
+            SearchOutcome outcome = searchCut(completions, mid);
             if (outcome.kind() == SearchOutcome.Kind.VIOLATION) {
                 bad = mid;
                 badOutcome = outcome;
@@ -63,7 +62,19 @@ final class ViolationLocator {
                 good = mid;
             }
         }
+        if (badOutcome == null) {
+            SearchOutcome outcome = searchCut(completions, bad);
+            badOutcome = outcome.kind() == SearchOutcome.Kind.VIOLATION ? outcome : whole;
+        }
         return report(completions.get(bad - 1), badOutcome.stuck());
+    }
+
+    /** Searches the cut after the {@code count}-th completion, asking the report to blame that completion. */
+    private SearchOutcome searchCut(List<Operation> completions, int count) {
+        long blame = completions.get(count - 1).id();
+        SearchOutcome outcome = new KeySearch(new Timeline(cut(completions, count)), budget, startNanos, blame).run();
+        steps += outcome.steps();
+        return outcome;
     }
 
     /** The history as it stood just after the {@code count}-th completion (1-based). */
@@ -82,10 +93,6 @@ final class ViolationLocator {
             }
         }
         return cut;
-    }
-
-    private SearchOutcome search(List<Operation> ops) {
-        return new KeySearch(new Timeline(ops), budget, startNanos).run();
     }
 
     /** Builds the report from the original operations: the cut history shows some as still running. */
