@@ -14,7 +14,7 @@ import java.util.List;
  * ...
  * history.ok(id, now);                  // acknowledged
  * history.ok(readId, now, "1");         // a GET that returned "1" (null: absent)
- * history.fail(id, now);                // definitely not applied
+ * history.fail(id, now);                // definitely not applied (also: a CAS answered "no swap")
  * history.unknown(id);                  // timed out: may apply at any time, or never
  * }</pre>
  *
