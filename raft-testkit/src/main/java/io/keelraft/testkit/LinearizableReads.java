@@ -1,0 +1,50 @@
+package io.keelraft.testkit;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Linearizable reads by ReadIndex (thesis §6.4): a read must reflect every write committed before it was
+ * issued, so the read index the leader confirms must be at least the highest commitIndex any server had
+ * reached when the read was issued. A stale leader that served reads from its own commitIndex would fail this.
+ */
+final class LinearizableReads {
+
+    static final String PROPERTY = "Linearizable Reads";
+
+    private final Map<Long, Long> requiredIndex = new HashMap<>();
+    private long highestCommitIndex;
+
+    /** Some server's commitIndex is {@code commitIndex} now. */
+    void commitIndexObserved(long commitIndex) {
+        highestCommitIndex = Math.max(highestCommitIndex, commitIndex);
+    }
+
+    /** A client issues read {@code requestId} now. */
+    void issued(long requestId) {
+        requiredIndex.put(requestId, highestCommitIndex);
+    }
+
+    /** The read was refused or aborted; it needs no answer. */
+    void abandoned(long requestId) {
+        requiredIndex.remove(requestId);
+    }
+
+    /** {@code node} confirmed read {@code requestId} at {@code readIndex}. */
+    void confirmed(String node, long requestId, long readIndex) {
+        Long required = requiredIndex.remove(requestId);
+        if (required == null) {
+            throw new SafetyViolation(PROPERTY, node + " confirmed read " + requestId
+                    + ", which is unknown or was already answered");
+        }
+        if (readIndex < required) {
+            throw new SafetyViolation(PROPERTY, node + " confirmed read " + requestId + " at index " + readIndex
+                    + ", but index " + required + " was already committed when the read was issued");
+        }
+    }
+
+    /** Highest commitIndex seen on any server. */
+    long highestCommitIndex() {
+        return highestCommitIndex;
+    }
+}
