@@ -7,14 +7,14 @@ import java.util.SplittableRandom;
 /**
  * The fault schedule, drawn from the run's seed: fault episodes separated by calm periods. An episode starts
  * one or two faults — a partition, a one-way cut, an isolated server, crashes (a quick crash-restart, or a
- * server kept down until the episode ends), a burst of message loss or a stalled disk — and
+ * server kept down until the episode ends), a burst of message loss, a stalled disk, or leader churn — and
  * ends by healing the network and disks and restarting the servers it crashed. Most faults aim at the current
  * leader half of the time, so that every run sees several leader changes.
  */
 final class Nemesis {
 
     private enum Fault {
-        PARTITION, ONE_WAY, ISOLATE, CRASH, CRASH_RESTART, CRASH_MANY, LOSS_BURST, DISK_STALL
+        PARTITION, ONE_WAY, ISOLATE, CRASH, CRASH_RESTART, CRASH_MANY, LOSS_BURST, DISK_STALL, LEADER_CHURN, FIGURE_8
     }
 
     private static final Fault[] FAULTS = Fault.values();
@@ -25,8 +25,11 @@ final class Nemesis {
     private final SimNetwork network;
     private final List<SimNode> nodes;
     private final EventTrace trace;
+    private final Figure8Scenario figure8;
     private boolean stopped;
     private long episodes;
+    /** During a LEADER_CHURN fault, new leaders are attacked as soon as they are elected. */
+    private boolean churning;
 
     Nemesis(SimulationOptions options, EventQueue queue, SplittableRandom random, SimNetwork network,
             List<SimNode> nodes, EventTrace trace) {
@@ -36,6 +39,7 @@ final class Nemesis {
         this.network = network;
         this.nodes = nodes;
         this.trace = trace;
+        this.figure8 = new Figure8Scenario(options, queue, random, network, nodes, trace);
     }
 
     void start() {
@@ -50,6 +54,59 @@ final class Nemesis {
 
     long episodes() {
         return episodes;
+    }
+
+    /**
+     * A server has just become leader, before its first AppendEntries leave. During leader churn it is cut
+     * off at once (its new entries stay on its own disk only), crashed a little later, or left alone. Cutting
+     * and crashing leaders right after their elections builds the divergent logs of paper Figure 8, where
+     * only the commitment rule of §5.4.2 keeps committed entries safe.
+     */
+    void elected(SimNode leader) {
+        figure8.elected(leader);
+        if (!churning) {
+            return;
+        }
+        switch (random.nextInt(3)) {
+            case 0 -> {
+                network.isolate(leader.id());
+                queue.after(shortOutage(), () -> {
+                    if (churning) {
+                        network.reconnect(leader.id());
+                    }
+                });
+            }
+            case 1 -> {
+                long life = leader.crashes();
+                queue.after(random.nextLong(0, 10L * options.tickMillis()), () -> {
+                    if (churning && leader.isUp() && leader.crashes() == life) {
+                        leader.crash();
+                        queue.after(shortOutage(), () -> {
+                            if (churning) {
+                                restart(leader);
+                            }
+                        });
+                    }
+                });
+            }
+            default -> { }
+        }
+    }
+
+    /**
+     * A leader has just committed new entries. During leader churn it sometimes crashes at once, before the
+     * followers learn of the commit: the moment when a commit that was not safe (paper Figure 8) is exposed.
+     */
+    void committed(SimNode leader) {
+        figure8.committed(leader);
+        if (churning && random.nextInt(8) == 0) {
+            leader.crash();
+            queue.after(shortOutage(), () -> {
+                if (churning) {
+                    restart(leader);
+                }
+            });
+        }
     }
 
     private void beginEpisode() {
@@ -115,6 +172,20 @@ final class Nemesis {
             }
             case LOSS_BURST -> network.lossProbability(0.2 + 0.5 * random.nextDouble());
             case DISK_STALL -> stall(leaderOrRandom());
+            case LEADER_CHURN -> {
+                if (!churning) {
+                    churning = true;
+                    trace.milestone(queue.now(), null, "leader churn begins", null);
+                    // Paper Figure 8 (c): a leader whose own disk is slow counts its followers' copies of its new
+                    // entries before its own; crashed before its write completes, it loses them.
+                    for (SimNode node : nodes) {
+                        if (random.nextBoolean()) {
+                            stall(node);
+                        }
+                    }
+                }
+            }
+            case FIGURE_8 -> figure8.begin();
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
     }
@@ -125,6 +196,8 @@ final class Nemesis {
     }
 
     private void healAll() {
+        churning = false;
+        figure8.abort();
         network.heal();
         for (SimNode node : nodes) {
             node.disk().stalled(false);
@@ -152,6 +225,10 @@ final class Nemesis {
             copy.set(j, t);
         }
         return copy;
+    }
+
+    private long shortOutage() {
+        return random.nextLong(2L * options.tickMillis(), 20L * options.tickMillis());
     }
 
     private long calm() {

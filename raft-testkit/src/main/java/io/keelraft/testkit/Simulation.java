@@ -72,6 +72,8 @@ public final class Simulation {
             }
             client = new SimClient(options, queue, random, nodes, invariants, trace);
             nemesis = new Nemesis(options, queue, random, network, nodes, trace);
+            nodes.forEach(n -> n.onElected(nemesis::elected));
+            nodes.forEach(n -> n.onLeaderCommit(nemesis::committed));
             probe = new LivenessProbe(options, queue, nodes, client, trace);
         }
 

@@ -21,7 +21,7 @@
  *   <tr><td>{@code SimStateMachine}</td><td>the volatile state machine, rebuilt from the log after a restart</td></tr>
  *   <tr><td>{@code SimNetwork}</td><td>delays, loss, duplication, one-way cuts</td></tr>
  *   <tr><td>{@code SimClient}</td><td>proposals and reads sent to the believed leader</td></tr>
- *   <tr><td>{@code Nemesis}</td><td>the fault schedule</td></tr>
+ *   <tr><td>{@code Nemesis}, {@code Figure8Scenario}</td><td>the fault schedule</td></tr>
  *   <tr><td>{@code Invariants} and {@code ElectionSafety}, {@code LeaderAppendOnly}, {@code LogMatching},
  *       {@code LeaderCompleteness}, {@code StateMachineSafety}, {@code LinearizableReads}</td>
  *       <td>the incremental safety checkers</td></tr>
