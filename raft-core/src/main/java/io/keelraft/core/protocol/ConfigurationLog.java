@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.TreeMap;
 final class ConfigurationLog {
 
     private final TreeMap<Long, ClusterConfiguration> byIndex = new TreeMap<>();
+    /** Cache of {@link #knownServers()}: every inbound message is checked against it. */
+    private Set<String> knownServers;
 
     ConfigurationLog(long baseIndex, ClusterConfiguration base) {
         byIndex.put(baseIndex, base);
@@ -30,6 +33,7 @@ final class ConfigurationLog {
         for (LogEntry e : entries) {
             if (e.type() == EntryType.CONFIGURATION) {
                 byIndex.put(e.index(), ClusterConfiguration.decode(e.payload()));
+                knownServers = null;
                 changed = true;
             }
         }
@@ -46,6 +50,7 @@ final class ConfigurationLog {
             throw new IllegalStateException("truncation at " + fromIndex + " would remove every configuration");
         }
         removed.clear();
+        knownServers = null;
         return true;
     }
 
@@ -53,16 +58,23 @@ final class ConfigurationLog {
     void committed(long commitIndex) {
         Long latestCommitted = byIndex.floorKey(commitIndex);
         if (latestCommitted != null) {
-            byIndex.headMap(latestCommitted, false).clear();
+            Map<Long, ClusterConfiguration> superseded = byIndex.headMap(latestCommitted, false);
+            if (!superseded.isEmpty()) {
+                superseded.clear();
+                knownServers = null;
+            }
         }
     }
 
     /** Every server named by any configuration still in the log: the servers that may talk to this one. */
     Set<String> knownServers() {
-        Set<String> all = new LinkedHashSet<>();
-        for (ClusterConfiguration c : byIndex.values()) {
-            all.addAll(c.members());
+        if (knownServers == null) {
+            Set<String> all = new LinkedHashSet<>();
+            for (ClusterConfiguration c : byIndex.values()) {
+                all.addAll(c.members());
+            }
+            knownServers = Collections.unmodifiableSet(all);
         }
-        return all;
+        return knownServers;
     }
 }

@@ -81,10 +81,14 @@ class MalformedMessageTest {
         TestCluster c = TestCluster.of(List.of("n1", "n2", "n3"), b -> { });
         c.electByTicking("n1");
         RaftProtocol leader = c.node("n1");
-        long commit = leader.commitIndex();
         leader.step(new Message.AppendEntriesResponse(leader.currentTerm(), "n2", "n1", true, 1_000, 0, 0, 0, 0));
         leader.step(new Message.AppendEntriesResponse(leader.currentTerm(), "n3", "n1", true, 1_000, 0, 0, 0, 0));
-        assertThat(leader.droppedMessages()).isEqualTo(2);
-        assertThat(leader.commitIndex()).isEqualTo(commit);
+        leader.step(new Message.AppendEntriesResponse(leader.currentTerm(), "n3", "n1", false, 0, 500, 0, 900, 0));
+        assertThat(leader.droppedMessages()).isEqualTo(3);
+        // Replication still works afterwards.
+        ProposeResult r = leader.propose(new byte[] {1});
+        c.settle();
+        assertThat(c.node("n3").commitIndex()).isGreaterThanOrEqualTo(r.index() - 1);
+        assertThat(leader.commitIndex()).isEqualTo(r.index());
     }
 }

@@ -91,4 +91,45 @@ class ReadIndexTest {
         c.settle();
         assertThat(c.reads.get("solo")).containsExactly(new ReadState(3, 1));
     }
+
+    @Test
+    void aLeaseReadIsServedWithoutARoundWhileAMajorityRecentlyAcknowledged() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        c.tickAll(1); // a heartbeat round, acknowledged by both followers
+        RaftProtocol leader = c.node("n1");
+        int before = c.delivered.size();
+        assertThat(leader.readWithLease(9)).isTrue();
+        c.settle();
+        assertThat(c.reads.get("n1")).containsExactly(new ReadState(9, leader.commitIndex()));
+        assertThat(c.delivered.size()).as("no extra round trip").isEqualTo(before);
+    }
+
+    @Test
+    void anExpiredLeaseFallsBackToReadIndex() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        c.tickAll(1);
+        c.isolate("n2");
+        c.isolate("n3");
+        RaftProtocol leader = c.node("n1");
+        c.tick(9, "n1"); // nine ticks without acknowledgements: past 90% of the election timeout
+        assertThat(leader.role()).isEqualTo(Role.LEADER);
+        assertThat(leader.readWithLease(4)).isTrue();
+        c.settle();
+        assertThat(c.reads.get("n1")).as("waits for a real round").isEmpty();
+        c.reconnect("n2");
+        c.tick(1, "n1");
+        assertThat(c.reads.get("n1")).extracting(ReadState::requestId).containsExactly(4L);
+    }
+
+    @Test
+    void withoutCheckQuorumThereIsNoLease() {
+        TestCluster c = TestCluster.of(THREE, b -> b.checkQuorum(false));
+        c.electByTicking("n1");
+        c.tickAll(1);
+        c.node("n1").readWithLease(1);
+        c.drain("n1", c.node("n1"));
+        assertThat(c.reads.get("n1")).isEmpty();
+    }
 }

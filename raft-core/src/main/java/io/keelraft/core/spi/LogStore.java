@@ -1,0 +1,39 @@
+package io.keelraft.core.spi;
+
+import io.keelraft.core.protocol.DurableLog;
+import io.keelraft.core.protocol.LogEntry;
+import java.util.List;
+
+/**
+ * A server's durable log. Reads ({@link DurableLog}) come from the raft loop thread while the store's own
+ * writer thread makes appends durable, so implementations make reads safe against concurrent writes; reads
+ * see only entries already reported durable... or any later entry, but never a torn or half-truncated state.
+ *
+ * <p>Writes never block the caller on the disk: {@link #append} queues, and the store's writer makes queued
+ * appends durable together (group commit), reporting the highest durable entry to the
+ * {@link DurabilityListener}. Appends become durable in the order they were submitted.
+ */
+public interface LogStore extends DurableLog, AutoCloseable {
+
+    /**
+     * Queues entries for appending, without waiting for the disk. An entry whose index is already stored
+     * replaces that entry and every entry after it (suffix truncation, paper §5.3). The first entry's index
+     * must be at most {@code lastIndex() + 1} counting queued appends.
+     *
+     * @throws StorageException when the store has failed and accepts no more writes until it recovers
+     */
+    void append(List<LogEntry> entries);
+
+    /** Sets who is told about durability and failures; called before the first append. */
+    void setDurabilityListener(DurabilityListener listener);
+
+    /**
+     * Drops entries at or below {@code index} once a snapshot covers them (whole segments only, so some
+     * entries below {@code index} may remain readable); the log's base becomes ({@code index}, {@code term}).
+     */
+    void compactTo(long index, long term);
+
+    /** Finishes or fails every queued append, stops the writer thread and releases every file. */
+    @Override
+    void close();
+}
