@@ -6,15 +6,17 @@ import java.util.SplittableRandom;
 
 /**
  * The fault schedule, drawn from the run's seed: fault episodes separated by calm periods. An episode starts
- * one or two faults — a partition, a one-way cut, an isolated server, crashes (a quick crash-restart, or a
- * server kept down until the episode ends), a burst of message loss, a stalled disk, or leader churn — and
- * ends by healing the network and disks and restarting the servers it crashed. Most faults aim at the current
- * leader half of the time, so that every run sees several leader changes.
+ * one or two faults — a partition, a one-way cut, an isolated server, crashes (a quick crash-restart, a server
+ * kept down until the episode ends, or followers restarting one after another), a burst of message loss, a
+ * stalled disk, leader churn, or the {@link Figure8Scenario} — and ends by healing the network and disks and
+ * restarting the servers it crashed. Most faults aim at the current leader half of the time, so that every run
+ * sees several leader changes.
  */
 final class Nemesis {
 
     private enum Fault {
-        PARTITION, ONE_WAY, ISOLATE, CRASH, CRASH_RESTART, CRASH_MANY, LOSS_BURST, DISK_STALL, LEADER_CHURN, FIGURE_8
+        PARTITION, ONE_WAY, ISOLATE, CRASH, CRASH_RESTART, CRASH_MANY, LOSS_BURST, DISK_STALL, LEADER_CHURN, FIGURE_8,
+        ROLLING_RESTARTS
     }
 
     private static final Fault[] FAULTS = Fault.values();
@@ -30,6 +32,9 @@ final class Nemesis {
     private long episodes;
     /** During a LEADER_CHURN fault, new leaders are attacked as soon as they are elected. */
     private boolean churning;
+    /** During ROLLING_RESTARTS, followers other than {@code cutOff} crash and restart one after another. */
+    private boolean rolling;
+    private SimNode cutOff;
 
     Nemesis(SimulationOptions options, EventQueue queue, SplittableRandom random, SimNetwork network,
             List<SimNode> nodes, EventTrace trace) {
@@ -186,8 +191,36 @@ final class Nemesis {
                 }
             }
             case FIGURE_8 -> figure8.begin();
+            case ROLLING_RESTARTS -> {
+                SimNode leader = SimNode.leaderOf(nodes);
+                if (leader != null && !rolling) {
+                    // One follower stops hearing the leader and campaigns; the others keep restarting, and a
+                    // restarted server has heard from no leader yet (thesis §4.2.3, §6.4.1).
+                    SimNode cut = nodes.get(random.nextInt(nodes.size()));
+                    if (cut != leader) {
+                        network.cutOneWay(leader.id(), cut.id());
+                        network.cutOneWay(cut.id(), leader.id());
+                    }
+                    cutOff = cut;
+                    rolling = true;
+                    queue.after(random.nextLong(1, 10L * options.tickMillis()), this::restartAFollower);
+                }
+            }
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
+    }
+
+    private void restartAFollower() {
+        if (!rolling) {
+            return;
+        }
+        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode victim = nodes.get(random.nextInt(nodes.size()));
+        if (victim != leader && victim != cutOff && victim.isUp()) {
+            victim.crash();
+            queue.after(random.nextLong(0, 2L * options.tickMillis()), () -> restart(victim));
+        }
+        queue.after(random.nextLong(1, 10L * options.tickMillis()), this::restartAFollower);
     }
 
     private void stall(SimNode node) {
@@ -197,6 +230,7 @@ final class Nemesis {
 
     private void healAll() {
         churning = false;
+        rolling = false;
         figure8.abort();
         network.heal();
         for (SimNode node : nodes) {

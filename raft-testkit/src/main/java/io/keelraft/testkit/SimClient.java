@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The cluster's clients, as one: at random intervals it proposes a command with a unique payload, and starts a
- * linearizable read, each at the server it believes is leader (following the leader hints of refusals, and
- * trying a random server when it has none).
+ * The cluster's clients, as one: at random intervals (with quiet stretches now and then) it proposes a command
+ * with a unique payload, and starts a linearizable read — by ReadIndex (thesis §6.4), or under the leader's
+ * lease (§6.4.1) when CheckQuorum is on — each at the server it believes is leader, following the leader hints
+ * of refusals and trying a random server when it has none.
  */
 final class SimClient {
 
@@ -70,7 +71,13 @@ final class SimClient {
         } else {
             leaderGuess = null;
         }
-        queue.after(interval(options.proposeEveryMillis()), this::propose);
+        long pause = interval(options.proposeEveryMillis());
+        if (random.nextInt(20) == 0) {
+            // Now and then the writers fall quiet for a while, so that logs stop moving: some histories (a
+            // restarted follower voting for a server that is up to date again) need a write-free stretch.
+            pause += random.nextLong(5L * options.proposeEveryMillis(), 40L * options.proposeEveryMillis());
+        }
+        queue.after(pause, this::propose);
     }
 
     private void read() {
@@ -80,10 +87,12 @@ final class SimClient {
         SimNode target = target();
         if (target.isUp()) {
             long id = nextReadId++;
-            // The requirement is fixed before the read starts: a one-server cluster may confirm it at once.
+            // The requirement is fixed before the read starts, as it may be confirmed at once.
             invariants.readIssued(id);
-            if (target.read(id)) {
-                trace.record(queue.now(), target.id(), "read issued", "r" + id);
+            // Lease reads (thesis §6.4.1) rely on CheckQuorum; with it, half the reads use the lease.
+            boolean lease = options.checkQuorum() && random.nextBoolean();
+            if (lease ? target.readWithLease(id) : target.read(id)) {
+                trace.record(queue.now(), target.id(), lease ? "lease read issued" : "read issued", "r" + id);
             } else {
                 invariants.readAbandoned(id);
                 leaderGuess = target.protocol() == null ? null : target.protocol().leaderId();

@@ -196,6 +196,13 @@ final class SimNode {
         return accepted;
     }
 
+    /** A client starts read {@code requestId} here under the leader's lease (thesis §6.4.1); must be up. */
+    boolean readWithLease(long requestId) {
+        boolean accepted = protocol.readWithLease(requestId);
+        afterInput();
+        return accepted;
+    }
+
     private void afterInput() {
         observe();
         while (protocol != null && protocol.hasReady()) {
