@@ -40,7 +40,7 @@ public final class Simulation {
     /**
      * Runs the simulation to its end.
      *
-     * @throws SafetyViolation   when a safety property is violated (or the protocol throws)
+     * @throws SafetyViolation   when a safety property is violated, or an exception escapes the protocol
      * @throws LivenessViolation when the cluster makes no progress after the faults stop
      */
     public SimulationResult run() {
@@ -93,7 +93,8 @@ public final class Simulation {
             } catch (SimulationFailure f) {
                 throw f.in(context());
             } catch (RuntimeException e) {
-                throw new SafetyViolation("Protocol contract", "the protocol threw " + e, e).in(context());
+                // The protocol refusing an input (or a simulator invariant breaking) ends the run like a violation.
+                throw new SafetyViolation("No unexpected exception", e + " escaped during the run", e).in(context());
             }
             return result();
         }
