@@ -60,9 +60,9 @@ final class Invariants {
         leaderCompleteness.notLeading(id);
     }
 
-    /** A client issues read {@code requestId}. */
-    void readIssued(long requestId) {
-        reads.issued(requestId);
+    /** A client issues read {@code requestId}, of {@code kind} ("ReadIndex" or "lease"). */
+    void readIssued(long requestId, String kind) {
+        reads.issued(requestId, kind);
     }
 
     /** Server {@code id} confirmed read {@code requestId} at {@code readIndex}. */

@@ -4,15 +4,19 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Linearizable reads by ReadIndex (thesis §6.4): a read must reflect every write committed before it was
- * issued, so the read index the leader confirms must be at least the highest commitIndex any server had
- * reached when the read was issued. A stale leader that served reads from its own commitIndex would fail this.
+ * Linearizable reads, by ReadIndex (thesis §6.4) or under the leader's lease (§6.4.1): a read must reflect every
+ * write committed before it was issued, so the read index the leader confirms must be at least the highest
+ * commitIndex any server had reached when the read was issued. A stale leader that served reads from its own
+ * commitIndex would fail this.
  */
 final class LinearizableReads {
 
     static final String PROPERTY = "Linearizable Reads";
 
-    private final Map<Long, Long> requiredIndex = new HashMap<>();
+    private record Issued(long requiredIndex, String kind) {
+    }
+
+    private final Map<Long, Issued> issued = new HashMap<>();
     private long highestCommitIndex;
 
     /** Some server's commitIndex is {@code commitIndex} now. */
@@ -20,26 +24,27 @@ final class LinearizableReads {
         highestCommitIndex = Math.max(highestCommitIndex, commitIndex);
     }
 
-    /** A client issues read {@code requestId} now. */
-    void issued(long requestId) {
-        requiredIndex.put(requestId, highestCommitIndex);
+    /** A client issues read {@code requestId} now; {@code kind} names how it is served (for reports). */
+    void issued(long requestId, String kind) {
+        issued.put(requestId, new Issued(highestCommitIndex, kind));
     }
 
     /** The read was refused or aborted; it needs no answer. */
     void abandoned(long requestId) {
-        requiredIndex.remove(requestId);
+        issued.remove(requestId);
     }
 
     /** {@code node} confirmed read {@code requestId} at {@code readIndex}. */
     void confirmed(String node, long requestId, long readIndex) {
-        Long required = requiredIndex.remove(requestId);
-        if (required == null) {
+        Issued read = issued.remove(requestId);
+        if (read == null) {
             throw new SafetyViolation(PROPERTY, node + " confirmed read " + requestId
                     + ", which is unknown or was already answered");
         }
-        if (readIndex < required) {
-            throw new SafetyViolation(PROPERTY, node + " confirmed read " + requestId + " at index " + readIndex
-                    + ", but index " + required + " was already committed when the read was issued");
+        if (readIndex < read.requiredIndex()) {
+            throw new SafetyViolation(PROPERTY, node + " confirmed " + read.kind() + " read " + requestId
+                    + " at index " + readIndex + ", but index " + read.requiredIndex()
+                    + " was already committed when the read was issued");
         }
     }
 

@@ -195,7 +195,8 @@ final class Nemesis {
                 SimNode leader = SimNode.leaderOf(nodes);
                 if (leader != null && !rolling) {
                     // One follower stops hearing the leader and campaigns; the others keep restarting, and a
-                    // restarted server has heard from no leader yet (thesis §4.2.3, §6.4.1).
+                    // restarted server has heard from no leader yet (thesis §4.2.3, §6.4.1). A restarted
+                    // server's replies to the leader are lost, as over a link that fails one way.
                     SimNode cut = nodes.get(random.nextInt(nodes.size()));
                     if (cut != leader) {
                         network.cutOneWay(leader.id(), cut.id());
@@ -218,6 +219,9 @@ final class Nemesis {
         SimNode victim = nodes.get(random.nextInt(nodes.size()));
         if (victim != leader && victim != cutOff && victim.isUp()) {
             victim.crash();
+            if (leader != null) {
+                network.cutOneWay(victim.id(), leader.id());
+            }
             queue.after(random.nextLong(0, 2L * options.tickMillis()), () -> restart(victim));
         }
         queue.after(random.nextLong(1, 10L * options.tickMillis()), this::restartAFollower);

@@ -87,10 +87,10 @@ final class SimClient {
         SimNode target = target();
         if (target.isUp()) {
             long id = nextReadId++;
-            // The requirement is fixed before the read starts, as it may be confirmed at once.
-            invariants.readIssued(id);
             // Lease reads (thesis §6.4.1) rely on CheckQuorum; with it, half the reads use the lease.
             boolean lease = options.checkQuorum() && random.nextBoolean();
+            // The requirement is fixed before the read starts, as it may be confirmed at once.
+            invariants.readIssued(id, lease ? "lease" : "ReadIndex");
             if (lease ? target.readWithLease(id) : target.read(id)) {
                 trace.record(queue.now(), target.id(), lease ? "lease read issued" : "read issued", "r" + id);
             } else {

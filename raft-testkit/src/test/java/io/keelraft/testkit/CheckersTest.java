@@ -191,15 +191,15 @@ class CheckersTest {
     void linearizableReadsRejectAStaleReadIndex() {
         LinearizableReads check = new LinearizableReads();
         check.commitIndexObserved(7);
-        check.issued(1);
+        check.issued(1, "ReadIndex");
         check.commitIndexObserved(9);
-        check.issued(2);
+        check.issued(2, "lease");
         check.confirmed("n1", 1, 7);
 
         assertThatThrownBy(() -> check.confirmed("n1", 2, 8))
                 .isInstanceOf(SafetyViolation.class)
                 .hasMessageContaining("Linearizable Reads")
-                .hasMessageContaining("confirmed read 2 at index 8, but index 9 was already committed");
+                .hasMessageContaining("confirmed lease read 2 at index 8, but index 9 was already committed");
         assertThatThrownBy(() -> check.confirmed("n1", 1, 9))
                 .isInstanceOf(SafetyViolation.class)
                 .hasMessageContaining("unknown or was already answered");
