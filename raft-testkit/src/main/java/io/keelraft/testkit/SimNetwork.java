@@ -40,28 +40,37 @@ final class SimNetwork {
 
     /** Sends {@code m}; the receiver gets it (or not) after a random delay. */
     void send(Message m) {
+        carry(m.from(), m.to(), m, true, () -> deliver.accept(m));
+    }
+
+    /**
+     * Carries any packet from {@code from} to {@code to}: {@code delivery} runs after a random delay, unless the
+     * link is cut or the packet is lost. {@code mayDuplicate} is false for traffic a real transport never
+     * duplicates (request/response over one connection).
+     */
+    void carry(String from, String to, Object what, boolean mayDuplicate, Runnable delivery) {
         sent++;
-        if (blocked[indexOf(m.from())][indexOf(m.to())]) {
+        if (blocked[indexOf(from)][indexOf(to)]) {
             lost++;
-            trace.record(queue.now(), m.from(), "cut", m);
+            trace.record(queue.now(), from, "cut", what);
             return;
         }
         if (random.nextDouble() < lossProbability) {
             lost++;
-            trace.record(queue.now(), m.from(), "lost", m);
+            trace.record(queue.now(), from, "lost", what);
             return;
         }
-        schedule(m);
-        if (random.nextDouble() < options.duplicateProbability()) {
-            schedule(m);
+        schedule(delivery);
+        if (mayDuplicate && random.nextDouble() < options.duplicateProbability()) {
+            schedule(delivery);
         }
     }
 
-    private void schedule(Message m) {
+    private void schedule(Runnable delivery) {
         long delay = random.nextDouble() < options.slowMessageProbability()
                 ? random.nextLong(options.maxMessageDelayMillis(), options.maxSlowMessageDelayMillis() + 1)
                 : random.nextLong(options.minMessageDelayMillis(), options.maxMessageDelayMillis() + 1);
-        queue.after(delay, () -> deliver.accept(m));
+        queue.after(delay, delivery);
     }
 
     /** Cuts every link between {@code side} and the other servers, both ways. */
