@@ -20,19 +20,25 @@ public final class ClientSession {
     private final RaftNode node;
     private final NodeRuntime runtime;
     private final long id;
-    private long nextSeq = 1;
+    private long nextSeq;
     /** Sequence numbers submitted and not yet answered; everything below the lowest was answered. */
     private final TreeSet<Long> outstanding = new TreeSet<>();
 
-    ClientSession(RaftNode node, NodeRuntime runtime, long id) {
+    ClientSession(RaftNode node, NodeRuntime runtime, long id, long nextSeq) {
         this.node = node;
         this.runtime = runtime;
         this.id = id;
+        this.nextSeq = nextSeq;
     }
 
     /** The session's id (the log index at which it was opened). */
     public long id() {
         return id;
+    }
+
+    /** The sequence number the next {@link #submit} will use (keep it to {@link RaftNode#resumeSession} later). */
+    public synchronized long nextSequence() {
+        return nextSeq;
     }
 
     /**
@@ -70,7 +76,7 @@ public final class ClientSession {
 
     private static boolean retryable(Throwable e) {
         return !(e instanceof ShutdownException) && !(e instanceof SessionExpiredException)
-                && !(e instanceof IllegalArgumentException);
+                && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException);
     }
 
     private synchronized void answered(long seq) {

@@ -103,7 +103,23 @@ public final class RaftNode implements AutoCloseable {
      * retried across leader changes and timeouts.
      */
     public CompletableFuture<ClientSession> openSession() {
-        return runtime.openSession().thenApply(sessionId -> new ClientSession(this, runtime, sessionId));
+        return runtime.openSession().thenApply(sessionId -> new ClientSession(this, runtime, sessionId, 1));
+    }
+
+    /**
+     * Continues session {@code sessionId} (opened on any server of the cluster) on this server, its next
+     * command taking sequence number {@code nextSequence}. This is how a client that lost its server resends a
+     * command whose outcome it never learned: resume with that command's sequence number and submit it again;
+     * if it was applied, the cached result comes back and it is not applied again (thesis §6.3).
+     *
+     * @throws IllegalArgumentException when {@code sessionId} or {@code nextSequence} is not positive
+     */
+    public ClientSession resumeSession(long sessionId, long nextSequence) {
+        if (sessionId <= 0 || nextSequence <= 0) {
+            throw new IllegalArgumentException("session id and sequence numbers start at 1, got session "
+                    + sessionId + " sequence " + nextSequence);
+        }
+        return new ClientSession(this, runtime, sessionId, nextSequence);
     }
 
     /** This server's id. */

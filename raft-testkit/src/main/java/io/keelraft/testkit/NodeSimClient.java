@@ -20,10 +20,14 @@ import java.util.function.Supplier;
  * One client of the real-node simulation: it opens a client session (thesis §6.3) on some server and, one
  * operation at a time, writes ({@code PUT}, {@code CAS} through the session, which retries by itself) and
  * reads ({@code GET} by ReadIndex or, with CheckQuorum, the lease), recording every operation in the shared
- * {@link History}. An operation the client stops waiting for is recorded as unknown when it may still take
- * effect; the client then moves to another server with a new session.
+ * {@link History}. A write whose outcome the client does not learn (its server crashed, retries ran out, it timed
+ * out) is resent through another server in the same session with the same sequence number, as a real client
+ * would: it must take effect once, and the answer must be the first one. Only after several attempts is it
+ * recorded as unknown.
  */
 final class NodeSimClient {
+
+    private static final int MAX_WRITE_ATTEMPTS = 6;
 
     private final int number;
     private final EventQueue queue;
@@ -72,7 +76,7 @@ final class NodeSimClient {
 
     /** True once stopped with nothing in flight. */
     boolean idle() {
-        return stopped && !busy;
+        return stopped && !busy && pending == null;
     }
 
     long completed() {
@@ -84,6 +88,10 @@ final class NodeSimClient {
     }
 
     private void next() {
+        if (pending != null) {
+            resend();
+            return;
+        }
         if (stopped) {
             return;
         }
@@ -119,43 +127,69 @@ final class NodeSimClient {
                 session = null;
                 done(random.nextLong(10, 100));
             }
-        }, () -> {
-            session = null;
-            done(0);
-        });
+        }, () -> session = null);
     }
+
+    /** A write whose outcome the client does not know yet: resent in its session until it learns. */
+    private record PendingWrite(long op, Command command, long sessionId, long seq, int attempt) {
+    }
+
+    private PendingWrite pending;
 
     private void write(Command command) {
         long op = history.invoke(number, command, queue.now());
-        trace.record(queue.now(), node.id(), "client invoke", name() + " " + command);
+        send(new PendingWrite(op, command, session.id(), session.nextSequence(), 1));
+    }
+
+    /** Resends the pending write through another server, in the same session with the same sequence number. */
+    private void resend() {
+        busy = true;
+        node = anyLiveNode.get();
+        if (node == null) {
+            queue.after(50, this::next);
+            return;
+        }
+        session = node.resumeSession(pending.sessionId(), pending.seq());
+        send(pending);
+    }
+
+    private void send(PendingWrite write) {
+        pending = null;
+        Command command = write.command();
+        trace.record(queue.now(), node.id(), "client invoke", name() + " " + command + " (s" + write.sessionId()
+                + " #" + write.seq() + ", attempt " + write.attempt() + ")");
         await(session.submit(SimKvStateMachine.encode(command)), (result, e) -> {
             if (e == null) {
                 String answer = new String(result, StandardCharsets.UTF_8);
-                if (command instanceof Command.Cas cas && answer.equals("0")) {
-                    history.fail(op, queue.now());
+                if (command instanceof Command.Cas && answer.equals("0")) {
+                    history.fail(write.op(), queue.now());
                 } else {
-                    history.ok(op, queue.now());
+                    history.ok(write.op(), queue.now());
                     lastSeen.put(command.key(), command instanceof Command.Put p ? p.value()
                             : ((Command.Cas) command).update());
                 }
                 trace.record(queue.now(), node.id(), "client ok", name() + " " + command + " -> " + answer);
                 done(random.nextLong(0, 30));
             } else if (e instanceof SessionExpiredException) {
-                history.fail(op, queue.now());
+                history.fail(write.op(), queue.now());
                 session = null;
                 done(0);
             } else {
-                // Retries ran out: the command may still be applied (once) later.
-                history.unknown(op);
-                trace.record(queue.now(), node.id(), "client unknown", name() + " " + command + ": " + e);
-                session = null;
+                unresolved(write, e.toString());
                 done(0);
             }
-        }, () -> {
-            history.unknown(op);
-            trace.record(queue.now(), node.id(), "client gave up", name() + " " + command);
-            session = null;
-        });
+        }, () -> unresolved(write, "timed out"));
+    }
+
+    private void unresolved(PendingWrite write, String why) {
+        trace.record(queue.now(), node.id(), "client unsure", name() + " " + write.command() + ": " + why);
+        session = null;
+        if (write.attempt() < MAX_WRITE_ATTEMPTS) {
+            pending = new PendingWrite(write.op(), write.command(), write.sessionId(), write.seq(),
+                    write.attempt() + 1);
+        } else {
+            history.unknown(write.op()); // it may still be applied (once) later
+        }
     }
 
     private void read(String key) {
@@ -179,7 +213,7 @@ final class NodeSimClient {
 
     /**
      * Waits for {@code future} at most the client's timeout. On timeout {@code gaveUp} runs, the client drops
-     * its session and server, and a late answer is ignored.
+     * its session and goes on (so {@code gaveUp} must not), and a late answer is ignored.
      */
     private <T> void await(CompletableFuture<T> future, BiConsumer<T, Throwable> answered, Runnable gaveUp) {
         boolean[] over = {false};

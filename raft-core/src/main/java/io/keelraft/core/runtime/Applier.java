@@ -140,9 +140,13 @@ final class Applier {
                         ByteBuffer.allocate(8).putLong(e.index()).array(), null);
             case SESSION:
                 SessionTable.Outcome o = sessions.apply(envelope.sessionId(), envelope.seq(), envelope.ackedThrough(),
-                        () -> applyToStateMachine(e.index(), envelope.command()));
+                        envelope.command(), () -> applyToStateMachine(e.index(), envelope.command()));
                 if (o instanceof SessionTable.Outcome.Result r) {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
+                }
+                if (o instanceof SessionTable.Outcome.Reused reused) {
+                    return new PendingProposals.AppliedResult(e.index(), null,
+                            new IllegalStateException(reused.reason()));
                 }
                 return new PendingProposals.AppliedResult(e.index(), null,
                         new SessionExpiredException(((SessionTable.Outcome.Expired) o).reason()));

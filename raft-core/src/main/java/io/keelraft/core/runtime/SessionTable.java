@@ -1,5 +1,6 @@
 package io.keelraft.core.runtime;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 final class SessionTable {
 
     /** Outcome of a session command. */
-    sealed interface Outcome permits Outcome.Result, Outcome.Expired {
+    sealed interface Outcome permits Outcome.Result, Outcome.Expired, Outcome.Reused {
         /** The command's result: freshly applied, or the cached result of an earlier application. */
         record Result(byte[] value, boolean duplicate) implements Outcome {
         }
@@ -22,12 +23,20 @@ final class SessionTable {
         /** The session is unknown (expired or never opened), or the response was already discarded. */
         record Expired(String reason) implements Outcome {
         }
+
+        /** The client sent a different command under a sequence number it had already used: refused, not applied. */
+        record Reused(String reason) implements Outcome {
+        }
+    }
+
+    /** A cached response and a fingerprint of the command it answered. */
+    private record Response(byte[] value, int commandHash) {
     }
 
     private static final class Session {
         long lastActiveMillis;
         /** Responses the client may still ask for again, by sequence number. */
-        final TreeMap<Long, byte[]> responses = new TreeMap<>();
+        final TreeMap<Long, Response> responses = new TreeMap<>();
         /** Every sequence number at or below this one was acknowledged by the client and forgotten. */
         long discardedThrough;
 
@@ -68,9 +77,10 @@ final class SessionTable {
     /**
      * Applies a session command at most once: a retried sequence number returns the cached response.
      *
-     * @param apply runs the command against the state machine (only for a sequence number not seen before)
+     * @param command the command's bytes: a retry must carry the same command as the first attempt
+     * @param apply   runs the command against the state machine (only for a sequence number not seen before)
      */
-    Outcome apply(long sessionId, long seq, long ackedThrough, Supplier<byte[]> apply) {
+    Outcome apply(long sessionId, long seq, long ackedThrough, byte[] command, Supplier<byte[]> apply) {
         Session s = sessions.get(sessionId);
         if (s == null) {
             return new Outcome.Expired("session " + sessionId + " is unknown or expired");
@@ -81,16 +91,22 @@ final class SessionTable {
             s.responses.headMap(ackedThrough, true).clear();
             s.discardedThrough = ackedThrough;
         }
-        byte[] cached = s.responses.get(seq);
+        int commandHash = Arrays.hashCode(command);
+        Response cached = s.responses.get(seq);
         if (cached != null) {
-            return new Outcome.Result(cached, true);
+            if (cached.commandHash() != commandHash) {
+                // Answering with another command's result would be a silent lie to a confused client.
+                return new Outcome.Reused("session " + sessionId + " already used sequence " + seq
+                        + " for a different command; each command needs its own sequence number");
+            }
+            return new Outcome.Result(cached.value(), true);
         }
         if (seq <= s.discardedThrough) {
             return new Outcome.Expired("session " + sessionId + " already acknowledged sequence " + seq
                     + " and discarded its response");
         }
         byte[] result = apply.get();
-        s.responses.put(seq, result);
+        s.responses.put(seq, new Response(result, commandHash));
         return new Outcome.Result(result, false);
     }
 

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 /** Exactly-once semantics of client sessions (thesis §6.3). */
 class SessionTableTest {
 
+    private static final byte[] COMMAND = "INCR x".getBytes(StandardCharsets.UTF_8);
+
     private final AtomicInteger applied = new AtomicInteger();
 
     private byte[] applyOnce() {
@@ -20,8 +22,8 @@ class SessionTableTest {
         SessionTable t = new SessionTable(60_000);
         t.advanceTime(1_000);
         t.open(7);
-        SessionTable.Outcome first = t.apply(7, 1, 0, this::applyOnce);
-        SessionTable.Outcome retry = t.apply(7, 1, 0, this::applyOnce);
+        SessionTable.Outcome first = t.apply(7, 1, 0, COMMAND, this::applyOnce);
+        SessionTable.Outcome retry = t.apply(7, 1, 0, COMMAND, this::applyOnce);
         assertThat(applied).hasValue(1);
         assertThat(((SessionTable.Outcome.Result) retry).duplicate()).isTrue();
         assertThat(((SessionTable.Outcome.Result) retry).value())
@@ -29,12 +31,24 @@ class SessionTableTest {
     }
 
     @Test
+    void aSequenceNumberReusedForADifferentCommandIsRefusedNotAnsweredWithAnotherResult() {
+        SessionTable t = new SessionTable(60_000);
+        t.open(7);
+        t.apply(7, 1, 0, COMMAND, this::applyOnce);
+        SessionTable.Outcome reused = t.apply(7, 1, 0, "DEL x".getBytes(StandardCharsets.UTF_8), this::applyOnce);
+        assertThat(applied).hasValue(1);
+        assertThat(reused).isInstanceOf(SessionTable.Outcome.Reused.class);
+        assertThat(((SessionTable.Outcome.Reused) reused).reason())
+                .contains("session 7 already used sequence 1 for a different command");
+    }
+
+    @Test
     void acknowledgedResponsesAreForgottenAndTheirRetriesRefused() {
         SessionTable t = new SessionTable(60_000);
         t.open(1);
-        t.apply(1, 1, 0, this::applyOnce);
-        t.apply(1, 2, 1, this::applyOnce); // the client has seen seq 1's answer
-        assertThat(t.apply(1, 1, 1, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Expired.class);
+        t.apply(1, 1, 0, COMMAND, this::applyOnce);
+        t.apply(1, 2, 1, COMMAND, this::applyOnce); // the client has seen seq 1's answer
+        assertThat(t.apply(1, 1, 1, COMMAND, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Expired.class);
         assertThat(applied).hasValue(2);
     }
 
@@ -47,7 +61,7 @@ class SessionTableTest {
         assertThat(t.size()).isEqualTo(1);
         t.advanceTime(12_000);
         assertThat(t.size()).isZero();
-        assertThat(t.apply(1, 1, 0, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Expired.class);
+        assertThat(t.apply(1, 1, 0, COMMAND, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Expired.class);
         assertThat(applied).hasValue(0);
     }
 

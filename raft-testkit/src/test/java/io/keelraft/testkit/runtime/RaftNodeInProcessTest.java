@@ -126,6 +126,28 @@ class RaftNodeInProcessTest {
     }
 
     @Test
+    void aRetriedCommandIsAppliedOnceAndAnsweredTwiceWithTheSameResult() throws Exception {
+        try (InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder())) {
+            RaftNode leader = c.awaitLeader();
+            ClientSession session = leader.openSession().get(10, TimeUnit.SECONDS);
+            long seq = session.nextSequence();
+            byte[] first = session.submit(KeyValueStateMachine.append("log", "x")).get(10, TimeUnit.SECONDS);
+            // The client never saw that answer (say its server died) and resends the command elsewhere.
+            ClientSession resumed = c.follower().resumeSession(session.id(), seq);
+            byte[] second = resumed.submit(KeyValueStateMachine.append("log", "x")).get(10, TimeUnit.SECONDS);
+            assertThat(text(second)).isEqualTo(text(first)).isEqualTo("x");
+            await().untilAsserted(() -> {
+                for (KeyValueStateMachine sm : c.machines.values()) {
+                    assertThat(sm.value("log")).isEqualTo("x");
+                    assertThat(sm.applies()).isEqualTo(1);
+                }
+            });
+            assertThatThrownBy(() -> leader.resumeSession(0, 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("start at 1");
+        }
+    }
+
+    @Test
     void closeFailsPendingWorkAndLaterCalls() throws Exception {
         InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder());
         RaftNode leader = c.awaitLeader();
