@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import static org.awaitility.Awaitility.await;
+import static io.keelraft.storage.Waits.await;
 
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.StorageException;
@@ -33,13 +33,13 @@ final class RecordingListener implements DurabilityListener {
 
     /** Waits until the log reported ({@code index}, {@code term}) durable. */
     void awaitDurable(long index, long term) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        await().until(() -> {
             Durable last = last();
             return last != null && last.index() == index && last.term() == term;
         });
     }
 
     void awaitFailures(int count) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> failures.size() >= count);
+        await().until(() -> failures.size() >= count);
     }
 }
