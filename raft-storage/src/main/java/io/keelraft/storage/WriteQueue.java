@@ -34,7 +34,16 @@ final class WriteQueue {
     record Compact(long index, long term, boolean discardAll) implements Request {
     }
 
+    /**
+     * How long the writer spins for a new request before it sleeps: a caller that appends right after its
+     * previous append became durable (the usual rhythm of a busy leader) then finds the writer awake, which
+     * saves a thread wake-up — tens of microseconds, more on a busy machine — per group commit.
+     */
+    private static final long SPIN_NANOS = 50_000;
+
     private final ReentrantLock lock = new ReentrantLock();
+    /** True while requests wait; read without the lock by the spinning writer. */
+    private volatile boolean hasRequests;
     private final Condition wake = lock.newCondition();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private final LogView view;
@@ -74,6 +83,7 @@ final class WriteQueue {
                 submitted.append(entry.index(), entry.term());
             }
             queue.add(new Append(List.copyOf(entries), view.epoch()));
+            hasRequests = true;
             wake.signal();
         } finally {
             lock.unlock();
@@ -105,6 +115,7 @@ final class WriteQueue {
                 queue.removeIf(request -> request instanceof Append); // superseded: never to be reported durable
             }
             queue.add(new Compact(index, term, !keepsSuffix));
+            hasRequests = true;
             wake.signal();
         } finally {
             lock.unlock();
@@ -117,6 +128,10 @@ final class WriteQueue {
      * @return the requests, or null once the queue is closing and empty
      */
     List<Request> takeAll() {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (!hasRequests && System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
         lock.lock();
         try {
             while (queue.isEmpty() && !closing) {
@@ -127,6 +142,7 @@ final class WriteQueue {
             }
             List<Request> all = new ArrayList<>(queue);
             queue.clear();
+            hasRequests = false;
             return all;
         } finally {
             lock.unlock();
@@ -146,6 +162,7 @@ final class WriteQueue {
             for (int i = unfinished.size() - 1; i >= 0; i--) {
                 queue.addFirst(unfinished.get(i));
             }
+            hasRequests = !queue.isEmpty();
             submitted = view.termsCopy();
         } finally {
             lock.unlock();
