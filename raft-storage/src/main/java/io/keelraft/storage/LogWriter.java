@@ -291,7 +291,8 @@ final class LogWriter implements Runnable {
      */
     private boolean failAndRecover(Exception error, List<WriteQueue.Request> requests, Progress progress) {
         StorageException cause = new StorageException("log write in " + directory + " failed: " + error, error);
-        log.error("{}; appends fail until the disk works again", cause.getMessage(), error);
+        log.error("{}; appends fail until the disk works again", cause.getMessage());
+        log.debug("log write failure in {}", directory, error);
         List<WriteQueue.Compact> unfinished = new ArrayList<>();
         for (int r = progress.nextRequest; r < requests.size(); r++) {
             if (requests.get(r) instanceof WriteQueue.Compact compact) {
