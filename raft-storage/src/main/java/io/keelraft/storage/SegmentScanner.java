@@ -133,6 +133,9 @@ final class SegmentScanner {
             return "incomplete record header (" + remaining + " bytes before the end of the file)";
         }
         ByteBuffer w = window(position, RecordFormat.HEADER_BYTES);
+        if (isZero(w, at(position), RecordFormat.HEADER_BYTES)) {
+            return "zeroed bytes where a record header belongs";
+        }
         int length = w.getInt(at(position) + RecordFormat.LENGTH_OFFSET);
         if (length < 0 || length > remaining - RecordFormat.HEADER_BYTES) {
             return "record length " + length + " runs past the end of the file";
@@ -163,6 +166,15 @@ final class SegmentScanner {
             }
         }
         return -1;
+    }
+
+    private static boolean isZero(ByteBuffer buffer, int from, int length) {
+        for (int i = from; i < from + length; i++) {
+            if (buffer.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A buffer holding bytes [position, position + length) of the file, at offset {@link #at}. */
