@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -39,9 +40,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * second. The directory is {@code -Dkeel.bench.dir} (default: the system temp directory).
  *
  * <p>On a shared machine the disk's fsync latency drifts by multiples within seconds, so two benchmarks run
- * one after the other compare different disks. {@link #paired} therefore does one log batch and one raw
- * batch per operation, alternating which goes first, and sums each side's time in {@link PairedTimes}: the
- * ratio {@code logNanos / rawNanos} compares the two under the same conditions.
+ * one after the other compare different disks. {@link #paired} therefore alternates short blocks of log and
+ * raw batches and sums each side's time in {@link PairedTimes}: the ratio {@code logNanos / rawNanos}
+ * compares the two under the same conditions.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,6 +56,7 @@ public class LogAppendBenchmark {
     /** Both files start over at this size, as the log rolls segments at its default size. */
     private static final long FILE_BYTES = 64L << 20;
     private static final long SPIN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final int PAIRED_BLOCK = 8;
 
     @Param({"1", "16", "256"})
     public int batchSize;
@@ -122,7 +124,7 @@ public class LogAppendBenchmark {
         // microseconds on a VM); parking only if the disk takes unusually long.
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (durableIndex < lastIndex && System.nanoTime() < spinUntil) {
-            Thread.onSpinWait();
+            Thread.yield(); // not onSpinWait: with fewer free cores than threads, the writer may need this one
         }
         while (durableIndex < lastIndex) {
             LockSupport.park(this);
@@ -149,28 +151,31 @@ public class LogAppendBenchmark {
         }
     }
 
-    /** One log batch and one raw batch, timed separately, in alternating order. */
+    /**
+     * {@link #PAIRED_BLOCK} log batches and as many raw batches, timed separately, alternating which block goes
+     * first. Blocks rather than single batches, so that the log's writer finds the next append while it still
+     * spins, as it does when appends follow each other (a raw batch between two log batches would make every
+     * log batch pay a thread wake-up that a real log under load does not).
+     */
     @Benchmark
+    @OperationsPerInvocation(2 * PAIRED_BLOCK)
     public long paired(PairedTimes times) throws IOException {
-        long result;
-        if ((times.pairs & 1) == 0) {
-            long t0 = System.nanoTime();
-            result = segmentedLog();
-            long t1 = System.nanoTime();
-            result += rawFileChannel();
-            long t2 = System.nanoTime();
-            times.logNanos += t1 - t0;
-            times.rawNanos += t2 - t1;
-        } else {
-            long t0 = System.nanoTime();
-            result = rawFileChannel();
-            long t1 = System.nanoTime();
-            result += segmentedLog();
-            long t2 = System.nanoTime();
-            times.rawNanos += t1 - t0;
-            times.logNanos += t2 - t1;
+        long result = 0;
+        boolean logFirst = (times.pairs & 1) == 0;
+        for (int side = 0; side < 2; side++) {
+            boolean log = (side == 0) == logFirst;
+            long start = System.nanoTime();
+            for (int i = 0; i < PAIRED_BLOCK; i++) {
+                result += log ? segmentedLog() : rawFileChannel();
+            }
+            long elapsed = System.nanoTime() - start;
+            if (log) {
+                times.logNanos += elapsed;
+            } else {
+                times.rawNanos += elapsed;
+            }
         }
-        times.pairs++;
+        times.pairs += PAIRED_BLOCK;
         return result;
     }
 

@@ -130,7 +130,9 @@ final class WriteQueue {
     List<Request> takeAll() {
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (!hasRequests && System.nanoTime() < spinUntil) {
-            Thread.onSpinWait();
+            // yield, not onSpinWait: on a machine with fewer free cores than runnable threads, the caller that
+            // is about to append may be waiting for exactly this core.
+            Thread.yield();
         }
         lock.lock();
         try {
