@@ -1,0 +1,43 @@
+package io.keelraft.core.spi;
+
+import java.util.Objects;
+
+/** The leader's answer to a {@link ForwardRequest}. */
+public sealed interface ForwardResponse
+        permits ForwardResponse.Applied, ForwardResponse.ReadIndex, ForwardResponse.Failed {
+
+    /** The command was committed and applied; {@code result} is what the state machine returned. */
+    record Applied(long index, byte[] result) implements ForwardResponse {
+        public Applied {
+            Objects.requireNonNull(result, "result");
+        }
+    }
+
+    /** Reads that wait until {@code readIndex} is applied are linearizable. */
+    record ReadIndex(long readIndex) implements ForwardResponse {
+    }
+
+    /** Why the request failed; {@code leaderHint} names the leader when the receiver knows it. */
+    record Failed(Reason reason, String leaderHint, String message) implements ForwardResponse {
+        public Failed {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** Failure kinds a caller can act on. */
+    enum Reason {
+        /** Try the leader named by the hint. */
+        NOT_LEADER,
+        /** Too many pending proposals; back off. */
+        OVERLOADED,
+        /** The server is shutting down. */
+        SHUTDOWN,
+        /** The client session named by the command expired or was never opened; open a new session. */
+        SESSION_EXPIRED,
+        /** Not decided in time; the command may still be applied (use sessions to retry safely). */
+        TIMEOUT,
+        /** An unexpected failure, described by the message. */
+        INTERNAL
+    }
+}
