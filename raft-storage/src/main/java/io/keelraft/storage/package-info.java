@@ -9,6 +9,8 @@
  *   data/meta/        FileMetaStore
  *   data/snapshots/   FileSnapshotStore
  * </pre>
+ * {@link io.keelraft.storage.FileStorageProvider} opens the first two for
+ * {@code RaftNode.builder().dataDirectory(data)}: it is registered for {@link java.util.ServiceLoader}.
  *
  * <p>Everything here exists to make "durable" true after kill -9 and power loss: data is forced before it is
  * reported durable, files appear and disappear by rename and delete followed by a directory fsync, small
