@@ -20,7 +20,9 @@ public interface LogStore extends DurableLog, AutoCloseable {
      * replaces that entry and every entry after it (suffix truncation, paper §5.3). The first entry's index
      * must be at most {@code lastIndex() + 1} counting queued appends.
      *
-     * @throws StorageException when the store has failed and accepts no more writes until it recovers
+     * @throws StorageException when the store has failed and accepts no more writes until it recovers; after
+     *                          {@link DurabilityListener#failed} the queued appends are gone, and once the store
+     *                          recovers, appends start again from {@link #lastIndex()} + 1
      */
     void append(List<LogEntry> entries);
 
@@ -30,6 +32,12 @@ public interface LogStore extends DurableLog, AutoCloseable {
     /**
      * Drops entries at or below {@code index} once a snapshot covers them (whole segments only, so some
      * entries below {@code index} may remain readable); the log's base becomes ({@code index}, {@code term}).
+     * Readers see the new base when this returns; the files may follow later, without blocking the caller.
+     *
+     * <p>When the log (counting queued appends) does not hold an entry at {@code index} with {@code term} — it
+     * ends before {@code index}, or holds another term there — every entry is discarded and the next append
+     * must be at {@code index + 1} (paper Figure 13, InstallSnapshot rules 6 and 7). Queued appends that this
+     * discards are never reported durable.
      */
     void compactTo(long index, long term);
 

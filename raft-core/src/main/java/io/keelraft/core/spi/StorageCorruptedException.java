@@ -27,6 +27,21 @@ public class StorageCorruptedException extends StorageException {
         this.index = index;
     }
 
+    /**
+     * Damage in a file that holds no log records (the term/vote file, a snapshot's metadata, the log's base):
+     * such files are replaced atomically, so a bad checksum cannot be a torn write.
+     *
+     * @param file   the damaged file
+     * @param offset byte offset of the damage in {@code file}
+     * @param detail what is wrong and what to do about it
+     */
+    public StorageCorruptedException(Path file, long offset, String detail) {
+        super("corrupted file " + file + " at byte offset " + offset + ": " + detail);
+        this.file = file;
+        this.offset = offset;
+        this.index = -1;
+    }
+
     public Path file() {
         return file;
     }

@@ -1,0 +1,104 @@
+package io.keelraft.storage;
+
+import io.keelraft.core.spi.StorageCorruptedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+
+/**
+ * A small file whose content is replaced atomically and checked on every read:
+ *
+ * <pre>
+ *   magic   int    what kind of file this is
+ *   length  int    content bytes
+ *   content length bytes
+ *   crc32c  int    CRC32C of everything before it
+ * </pre>
+ *
+ * <p>{@link #write} puts the new content in {@code <name>.tmp}, forces it, renames it over the file and
+ * forces the directory: after a crash the file holds the old content or the new, never a mix. So a file that
+ * fails its checksum was damaged after it was written, and reading it throws
+ * {@link StorageCorruptedException} rather than guessing.
+ */
+final class AtomicFile {
+
+    private static final int OVERHEAD = 12;
+
+    private final Disk disk;
+    private final Path file;
+    private final int magic;
+    private final String what;
+
+    /**
+     * @param what names the file's role in error messages, e.g. "term/vote file"
+     */
+    AtomicFile(Disk disk, Path file, int magic, String what) {
+        this.disk = disk;
+        this.file = file;
+        this.magic = magic;
+        this.what = what;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** The content, or empty when the file does not exist. */
+    Optional<byte[]> read() throws IOException {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        if (bytes.length < OVERHEAD) {
+            throw corrupted(0, "the file is " + bytes.length + " bytes, shorter than any valid " + what);
+        }
+        if (buffer.getInt(0) != magic) {
+            throw corrupted(0, String.format("not a Keel %s (magic number %08x, expected %08x)", what,
+                    buffer.getInt(0), magic));
+        }
+        int length = buffer.getInt(4);
+        if (length < 0 || length != bytes.length - OVERHEAD) {
+            throw corrupted(4, "content length " + length + " does not match the file size " + bytes.length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, 8 + length);
+        int stored = buffer.getInt(8 + length);
+        if (stored != (int) crc.getValue()) {
+            throw corrupted(8 + length, String.format("checksum mismatch (stored %08x, computed %08x)", stored,
+                    (int) crc.getValue()));
+        }
+        byte[] content = new byte[length];
+        System.arraycopy(bytes, 8, content, 0, length);
+        return Optional.of(content);
+    }
+
+    /** Replaces the content; durable when this returns. */
+    void write(byte[] content) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(OVERHEAD + content.length);
+        buffer.putInt(magic).putInt(content.length).put(content);
+        CRC32C crc = new CRC32C();
+        crc.update(buffer.array(), 0, 8 + content.length);
+        buffer.putInt((int) crc.getValue()).flip();
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = disk.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            disk.write(channel, temp, buffer, 0);
+            disk.force(channel, temp);
+        }
+        disk.rename(temp, file);
+        disk.forceDirectory(file.getParent());
+    }
+
+    private StorageCorruptedException corrupted(long offset, String detail) {
+        return new StorageCorruptedException(file, offset, "damaged " + what + ": " + detail + ". It is replaced"
+                + " atomically (temporary file, fsync, rename), so this is not a torn write: the disk or something"
+                + " outside Keel changed it. Restore this server's data directory from a backup, or remove the"
+                + " server from the cluster and add it back with an empty directory.");
+    }
+}

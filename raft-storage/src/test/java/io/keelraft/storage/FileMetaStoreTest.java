@@ -1,0 +1,91 @@
+package io.keelraft.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.spi.StorageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileMetaStoreTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNewStoreLoadsTheInitialStateAndSavedStatesSurviveReopen() {
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThat(store.load()).isEqualTo(HardState.INITIAL);
+            store.save(new HardState(3, "server-b"));
+            assertThat(store.load()).isEqualTo(new HardState(3, "server-b"));
+            store.save(new HardState(4, null));
+            store.save(new HardState(4, "Ünïcødé"));
+        }
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThat(store.load()).isEqualTo(new HardState(4, "Ünïcødé"));
+        }
+    }
+
+    @Test
+    void aCrashDuringSaveLeavesTheOldStateWhole() {
+        Disk failRename = new Disk(false, (op, path) -> {
+            if (op == Disk.Op.RENAME) {
+                throw new IOException("simulated crash before the rename");
+            }
+        });
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            store.save(new HardState(7, "a"));
+        }
+        try (FileMetaStore store = FileMetaStore.open(dir, failRename)) {
+            assertThatThrownBy(() -> store.save(new HardState(8, "b")))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("cannot save term 8");
+        }
+        // The new state was written completely, but only to the temporary file: the old one is what counts.
+        assertThat(Files.exists(dir.resolve("hardstate.tmp"))).isTrue();
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThat(store.load()).isEqualTo(new HardState(7, "a"));
+        }
+    }
+
+    @Test
+    void aDamagedFileIsReportedClearly() throws IOException {
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            store.save(new HardState(5, "c"));
+        }
+        Path file = dir.resolve("hardstate");
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[10] ^= 1; // inside currentTerm
+        Files.write(file, bytes);
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThatThrownBy(store::load)
+                    .isInstanceOfSatisfying(StorageCorruptedException.class, e -> assertThat(e.file()).isEqualTo(file.toAbsolutePath()))
+                    .hasMessageContaining("damaged term/vote file")
+                    .hasMessageContaining("checksum mismatch")
+                    .hasMessageContaining("not a torn write");
+        }
+        Files.write(file, new byte[] {1, 2, 3});
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThatThrownBy(store::load).isInstanceOf(StorageCorruptedException.class)
+                    .hasMessageContaining("shorter than any valid term/vote file");
+        }
+        Files.write(file, "garbage that is long enough".getBytes());
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThatThrownBy(store::load).isInstanceOf(StorageCorruptedException.class)
+                    .hasMessageContaining("not a Keel term/vote file");
+        }
+    }
+
+    @Test
+    void theDirectoryIsLocked() {
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThatThrownBy(() -> FileMetaStore.open(dir)).isInstanceOf(StorageException.class)
+                    .hasMessageContaining("already open");
+        }
+    }
+}

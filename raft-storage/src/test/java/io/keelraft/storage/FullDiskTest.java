@@ -1,0 +1,94 @@
+package io.keelraft.storage;
+
+import static io.keelraft.storage.TestEntries.range;
+import static io.keelraft.storage.Waits.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.keelraft.core.spi.StorageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real full disk: a 2 MiB tmpfs filled up by a ballast file. Needs root and mount(8); skipped elsewhere.
+ * The log fails the appends, refuses more, and takes appends again by itself once the ballast is deleted.
+ */
+class FullDiskTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aFullDiskFailsAppendsAndTheLogRecoversOnceSpaceIsFreed() throws Exception {
+        Path mount = Files.createDirectory(temp.resolve("tmpfs"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "keel-full-disk-test", mount.toString()),
+                "cannot mount a tmpfs here (needs root); skipping the real full-disk test");
+        try {
+            Path dir = mount.resolve("log");
+            Path ballast = mount.resolve("ballast");
+            SegmentedLogOptions options = SegmentedLogOptions.defaults().withSegmentBytes(256 << 10)
+                    .withRetryDelays(Duration.ofMillis(5), Duration.ofMillis(50));
+            try (SegmentedLog log = SegmentedLog.open(dir, options)) {
+                RecordingListener listener = new RecordingListener();
+                log.setDurabilityListener(listener);
+                log.append(range(1, 10, 1, 1000));
+                listener.awaitDurable(10, 1);
+
+                fill(ballast);
+                log.append(range(11, 200, 1, 1000));
+                listener.awaitFailures(1);
+                assertThat(listener.failures.get(0)).hasMessageContaining("No space left on device");
+                assertThat(log.lastIndex()).isEqualTo(10);
+                assertThatThrownBy(() -> log.append(range(11, 1, 1, 1000))).isInstanceOf(StorageException.class);
+
+                Files.delete(ballast);
+                await().until(() -> log.failure().isEmpty());
+                log.append(range(11, 200, 2, 1000));
+                listener.awaitDurable(210, 2);
+            }
+            try (SegmentedLog log = SegmentedLog.open(dir, options)) {
+                assertThat(log.lastIndex()).isEqualTo(210);
+                assertThat(log.entries(1, 211, Long.MAX_VALUE)).allMatch(TestEntries::intact);
+            }
+        } finally {
+            if (!run("umount", mount.toString())) {
+                run("umount", "-l", mount.toString());
+            }
+        }
+    }
+
+    /** Writes {@code file} until the file system is full. */
+    private static void fill(Path file) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(4096);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            while (true) {
+                chunk.clear();
+                channel.write(chunk);
+            }
+        } catch (IOException full) {
+            assertThat(full).hasMessageContaining("No space left on device");
+        }
+    }
+
+    private static boolean run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
