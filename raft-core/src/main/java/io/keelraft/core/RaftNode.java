@@ -13,7 +13,9 @@ import io.keelraft.core.spi.StorageProvider;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportProvider;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -271,29 +273,53 @@ public final class RaftNode implements AutoCloseable {
             require(dataDirectory != null || (logStore != null && metaStore != null),
                     "dataDirectory(...) or stores(...) is required");
             require(dataDirectory == null || logStore == null, "give dataDirectory(...) or stores(...), not both");
-            LogStore log = logStore;
-            MetaStore meta = metaStore;
-            if (dataDirectory != null) {
-                StorageProvider storage = ServiceLoader.load(StorageProvider.class).findFirst().orElseThrow(() ->
-                        new IllegalStateException("dataDirectory(...) needs raft-storage on the classpath "
-                                + "(io.keelraft:raft-storage), or pass stores(...)"));
-                log = storage.openLog(dataDirectory);
-                meta = storage.openMeta(dataDirectory);
+            // Find every provider before opening anything, so a missing module fails without side effects.
+            StorageProvider storage = dataDirectory == null ? null
+                    : ServiceLoader.load(StorageProvider.class).findFirst().orElseThrow(() ->
+                            new IllegalStateException("dataDirectory(...) needs raft-storage on the classpath "
+                                    + "(io.keelraft:raft-storage), or pass stores(...)"));
+            TransportProvider transportProvider = transport != null ? null
+                    : ServiceLoader.load(TransportProvider.class).findFirst().orElseThrow(() ->
+                            new IllegalStateException("no transport: add raft-transport-netty to the classpath "
+                                    + "(io.keelraft:raft-transport-netty), or pass transport(...)"));
+            // What this builder opened is closed again if a later step fails: a data directory stays unlocked.
+            List<AutoCloseable> opened = new ArrayList<>();
+            try {
+                LogStore log = logStore;
+                MetaStore meta = metaStore;
+                if (storage != null) {
+                    log = storage.openLog(dataDirectory);
+                    opened.add(log);
+                    meta = storage.openMeta(dataDirectory);
+                    opened.add(meta);
+                }
+                Transport net = transport;
+                if (transportProvider != null) {
+                    net = transportProvider.create(clusterId, id, members);
+                    opened.add(net);
+                }
+                RaftScheduler time = scheduler;
+                if (time == null) {
+                    time = new ThreadScheduler("keel-" + id);
+                    opened.add(time);
+                }
+                RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
+                        ClusterConfiguration.ofVoters(members.keySet()), members,
+                        options.heartbeatInterval().toNanos(), options.requestTimeout().toNanos(),
+                        options.maxPendingProposals(), options.maxPendingBytes(), options.forwardToLeader(),
+                        options.sessionTimeout().toMillis(), metrics);
+                return new RaftNode(new NodeRuntime(settings, log, meta, net, stateMachine, time, callbackExecutor),
+                        options);
+            } catch (RuntimeException e) {
+                for (int i = opened.size() - 1; i >= 0; i--) {
+                    try {
+                        opened.get(i).close();
+                    } catch (Exception suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
             }
-            Transport net = transport;
-            if (net == null) {
-                TransportProvider provider = ServiceLoader.load(TransportProvider.class).findFirst().orElseThrow(() ->
-                        new IllegalStateException("no transport: add raft-transport-netty to the classpath "
-                                + "(io.keelraft:raft-transport-netty), or pass transport(...)"));
-                net = provider.create(clusterId, id, members);
-            }
-            RaftScheduler time = scheduler != null ? scheduler : new ThreadScheduler("keel-" + id);
-            RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
-                    ClusterConfiguration.ofVoters(members.keySet()), members, options.heartbeatInterval().toNanos(),
-                    options.requestTimeout().toNanos(), options.maxPendingProposals(), options.maxPendingBytes(),
-                    options.forwardToLeader(), options.sessionTimeout().toMillis(), metrics);
-            return new RaftNode(new NodeRuntime(settings, log, meta, net, stateMachine, time, callbackExecutor),
-                    options);
         }
 
         private static void require(boolean ok, String message) {

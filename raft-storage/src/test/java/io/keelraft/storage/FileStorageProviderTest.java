@@ -22,6 +22,7 @@ import io.keelraft.core.spi.TransportReceiver;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,23 @@ class FileStorageProviderTest {
             await().until(() -> second.commands.size() == 5);
             assertThat(second.commands).containsExactly("c0", "c1", "c2", "c3", "c4");
             assertThat(node.term()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void aNodeThatFailsToBuildReleasesTheDataDirectory() throws Exception {
+        try (LogStore log = new FileStorageProvider().openLog(data)) {
+            log.close(); // creates the log directory
+        }
+        Path metaFile = data.resolve(FileStorageProvider.META_DIRECTORY).resolve(FileMetaStore.FILE_NAME);
+        Files.createDirectories(metaFile.getParent());
+        Files.write(metaFile, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18});
+        // The log opens, the term/vote file is garbage: build() fails naming the file...
+        assertThatThrownBy(() -> singleServer(new RecordingMachine())).hasMessageContaining("hardstate");
+        // ...and has closed the log it opened, so once the file is repaired the directory opens again.
+        Files.delete(metaFile);
+        try (RaftNode node = singleServer(new RecordingMachine()).start()) {
+            await().until(() -> node.role() == Role.LEADER);
         }
     }
 
