@@ -1,0 +1,54 @@
+package io.keelraft.examples.counter;
+
+import io.keelraft.core.RaftNode;
+import io.keelraft.core.StateMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A replicated counter: each command adds a number to the total; a query reads the total. */
+public final class Counter implements StateMachine {
+    private long total;
+
+    @Override
+    public byte[] apply(long index, byte[] command) {
+        total += ByteBuffer.wrap(command).getLong();
+        return ByteBuffer.allocate(8).putLong(total).array();
+    }
+
+    @Override
+    public byte[] query(byte[] query) {
+        return ByteBuffer.allocate(8).putLong(total).array();
+    }
+
+    @Override
+    public void writeSnapshot(OutputStream out) throws IOException {
+        new DataOutputStream(out).writeLong(total);
+    }
+
+    @Override
+    public void restoreSnapshot(InputStream in) throws IOException {
+        total = new DataInputStream(in).readLong();
+    }
+
+    /** Starts server {@code id} of the cluster {@code members} (id to host:port), its data kept in {@code dir}. */
+    public static RaftNode start(String id, Map<String, String> members, Path dir) {
+        return RaftNode.builder().id(id).members(members).dataDirectory(dir).stateMachine(new Counter())
+                .build().start();
+    }
+
+    /** Adds {@code n} through {@code node} (any server: followers forward) and returns the new total. */
+    public static long add(RaftNode node, long n) throws Exception {
+        return ByteBuffer.wrap(node.submit(ByteBuffer.allocate(8).putLong(n).array()).get()).getLong();
+    }
+
+    /** Reads the total, linearizably, through any server. */
+    public static long read(RaftNode node) throws Exception {
+        return ByteBuffer.wrap(node.query(new byte[0]).get()).getLong();
+    }
+}

@@ -1,0 +1,77 @@
+package io.keelraft.examples.counter;
+
+import static org.awaitility.Awaitility.await;
+
+import io.keelraft.core.RaftNode;
+import io.keelraft.core.protocol.Role;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Counter servers in this JVM with the real file storage and Netty transport on loopback. */
+final class LocalCluster implements AutoCloseable {
+
+    final Map<String, String> members = new LinkedHashMap<>();
+    final Map<String, RaftNode> nodes = new LinkedHashMap<>();
+    private final Path root;
+
+    LocalCluster(Path root, List<String> ids) {
+        this.root = root;
+        for (String id : ids) {
+            members.put(id, "127.0.0.1:" + freePort());
+        }
+        ids.forEach(this::start);
+    }
+
+    /** Starts (or restarts on its data directory) server {@code id}. */
+    RaftNode start(String id) {
+        RaftNode node = Counter.start(id, members, root.resolve(id));
+        nodes.put(id, node);
+        return node;
+    }
+
+    /** Stops server {@code id}, as an operator would; its data stays. */
+    void stop(String id) {
+        nodes.remove(id).close();
+    }
+
+    RaftNode awaitLeader() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> leader() != null);
+        return leader();
+    }
+
+    RaftNode leader() {
+        RaftNode best = null;
+        for (RaftNode n : nodes.values()) {
+            if (n.role() == Role.LEADER && (best == null || n.term() > best.term())) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    RaftNode aFollower() {
+        RaftNode leader = awaitLeader();
+        return nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        nodes.values().forEach(RaftNode::close);
+        nodes.clear();
+    }
+}
