@@ -3,8 +3,10 @@ package io.keelraft.transport.netty;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,13 +20,13 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
 
-    private final String direction;
+    private final String dialled;
     private final TransportCounters counters;
     private boolean closing;
 
-    /** @param direction "inbound" or "outbound", for log lines */
-    ConnectionGuard(String direction, TransportCounters counters) {
-        this.direction = direction;
+    /** @param dialled for an outbound connection, the peer we dialled; null for an inbound one */
+    ConnectionGuard(String dialled, TransportCounters counters) {
+        this.dialled = dialled;
         this.counters = counters;
     }
 
@@ -85,8 +87,12 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     private String describe(ChannelHandlerContext ctx) {
+        String remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? NetUtil.toSocketAddressString(a) : String.valueOf(ctx.channel().remoteAddress());
+        if (dialled != null) {
+            return "outbound connection to peer " + dialled + " at " + remote;
+        }
         String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
-        return direction + " connection " + (direction.equals("inbound") ? "from " : "to ")
-                + ctx.channel().remoteAddress() + (peer != null ? " (peer " + peer + ")" : "");
+        return "inbound connection from " + (peer != null ? "peer " + peer + " at " : "") + remote;
     }
 }

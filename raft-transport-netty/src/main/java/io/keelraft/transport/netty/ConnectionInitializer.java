@@ -46,7 +46,7 @@ final class ConnectionInitializer {
             counters.inboundConnections.increment();
             LOG.info("{}: accepted a connection from peer {} ({})", options.nodeId(),
                     ch.attr(HandshakeHandler.PEER_ID).get(), ch.remoteAddress());
-        }, "inbound");
+        });
     }
 
     /** A connection we opened to {@code peerId}: only that peer may answer. */
@@ -56,16 +56,16 @@ final class ConnectionInitializer {
         if (options.tls() != null) {
             p.addLast("tls", options.tls().clientHandler(channel.alloc(), address.host(), address.port()));
         }
-        common(p, peerId, forwards, onEstablished, "outbound");
+        common(p, peerId, forwards, onEstablished);
     }
 
     private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
-                        Consumer<Channel> onEstablished, String direction) {
+                        Consumer<Channel> onEstablished) {
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
         p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), options.peers().keySet(),
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
-        p.addLast("guard", new ConnectionGuard(direction, counters));
+        p.addLast("guard", new ConnectionGuard(expectedPeer, counters));
     }
 }

@@ -17,7 +17,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -107,7 +106,7 @@ public final class NettyTransport implements Transport {
                     .bind(ownHost, options.listenAddress().port())
                     .syncUninterruptibly()
                     .channel();
-        } catch (UnknownHostException | RuntimeException e) {
+        } catch (Exception e) { // also the bind failure, which Netty rethrows unchecked-style
             close();
             throw new TransportException(options.nodeId() + ": cannot listen on " + options.listenAddress()
                     + ": " + e.getMessage(), e);
@@ -157,6 +156,12 @@ public final class NettyTransport implements Transport {
         return connection.forward(request);
     }
 
+    /** True while our outbound connection to {@code peer} is up and past its handshake. */
+    public boolean isConnected(String peer) {
+        PeerConnection connection = peers.get(peer);
+        return connection != null && connection.isConnected();
+    }
+
     /** The counters since this transport was created. */
     public TransportMetrics metrics() {
         return counters.snapshot();
@@ -191,9 +196,18 @@ public final class NettyTransport implements Transport {
             if (!onEventLoop()) {
                 // An event loop cannot wait for itself; anyone else waits for the threads to end.
                 terminated.awaitUninterruptibly(10, TimeUnit.SECONDS);
+                awaitResolver();
             }
         }
         LOG.info("{}: transport closed", options.nodeId());
+    }
+
+    private void awaitResolver() {
+        try {
+            resolver.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean onEventLoop() {

@@ -131,6 +131,11 @@ final class PeerConnection {
         return answer;
     }
 
+    /** True while a connection whose handshake is done is up. */
+    boolean isConnected() {
+        return established != null;
+    }
+
     /** Closes the connection for good; pending forwarded requests fail. */
     void close() {
         closed = true;
