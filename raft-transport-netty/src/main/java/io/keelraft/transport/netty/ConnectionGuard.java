@@ -22,12 +22,14 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     private final String dialled;
     private final TransportCounters counters;
+    private final RejectionLog rejections;
     private boolean closing;
 
     /** @param dialled for an outbound connection, the peer we dialled; null for an inbound one */
-    ConnectionGuard(String dialled, TransportCounters counters) {
+    ConnectionGuard(String dialled, TransportCounters counters, RejectionLog rejections) {
         this.dialled = dialled;
         this.counters = counters;
+        this.rejections = rejections;
     }
 
     @Override
@@ -41,7 +43,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         Rejection rejection = classify(cause);
         if (rejection != null) {
             counters.rejected(rejection);
-            LOG.warn("closing {}: {}: {}", describe(ctx), rejection, detail(cause));
+            rejections.rejected(describe(ctx), rejection, detail(cause));
         } else if (cause instanceof IOException) {
             LOG.debug("closing {}: {}", describe(ctx), cause.toString());
         } else {

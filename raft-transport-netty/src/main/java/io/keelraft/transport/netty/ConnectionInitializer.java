@@ -29,6 +29,7 @@ final class ConnectionInitializer {
     private final NettyTransportOptions options;
     private final TransportReceiver receiver;
     private final TransportCounters counters;
+    private final RejectionLog rejections = RejectionLog.standard();
 
     ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters) {
         this.options = options;
@@ -66,6 +67,6 @@ final class ConnectionInitializer {
         p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), options.peers().keySet(),
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
-        p.addLast("guard", new ConnectionGuard(expectedPeer, counters));
+        p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));
     }
 }
