@@ -89,8 +89,8 @@ final class PeerConnection {
                     frame.getBodyCase(), peerId, size, options.maxFrameBytes());
             return;
         }
+        counters.messagesSent.increment(); // counted first: the peer may have it before this thread goes on
         channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame, size), channel.voidPromise());
-        counters.messagesSent.increment();
     }
 
     /** Forwards a request; the answer comes back on the same connection, or the future fails. */
@@ -114,17 +114,19 @@ final class PeerConnection {
                     + " bytes, above the maximum frame size of " + options.maxFrameBytes()));
             return answer;
         }
+        counters.forwardsSent.increment();
         channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame, size)).addListener(f -> {
             if (!f.isSuccess()) {
                 e.forwards().fail(id, new TransportException("could not send a forwarded request to peer "
                         + peerId, f.cause()));
             }
         });
-        counters.forwardsSent.increment();
         var timeout = channel.eventLoop().schedule(() -> {
-            if (e.forwards().fail(id, new TransportException("peer " + peerId + " did not answer a forwarded "
-                    + "request within " + options.forwardTimeout().toMillis() + " ms"))) {
-                counters.forwardTimeouts.increment();
+            CompletableFuture<ForwardResponse> expired = e.forwards().take(id);
+            if (expired != null) {
+                counters.forwardTimeouts.increment(); // before the caller can see the failure
+                expired.completeExceptionally(new TransportException("peer " + peerId + " did not answer a "
+                        + "forwarded request within " + options.forwardTimeout().toMillis() + " ms"));
             }
         }, options.forwardTimeout().toNanos(), TimeUnit.NANOSECONDS);
         answer.whenComplete((r, t) -> timeout.cancel(false));

@@ -33,8 +33,13 @@ final class PendingForwards {
 
     /** Ends one request without an answer; returns false when it had already ended. */
     boolean fail(long correlationId, TransportException cause) {
-        CompletableFuture<ForwardResponse> answer = waiting.remove(correlationId);
+        CompletableFuture<ForwardResponse> answer = take(correlationId);
         return answer != null && answer.completeExceptionally(cause);
+    }
+
+    /** Removes a request that is still waiting and returns its future, for the caller to end; else null. */
+    CompletableFuture<ForwardResponse> take(long correlationId) {
+        return waiting.remove(correlationId);
     }
 
     /** Ends every request still waiting: the connection is gone, and with it any answer. */
@@ -42,9 +47,5 @@ final class PendingForwards {
         for (Long id : waiting.keySet()) {
             fail(id, cause);
         }
-    }
-
-    int size() {
-        return waiting.size();
     }
 }
