@@ -1,6 +1,7 @@
 package io.keelraft.transport.netty;
 
 import com.google.protobuf.CodedInputStream;
+import io.keelraft.core.protocol.Message;
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Handshake;
 import io.netty.buffer.ByteBuf;
@@ -19,13 +20,18 @@ import java.util.List;
  * after it, a second handshake is refused. Anything wrong throws {@link BadInputException}; from then on the
  * decoder ignores the rest of the connection's bytes, which is closing.
  *
- * <p>Frames are parsed straight from the network buffer without copying (protobuf aliasing), and converted
- * before the buffer is released: each payload is copied once, into the {@code byte[]} raft-core keeps.
+ * <p>AppendEntries, nearly all the bytes, are read straight from the network buffer into raft-core's records
+ * ({@link AppendEntriesCodec}): each payload is copied once, into the {@code byte[]} raft-core keeps. Other
+ * frames go through the generated protobuf parser.
  */
 final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
+    /** Frame's append_entries field (4), length-delimited: the first byte of every AppendEntries frame. */
+    private static final byte APPEND_ENTRIES_TAG = (4 << 3) | 2;
+
     private final int maxFrameBytes;
     private final String ownId;
+    private final byte[] scratch = new byte[FrameEncoder.SCRATCH_BYTES];
     private boolean failed;
 
     FrameDecoder(int maxFrameBytes, String ownId) {
@@ -47,7 +53,9 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                 return null;
             }
             try {
-                return toEnvelope(ctx, parse(frame));
+                String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+                Message.AppendEntries append = peer == null ? null : readAppendEntries(frame, peer);
+                return append != null ? new Envelope.Raft(append) : toEnvelope(ctx, parse(frame));
             } finally {
                 frame.release();
             }
@@ -88,11 +96,28 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         }
     }
 
+    /** The hot path: AppendEntries read straight into raft-core's records; null for any other frame. */
+    private Message.AppendEntries readAppendEntries(ByteBuf frame, String peer) {
+        int length = frame.readableBytes();
+        if (length == 0 || frame.getByte(frame.readerIndex()) != APPEND_ENTRIES_TAG) {
+            return null;
+        }
+        if (frame.hasArray()) {
+            return AppendEntriesCodec.readFrame(frame.array(), frame.arrayOffset() + frame.readerIndex(), length,
+                    peer, ownId);
+        }
+        // One bulk copy out of the direct buffer; the parsing is then plain array reads.
+        byte[] bytes = length <= FrameEncoder.SCRATCH_BYTES ? scratch : new byte[length];
+        frame.getBytes(frame.readerIndex(), bytes, 0, length);
+        return AppendEntriesCodec.readFrame(bytes, 0, length, peer, ownId);
+    }
+
     private static Frame parse(ByteBuf frame) {
-        CodedInputStream in = frame.nioBufferCount() == 1
-                ? CodedInputStream.newInstance(frame.nioBuffer())
+        CodedInputStream in = frame.hasArray()
+                ? CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(),
+                        frame.readableBytes())
                 : CodedInputStream.newInstance(ByteBufUtil.getBytes(frame));
-        // Bytes fields point into the frame's buffer; WireCodec copies them out before it is released.
+        // Bytes fields point into that array; WireCodec copies them out, so the frame's buffer can go.
         in.enableAliasing(true);
         try {
             return Frame.parseFrom(in);

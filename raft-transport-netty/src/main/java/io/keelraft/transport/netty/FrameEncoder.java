@@ -1,12 +1,9 @@
 package io.keelraft.transport.netty;
 
-import com.google.protobuf.CodedOutputStream;
+import io.keelraft.core.protocol.Message;
 import io.keelraft.transport.netty.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * Writes a frame as it travels: a 4-byte big-endian length, then the encoded {@link Frame}, in one buffer.
@@ -19,24 +16,66 @@ final class FrameEncoder {
 
     static final int LENGTH_FIELD_BYTES = 4;
 
+    /** Writes a frame's protobuf bytes into a buffer. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(ByteBuf out);
+    }
+
+    /** A frame about to be encoded: what it is (for log lines), its exact size, and how to write it. */
+    record Outbound(String kind, int size, Body body) {
+
+        /** AppendEntries take the direct path ({@link AppendEntriesCodec}); the rest the generated code. */
+        static Outbound of(Message message) {
+            if (message instanceof Message.AppendEntries append) {
+                AppendEntriesCodec.Measured measured = AppendEntriesCodec.measure(append);
+                int size = measured.frameSize();
+                return new Outbound("APPEND_ENTRIES", size, out -> {
+                    if (out.hasArray()) {
+                        AppendEntriesCodec.writeFrame(measured, out.array(), out.arrayOffset() + out.writerIndex());
+                        out.writerIndex(out.writerIndex() + size);
+                    } else {
+                        // Array writes are the fastest way to lay out the bytes; one copy moves them over.
+                        byte[] bytes = scratch(size);
+                        AppendEntriesCodec.writeFrame(measured, bytes, 0);
+                        out.writeBytes(bytes, 0, size);
+                    }
+                });
+            }
+            return of(WireCodec.toFrame(message));
+        }
+
+        /** Small frames (votes, handshakes, forwarding): the generated code's bytes, copied in. */
+        static Outbound of(Frame frame) {
+            return new Outbound(frame.getBodyCase().name(), frame.getSerializedSize(),
+                    out -> out.writeBytes(frame.toByteArray()));
+        }
+    }
+
+    /** Frames up to this size are laid out in a per-thread array that is reused; larger ones in a new one. */
+    static final int SCRATCH_BYTES = 64 * 1024;
+
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+
     private FrameEncoder() {
     }
 
-    /** Encodes {@code frame}, whose {@link Frame#getSerializedSize()} is {@code size}; the caller owns the buffer. */
-    static ByteBuf encode(ByteBufAllocator alloc, Frame frame, int size) {
+    private static byte[] scratch(int size) {
+        return size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
+    }
+
+    /** Encodes {@code frame} into a new buffer that the caller owns. */
+    static ByteBuf encode(ByteBufAllocator alloc, Outbound frame) {
+        int size = frame.size();
         ByteBuf buf = alloc.ioBuffer(LENGTH_FIELD_BYTES + size);
         try {
             buf.writeInt(size);
-            ByteBuffer body = buf.nioBuffer(buf.writerIndex(), size);
-            CodedOutputStream out = CodedOutputStream.newInstance(body);
-            frame.writeTo(out);
-            out.flush();
-            out.checkNoSpaceLeft();
-            buf.writerIndex(buf.writerIndex() + size);
+            frame.body().writeTo(buf);
+            if (buf.readableBytes() != LENGTH_FIELD_BYTES + size) {
+                throw new IllegalStateException("a " + frame.kind() + " frame of " + size + " bytes encoded to "
+                        + (buf.readableBytes() - LENGTH_FIELD_BYTES));
+            }
             return buf;
-        } catch (IOException e) {
-            buf.release();
-            throw new UncheckedIOException("encoding a " + frame.getBodyCase() + " frame", e);
         } catch (RuntimeException e) {
             buf.release();
             throw e;
@@ -44,6 +83,6 @@ final class FrameEncoder {
     }
 
     static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
-        return encode(alloc, frame, frame.getSerializedSize());
+        return encode(alloc, Outbound.of(frame));
     }
 }

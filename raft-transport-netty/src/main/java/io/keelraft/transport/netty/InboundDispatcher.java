@@ -3,7 +3,6 @@ package io.keelraft.transport.netty;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.TransportReceiver;
-import io.keelraft.transport.netty.wire.Frame;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -74,15 +73,13 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
         if (!channel.isActive()) {
             return; // the requester's side has failed its future already
         }
-        Frame frame = WireCodec.forwardResponse(correlationId, response);
-        int size = frame.getSerializedSize();
-        if (size > maxFrameBytes) {
-            frame = WireCodec.forwardResponse(correlationId, new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL,
-                    null, "the answer to " + request.getClass().getSimpleName() + " encodes to " + size
-                    + " bytes, above the maximum frame size of " + maxFrameBytes));
-            size = frame.getSerializedSize();
+        FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.forwardResponse(correlationId, response));
+        if (frame.size() > maxFrameBytes) {
+            frame = FrameEncoder.Outbound.of(WireCodec.forwardResponse(correlationId, new ForwardResponse.Failed(
+                    ForwardResponse.Reason.INTERNAL, null, "the answer to " + request.getClass().getSimpleName()
+                    + " encodes to " + frame.size() + " bytes, above the maximum frame size of " + maxFrameBytes)));
         }
-        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame, size), channel.voidPromise());
+        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame), channel.voidPromise());
     }
 
     private static ForwardResponse failure(Throwable error) {

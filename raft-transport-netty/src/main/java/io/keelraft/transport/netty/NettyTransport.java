@@ -6,7 +6,6 @@ import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportException;
 import io.keelraft.core.spi.TransportReceiver;
-import io.keelraft.transport.netty.wire.Frame;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -142,8 +141,7 @@ public final class NettyTransport implements Transport {
             LOG.debug("{}: dropped a message to unknown peer {}", options.nodeId(), message.to());
             return;
         }
-        Frame frame = WireCodec.toFrame(message);
-        peer.send(frame);
+        peer.send(message);
     }
 
     @Override

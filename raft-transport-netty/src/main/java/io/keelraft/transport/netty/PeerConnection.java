@@ -1,9 +1,9 @@
 package io.keelraft.transport.netty;
 
+import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.TransportException;
-import io.keelraft.transport.netty.wire.Frame;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -71,7 +71,7 @@ final class PeerConnection {
     }
 
     /** Sends a Raft message, or drops it (counted) when the peer is unreachable or not keeping up. */
-    void send(Frame frame) {
+    void send(Message message) {
         Established e = established;
         if (e == null) {
             counters.droppedUnreachable.increment();
@@ -82,15 +82,15 @@ final class PeerConnection {
             counters.droppedHighWaterMark.increment();
             return;
         }
-        int size = frame.getSerializedSize();
-        if (size > options.maxFrameBytes()) {
+        FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(message);
+        if (frame.size() > options.maxFrameBytes()) {
             counters.droppedOversized.increment();
             LOG.warn("{}: dropped a {} to {} of {} bytes, above the maximum frame size of {}", options.nodeId(),
-                    frame.getBodyCase(), peerId, size, options.maxFrameBytes());
+                    frame.kind(), peerId, frame.size(), options.maxFrameBytes());
             return;
         }
         counters.messagesSent.increment(); // counted first: the peer may have it before this thread goes on
-        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame, size), channel.voidPromise());
+        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame), channel.voidPromise());
     }
 
     /** Forwards a request; the answer comes back on the same connection, or the future fails. */
@@ -107,15 +107,14 @@ final class PeerConnection {
         }
         CompletableFuture<ForwardResponse> answer = new CompletableFuture<>();
         long id = e.forwards().register(answer);
-        Frame frame = WireCodec.forwardRequest(id, request);
-        int size = frame.getSerializedSize();
-        if (size > options.maxFrameBytes()) {
-            e.forwards().fail(id, new TransportException("the forwarded request encodes to " + size
+        FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.forwardRequest(id, request));
+        if (frame.size() > options.maxFrameBytes()) {
+            e.forwards().fail(id, new TransportException("the forwarded request encodes to " + frame.size()
                     + " bytes, above the maximum frame size of " + options.maxFrameBytes()));
             return answer;
         }
         counters.forwardsSent.increment();
-        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame, size)).addListener(f -> {
+        channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame)).addListener(f -> {
             if (!f.isSuccess()) {
                 e.forwards().fail(id, new TransportException("could not send a forwarded request to peer "
                         + peerId, f.cause()));
