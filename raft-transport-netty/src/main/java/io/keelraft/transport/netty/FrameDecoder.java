@@ -31,7 +31,8 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
     private final int maxFrameBytes;
     private final String ownId;
-    private final byte[] scratch = new byte[FrameEncoder.SCRATCH_BYTES];
+    /** Reused for AppendEntries frames up to {@link FrameEncoder#SCRATCH_BYTES}; grows as they do. */
+    private byte[] scratch = new byte[0];
     private boolean failed;
 
     FrameDecoder(int maxFrameBytes, String ownId) {
@@ -107,7 +108,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                     peer, ownId);
         }
         // One bulk copy out of the direct buffer; the parsing is then plain array reads.
-        byte[] bytes = length <= FrameEncoder.SCRATCH_BYTES ? scratch : new byte[length];
+        if (length > scratch.length && length <= FrameEncoder.SCRATCH_BYTES) {
+            scratch = new byte[length];
+        }
+        byte[] bytes = length <= scratch.length ? scratch : new byte[length];
         frame.getBytes(frame.readerIndex(), bytes, 0, length);
         return AppendEntriesCodec.readFrame(bytes, 0, length, peer, ownId);
     }

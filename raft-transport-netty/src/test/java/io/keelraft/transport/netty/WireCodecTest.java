@@ -68,7 +68,8 @@ class WireCodecTest {
     void handshakeRoundTripsBeforeThePeerIsKnown() {
         EmbeddedChannel fresh = new EmbeddedChannel(new FrameDecoder(1 << 20, "n1"));
         fresh.writeInbound(encode(WireCodec.handshake("keel-test", "n2", 1)));
-        assertThat((Object) fresh.readInbound()).isEqualTo(new Envelope.Hello("keel-test", "n2", 1));
+        Envelope hello = fresh.readInbound();
+        assertThat(hello).isEqualTo(new Envelope.Hello("keel-test", "n2", 1));
         fresh.finishAndReleaseAll();
     }
 
@@ -128,7 +129,8 @@ class WireCodecTest {
     private Envelope roundTrip(Frame frame) {
         assertThat(channel.writeInbound(encode(frame))).isTrue();
         Envelope got = channel.readInbound();
-        assertThat((Object) channel.readInbound()).isNull();
+        Envelope more = channel.readInbound();
+        assertThat(more).isNull();
         return got;
     }
 
