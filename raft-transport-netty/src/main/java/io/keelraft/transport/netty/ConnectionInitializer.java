@@ -3,6 +3,7 @@ package io.keelraft.transport.netty;
 import io.keelraft.core.spi.TransportReceiver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -29,12 +30,16 @@ final class ConnectionInitializer {
     private final NettyTransportOptions options;
     private final TransportReceiver receiver;
     private final TransportCounters counters;
+    private final ChannelGroup channels;
     private final RejectionLog rejections = RejectionLog.standard();
 
-    ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters) {
+    /** @param channels every open connection, so that closing the transport can close them all first */
+    ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
+                          ChannelGroup channels) {
         this.options = options;
         this.receiver = receiver;
         this.counters = counters;
+        this.channels = channels;
     }
 
     /** A connection a peer opened to us: any of our peers may be at the other end. */
@@ -62,6 +67,7 @@ final class ConnectionInitializer {
 
     private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
                         Consumer<Channel> onEstablished) {
+        channels.add(p.channel());
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
         p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), options.peers().keySet(),

@@ -12,6 +12,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetAddress;
@@ -63,6 +65,7 @@ public final class NettyTransport implements Transport {
     private EventLoopGroup group;
     private ExecutorService resolver;
     private Channel server;
+    private ChannelGroup channels;
 
     public NettyTransport(NettyTransportOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -86,7 +89,8 @@ public final class NettyTransport implements Transport {
         group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory(threads, true),
                 io.ioHandlerFactory());
         resolver = Executors.newSingleThreadExecutor(new DefaultThreadFactory(threads + "-resolver", true));
-        ConnectionInitializer initializer = new ConnectionInitializer(options, receiver, counters);
+        channels = new DefaultChannelGroup(threads, group.next());
+        ConnectionInitializer initializer = new ConnectionInitializer(options, receiver, counters, channels);
         InetAddress ownHost;
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
@@ -185,6 +189,13 @@ public final class NettyTransport implements Transport {
         connections.values().forEach(PeerConnection::close);
         if (server != null) {
             server.close();
+        }
+        if (channels != null) {
+            // Close every connection while the event loops still run, so that each peer sees its end at once.
+            var closing = channels.close();
+            if (!onEventLoop()) {
+                closing.awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
         }
         if (resolver != null) {
             resolver.shutdownNow();

@@ -271,6 +271,32 @@ class NettyTransportTest {
     }
 
     @Test
+    void closeEndsEveryConnectionInAndOutBeforeReturning() throws Exception {
+        try (ServerSocket peerServer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            NettyTransport n1 = new NettyTransport(NettyTransportOptions.builder("n1", LoopbackCluster.CLUSTER_ID)
+                    .listen("127.0.0.1:0").peer("n2", new PeerAddress("127.0.0.1", peerServer.getLocalPort()))
+                    .build());
+            try (n1) {
+                n1.start(new RecordingReceiver());
+                peerServer.setSoTimeout(10_000);
+                try (RawPeer outbound = new RawPeer(peerServer.accept());
+                     RawPeer inbound = RawPeer.connect(n1.listenAddress())) {
+                    outbound.handshake(LoopbackCluster.CLUSTER_ID, "n2");
+                    inbound.handshake(LoopbackCluster.CLUSTER_ID, "n2");
+                    await().until(() -> n1.isConnected("n2") && n1.metrics().inboundConnections() == 1);
+
+                    n1.close();
+                    // close() has waited for both connections to close: each raw peer reads the end at once.
+                    outbound.socket().setSoTimeout(1_000);
+                    inbound.socket().setSoTimeout(1_000);
+                    assertThat(outbound.closedByOtherSide()).as("our connection to n2").isTrue();
+                    assertThat(inbound.closedByOtherSide()).as("n2's connection to us").isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void aListenAddressInUseFailsStartNamingIt() {
         NettyTransport first = new NettyTransport(NettyTransportOptions.builder("a", LoopbackCluster.CLUSTER_ID)
                 .listen("127.0.0.1:0").build());
