@@ -18,6 +18,7 @@ public final class ProtocolConfig {
     private final int maxInflightAppends;
     private final long maxInflightBytes;
     private final long maxApplyBatchBytes;
+    private final int diskStallTicks;
 
     private ProtocolConfig(Builder b) {
         this.id = b.id;
@@ -30,6 +31,7 @@ public final class ProtocolConfig {
         this.maxInflightAppends = b.maxInflightAppends;
         this.maxInflightBytes = b.maxInflightBytes;
         this.maxApplyBatchBytes = b.maxApplyBatchBytes;
+        this.diskStallTicks = b.diskStallTicks == 0 ? b.electionTimeoutTicks : b.diskStallTicks;
     }
 
     /** Starts a configuration for the server {@code id}. */
@@ -85,13 +87,22 @@ public final class ProtocolConfig {
         return maxApplyBatchBytes;
     }
 
+    /**
+     * A leader whose own log writes make no progress for this many ticks steps down, so that a server with a
+     * healthy disk can lead (default: one election timeout).
+     */
+    public int diskStallTicks() {
+        return diskStallTicks;
+    }
+
     @Override
     public String toString() {
         return "ProtocolConfig{id=" + id + ", electionTimeoutTicks=" + electionTimeoutTicks
                 + ", heartbeatIntervalTicks=" + heartbeatIntervalTicks + ", preVote=" + preVote
                 + ", checkQuorum=" + checkQuorum + ", maxEntriesPerAppend=" + maxEntriesPerAppend
                 + ", maxBytesPerAppend=" + maxBytesPerAppend + ", maxInflightAppends=" + maxInflightAppends
-                + ", maxInflightBytes=" + maxInflightBytes + ", maxApplyBatchBytes=" + maxApplyBatchBytes + "}";
+                + ", maxInflightBytes=" + maxInflightBytes + ", maxApplyBatchBytes=" + maxApplyBatchBytes
+                + ", diskStallTicks=" + diskStallTicks + "}";
     }
 
     /** Builder with production defaults. */
@@ -106,6 +117,7 @@ public final class ProtocolConfig {
         private int maxInflightAppends = 256;
         private long maxInflightBytes = 32L << 20;
         private long maxApplyBatchBytes = 4L << 20;
+        private int diskStallTicks;
 
         private Builder(String id) {
             Objects.requireNonNull(id, "id");
@@ -160,6 +172,12 @@ public final class ProtocolConfig {
             return this;
         }
 
+        /** Ticks without progress of the leader's own writes before it steps down (0: one election timeout). */
+        public Builder diskStallTicks(int ticks) {
+            this.diskStallTicks = ticks;
+            return this;
+        }
+
         /** Checks every value and builds. */
         public ProtocolConfig build() {
             positive("electionTimeoutTicks", electionTimeoutTicks);
@@ -173,6 +191,9 @@ public final class ProtocolConfig {
             positive("maxInflightAppends", maxInflightAppends);
             positive("maxInflightBytes", maxInflightBytes);
             positive("maxApplyBatchBytes", maxApplyBatchBytes);
+            if (diskStallTicks < 0) {
+                throw new IllegalArgumentException("diskStallTicks must be >= 0, was " + diskStallTicks);
+            }
             return new ProtocolConfig(this);
         }
 

@@ -176,6 +176,11 @@ final class RaftLog {
         return out;
     }
 
+    /** True while entries handed out for persistence are not all reported durable. */
+    boolean hasWritesOutstanding() {
+        return durableIndex < handedToPersist;
+    }
+
     boolean hasEntriesToPersist() {
         return handedToPersist < lastIndex();
     }

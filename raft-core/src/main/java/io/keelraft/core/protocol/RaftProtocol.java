@@ -38,6 +38,17 @@ public final class RaftProtocol {
     private Role role = Role.FOLLOWER;
     private String leaderId;
     private int electionElapsed;
+    /** Logical time: ticks since this instance started. */
+    private long ticks;
+    /** Leader: the start tick of the latest heartbeat round a majority acknowledged (thesis §6.4.1 lease). */
+    private long leaseStartTick = Long.MIN_VALUE;
+    /**
+     * A server restarted with a term may have acknowledged a leader's heartbeat just before it crashed, and so be
+     * part of that leader's lease; it has forgotten when. It honours such a lease for one election timeout after
+     * restart (thesis §4.2.3, §6.4.1): without this, a restarted follower could elect a new leader while the old
+     * one still serves lease reads.
+     */
+    private final boolean restartedWithTerm;
     private int randomizedElectionTimeout;
     private int heartbeatElapsed;
 
@@ -49,6 +60,9 @@ public final class RaftProtocol {
     private ReadIndexQueue reads = new ReadIndexQueue();
     private boolean newEntriesToReplicate;
     private boolean commitToAnnounce;
+    /** Leader ticks during which its own writes were outstanding and none completed. */
+    private int diskStalledTicks;
+    private long durableIndexAtLastTick;
 
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
@@ -87,6 +101,7 @@ public final class RaftProtocol {
         this.currentTerm = hardState.currentTerm();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.restartedWithTerm = hardState.currentTerm() > 0;
         resetElectionTimer();
     }
 
@@ -94,6 +109,7 @@ public final class RaftProtocol {
 
     /** Advances logical time by one tick: election timeouts, heartbeats, CheckQuorum. */
     public void tick() {
+        ticks++;
         if (role == Role.LEADER) {
             tickLeader();
             return;
@@ -178,10 +194,31 @@ public final class RaftProtocol {
             // Thesis §6.4 step 1: until an entry of this term commits, commitIndex may lag the previous leader's.
             reads.awaitTermCommit(requestId);
         } else {
-            reads.add(requestId, log.commitIndex());
+            reads.add(requestId, log.commitIndex(), ticks);
             confirmReads();
         }
         return true;
+    }
+
+    /**
+     * A read served under the leader's lease (thesis §6.4.1): when a majority acknowledged a heartbeat round
+     * that started less than 90% of an election timeout ago, no other leader can have been elected since
+     * (with CheckQuorum, servers ignore votes while they hear from a leader), so the read is safe at once
+     * without another round. This assumes clocks run at rates within 10% of each other; without a valid lease
+     * it falls back to {@link #read(long)}. Returns false when this server is not the leader.
+     */
+    public boolean readWithLease(long requestId) {
+        if (role != Role.LEADER) {
+            return false;
+        }
+        long leaseTicks = config.electionTimeoutTicks() * 9L / 10;
+        boolean leaseValid = config.checkQuorum() && leaseStartTick != Long.MIN_VALUE
+                && ticks - leaseStartTick < leaseTicks;
+        if (leaseValid && log.term(log.commitIndex()) == currentTerm) {
+            readStates.add(new ReadState(requestId, log.commitIndex()));
+            return true;
+        }
+        return read(requestId);
     }
 
     /** The driver made the entries through {@code index} durable; the entry at {@code index} has {@code term}. */
@@ -265,6 +302,13 @@ public final class RaftProtocol {
     /** The configuration in force: the latest in the log (thesis §4.1). */
     public ClusterConfiguration configuration() {
         return configurations.active();
+    }
+
+    /** On a leader: each follower's matchIndex (paper Figure 2); empty on other servers. */
+    public Map<String, Long> matchIndexes() {
+        Map<String, Long> out = new TreeMap<>();
+        progress.forEach((peer, pr) -> out.put(peer, pr.matchIndex()));
+        return out;
     }
 
     /** How many malformed or misaddressed messages were dropped. */
@@ -379,7 +423,13 @@ public final class RaftProtocol {
     }
 
     private boolean inLeaderLease() {
-        return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTimeoutTicks();
+        if (!config.checkQuorum()) {
+            return false;
+        }
+        if (restartedWithTerm && ticks < config.electionTimeoutTicks()) {
+            return true;
+        }
+        return leaderId != null && electionElapsed < config.electionTimeoutTicks();
     }
 
     private void resetElectionTimer() {
@@ -413,7 +463,10 @@ public final class RaftProtocol {
         votes.clear();
         electionElapsed = 0;
         heartbeatElapsed = 0;
+        diskStalledTicks = 0;
+        durableIndexAtLastTick = log.durableIndex();
         reads = new ReadIndexQueue();
+        leaseStartTick = Long.MIN_VALUE;
         progress.clear();
         for (String member : configurations.active().members()) {
             if (!member.equals(id)) {
@@ -445,6 +498,13 @@ public final class RaftProtocol {
             }
             progress.values().forEach(p -> p.setRecentActive(false));
         }
+        if (ownDiskStalled()) {
+            // A leader that cannot make its own log durable still replicates, but it cannot count itself and its
+            // fsync latency may be unbounded: hand leadership to a server with a working disk.
+            LOG.warn("{} steps down: its own log writes made no progress for {} ticks", id, diskStalledTicks);
+            becomeFollower(currentTerm, null);
+            return;
+        }
         for (Map.Entry<String, ReplicationProgress> e : progress.entrySet()) {
             if (e.getValue().tickStalled(config.electionTimeoutTicks())) {
                 sendAppends(e.getKey());
@@ -452,10 +512,21 @@ public final class RaftProtocol {
         }
         if (heartbeatElapsed >= config.heartbeatIntervalTicks()) {
             heartbeatElapsed = 0;
+            reads.newRound(ticks); // each heartbeat round can confirm reads and renew the lease
             for (String peer : progress.keySet()) {
                 sendHeartbeat(peer);
             }
         }
+    }
+
+    private boolean ownDiskStalled() {
+        long durable = log.durableIndex();
+        if (!log.hasWritesOutstanding() || durable != durableIndexAtLastTick) {
+            diskStalledTicks = 0;
+            durableIndexAtLastTick = durable;
+            return false;
+        }
+        return ++diskStalledTicks >= config.diskStallTicks();
     }
 
     private boolean quorumActive() {
@@ -594,7 +665,7 @@ public final class RaftProtocol {
         }
         commitTo(agreed);
         if (log.term(agreed) == currentTerm) {
-            reads.termCommitted(agreed);
+            reads.termCommitted(agreed, ticks);
             confirmReads();
         }
         return true;
@@ -610,12 +681,9 @@ public final class RaftProtocol {
     }
 
     private void confirmReads() {
-        if (reads.isEmpty()) {
-            return;
-        }
         long confirmed = Quorum.agreedValue(configurations.active(),
                 v -> v.equals(id) ? reads.seq() : progress.containsKey(v) ? progress.get(v).ackedReadSeq() : 0);
-        reads.confirmed(confirmed, readStates);
+        leaseStartTick = Math.max(leaseStartTick, reads.confirmed(confirmed, readStates));
     }
 
     // ---------------------------------------------------------------- follower

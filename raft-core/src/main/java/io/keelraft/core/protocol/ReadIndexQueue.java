@@ -20,6 +20,8 @@ final class ReadIndexQueue {
     private final ArrayDeque<PendingRead> awaitingQuorum = new ArrayDeque<>();
     /** The current confirmation round; every AppendEntries carries it. */
     private long seq;
+    /** The tick at which each unconfirmed round started (its heartbeats left then or later). */
+    private final java.util.TreeMap<Long, Long> roundStartTick = new java.util.TreeMap<>();
     /** A read joined the current round and its heartbeats have not gone out yet. */
     private boolean roundNeedsBroadcast;
 
@@ -33,18 +35,27 @@ final class ReadIndexQueue {
     }
 
     /** Registers a read at {@code readIndex}; it is confirmed by the next round. */
-    void add(long requestId, long readIndex) {
+    void add(long requestId, long readIndex, long nowTick) {
         if (!roundNeedsBroadcast) {
             seq++;
+            roundStartTick.put(seq, nowTick);
             roundNeedsBroadcast = true;
         }
         awaitingQuorum.add(new PendingRead(requestId, readIndex, seq));
     }
 
+    /** Starts a round for a periodic heartbeat (it renews the leader's lease); returns its sequence number. */
+    long newRound(long nowTick) {
+        seq++;
+        roundStartTick.put(seq, nowTick);
+        roundNeedsBroadcast = false;
+        return seq;
+    }
+
     /** Gives the reads that waited for a commit in the leader's term their read index. */
-    void termCommitted(long commitIndex) {
+    void termCommitted(long commitIndex, long nowTick) {
         for (long id : awaitingTermCommit) {
-            add(id, commitIndex);
+            add(id, commitIndex, nowTick);
         }
         awaitingTermCommit.clear();
     }
@@ -61,12 +72,20 @@ final class ReadIndexQueue {
         return needed;
     }
 
-    /** Reads whose round a majority has acknowledged ({@code confirmedSeq}) are now safe. */
-    void confirmed(long confirmedSeq, List<ReadState> out) {
+    /**
+     * Reads whose round a majority has acknowledged ({@code confirmedSeq}) are now safe.
+     *
+     * @return the tick at which the confirmed round started (a majority heard from this leader since), or
+     *         {@link Long#MIN_VALUE} when no new round was confirmed
+     */
+    long confirmed(long confirmedSeq, List<ReadState> out) {
         while (!awaitingQuorum.isEmpty() && awaitingQuorum.peekFirst().seq() <= confirmedSeq) {
             PendingRead r = awaitingQuorum.pollFirst();
             out.add(new ReadState(r.requestId(), r.readIndex()));
         }
+        Long started = roundStartTick.get(confirmedSeq);
+        roundStartTick.headMap(confirmedSeq, true).clear();
+        return started == null ? Long.MIN_VALUE : started;
     }
 
     /** Leadership is lost: every pending read fails. */

@@ -33,6 +33,8 @@ public sealed interface ForwardResponse
         OVERLOADED,
         /** The server is shutting down. */
         SHUTDOWN,
+        /** The client session named by the command expired or was never opened; open a new session. */
+        SESSION_EXPIRED,
         /** Not decided in time; the command may still be applied (use sessions to retry safely). */
         TIMEOUT,
         /** An unexpected failure, described by the message. */

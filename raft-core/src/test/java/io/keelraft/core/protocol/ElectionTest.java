@@ -220,4 +220,30 @@ class ElectionTest {
         assertThat(solo.commitIndex()).isEqualTo(r.index());
         assertThat(c.applied.get("solo")).extracting(LogEntry::index).containsExactly(1L, 2L);
     }
+
+    @Test
+    void aLeaderWhoseDiskStallsStepsDown() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol n1 = c.node("n1");
+        n1.propose(new byte[] {1});
+        n1.ready(); // handed to a disk that never finishes: persisted() is never called
+        for (int i = 0; i < 10; i++) { // the first tick notices the write; ten more without progress
+            n1.tick();
+        }
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        n1.tick();
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
+    }
+
+    @Test
+    void aLeaderWithAHealthyDiskKeepsLeading() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        for (int i = 0; i < 50; i++) {
+            c.node("n1").propose(new byte[] {(byte) i});
+            c.tickAll(1);
+        }
+        assertThat(c.node("n1").role()).isEqualTo(Role.LEADER);
+    }
 }

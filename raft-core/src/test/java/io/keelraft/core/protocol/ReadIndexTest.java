@@ -91,4 +91,77 @@ class ReadIndexTest {
         c.settle();
         assertThat(c.reads.get("solo")).containsExactly(new ReadState(3, 1));
     }
+
+    @Test
+    void aLeaseReadIsServedWithoutARoundWhileAMajorityRecentlyAcknowledged() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        c.tickAll(1); // a heartbeat round, acknowledged by both followers
+        RaftProtocol leader = c.node("n1");
+        int before = c.delivered.size();
+        assertThat(leader.readWithLease(9)).isTrue();
+        c.settle();
+        assertThat(c.reads.get("n1")).containsExactly(new ReadState(9, leader.commitIndex()));
+        assertThat(c.delivered.size()).as("no extra round trip").isEqualTo(before);
+    }
+
+    @Test
+    void anExpiredLeaseFallsBackToReadIndex() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        c.tickAll(1);
+        c.isolate("n2");
+        c.isolate("n3");
+        RaftProtocol leader = c.node("n1");
+        c.tick(9, "n1"); // nine ticks without acknowledgements: past 90% of the election timeout
+        assertThat(leader.role()).isEqualTo(Role.LEADER);
+        assertThat(leader.readWithLease(4)).isTrue();
+        c.settle();
+        assertThat(c.reads.get("n1")).as("waits for a real round").isEmpty();
+        c.reconnect("n2");
+        c.tick(1, "n1");
+        assertThat(c.reads.get("n1")).extracting(ReadState::requestId).containsExactly(4L);
+    }
+
+    @Test
+    void withoutCheckQuorumThereIsNoLease() {
+        TestCluster c = TestCluster.of(THREE, b -> b.checkQuorum(false));
+        c.electByTicking("n1");
+        c.tickAll(1);
+        c.node("n1").readWithLease(1);
+        c.drain("n1", c.node("n1"));
+        assertThat(c.reads.get("n1")).isEmpty();
+    }
+
+    @Test
+    void aRestartedFollowerHonoursALeaseItMayHaveAcknowledgedBeforeItCrashed() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol oldLeader = c.node("n1");
+        // n3 stops hearing the leader; n2 keeps acknowledging heartbeat rounds, which renew n1's lease.
+        c.dropWhen(m -> m.from().equals("n1") && m.to().equals("n3") || m.from().equals("n3") && m.to().equals("n1"));
+        c.tickAll(9);
+        // n2 crashes right after acknowledging a round and restarts at once; n1's traffic is lost from now on.
+        c.restart("n2");
+        c.dropWhen(m -> m.from().equals("n1") || m.to().equals("n1"));
+        long request = 100;
+        for (int i = 0; i < 40; i++) {
+            c.tickAll(1);
+            if (c.node("n3").role() == Role.LEADER) {
+                c.node("n3").propose(("x=" + i).getBytes());
+                c.settle();
+            }
+            long newestCommit = Math.max(c.node("n2").commitIndex(), c.node("n3").commitIndex());
+            int served = c.reads.get("n1").size();
+            if (oldLeader.role() == Role.LEADER && oldLeader.readWithLease(request++)) {
+                c.drain("n1", oldLeader);
+            }
+            List<ReadState> fresh = c.reads.get("n1").subList(served, c.reads.get("n1").size());
+            assertThat(fresh).allSatisfy(r -> assertThat(r.readIndex())
+                    .as("a lease read must reflect every committed write")
+                    .isGreaterThanOrEqualTo(newestCommit));
+        }
+        assertThat(c.node("n3").role()).as("the majority elects a new leader once the lease has run out")
+                .isEqualTo(Role.LEADER);
+    }
 }

@@ -38,9 +38,12 @@ final class TestCluster {
         return new TestCluster(logs, tune);
     }
 
+    private final Map<String, ProtocolConfig> configs = new LinkedHashMap<>();
+    private final ClusterConfiguration configuration;
+    private long seed = 42;
+
     TestCluster(Map<String, MemoryLog> initialLogs, Consumer<ProtocolConfig.Builder> tune) {
-        ClusterConfiguration configuration = ClusterConfiguration.ofVoters(initialLogs.keySet());
-        long seed = 42;
+        configuration = ClusterConfiguration.ofVoters(initialLogs.keySet());
         for (Map.Entry<String, MemoryLog> e : initialLogs.entrySet()) {
             String id = e.getKey();
             ProtocolConfig.Builder b = ProtocolConfig.builder(id);
@@ -48,11 +51,21 @@ final class TestCluster {
             logs.put(id, e.getValue());
             HardState hs = new HardState(e.getValue().lastIndex() == 0 ? 0 : e.getValue().term(e.getValue().lastIndex()), null);
             hardStates.put(id, hs);
-            nodes.put(id, new RaftProtocol(b.build(), configuration, hs, e.getValue(), 0, new SplittableRandom(seed++)));
+            configs.put(id, b.build());
+            nodes.put(id, new RaftProtocol(configs.get(id), configuration, hs, e.getValue(), 0, new SplittableRandom(seed++)));
             applied.put(id, new ArrayList<>());
             reads.put(id, new ArrayList<>());
             abortedReads.put(id, new ArrayList<>());
         }
+    }
+
+    /** Crashes and restarts {@code id}: a new instance from its durable term, vote and log; messages in flight to it are lost. */
+    RaftProtocol restart(String id) {
+        inFlight.removeIf(m -> m.to().equals(id) || m.from().equals(id));
+        RaftProtocol n = new RaftProtocol(configs.get(id), configuration, hardStates.get(id), logs.get(id), 0,
+                new SplittableRandom(seed++));
+        nodes.put(id, n);
+        return n;
     }
 
     RaftProtocol node(String id) {

@@ -1,0 +1,26 @@
+package io.keelraft.core;
+
+/** This server is not the leader; retry on the leader, named when known. */
+public class NotLeaderException extends RaftException {
+
+    private final String leaderId;
+    private final String leaderAddress;
+
+    public NotLeaderException(String serverId, String leaderId, String leaderAddress) {
+        super("server " + serverId + " is not the leader"
+                + (leaderId == null ? "; no leader is known right now, retry shortly"
+                : "; the leader is " + leaderId + (leaderAddress == null ? "" : " at " + leaderAddress)));
+        this.leaderId = leaderId;
+        this.leaderAddress = leaderAddress;
+    }
+
+    /** The leader's id, or null when none is known. */
+    public String leaderId() {
+        return leaderId;
+    }
+
+    /** The leader's host:port, or null when unknown. */
+    public String leaderAddress() {
+        return leaderAddress;
+    }
+}

@@ -1,0 +1,289 @@
+package io.keelraft.core;
+
+import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.protocol.Role;
+import io.keelraft.core.runtime.NodeRuntime;
+import io.keelraft.core.runtime.RuntimeSettings;
+import io.keelraft.core.runtime.ThreadScheduler;
+import io.keelraft.core.spi.LogStore;
+import io.keelraft.core.spi.MetaStore;
+import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.StorageProvider;
+import io.keelraft.core.spi.Transport;
+import io.keelraft.core.spi.TransportProvider;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+
+/**
+ * One server of a Raft group, embedded in an application. Give it an id, the members, where to keep its data,
+ * and a {@link StateMachine}; {@link #submit} replicates a command and completes with the state machine's
+ * result once it is committed and applied here; {@link #query} reads linearizably.
+ *
+ * <pre>{@code
+ * RaftNode node = RaftNode.builder()
+ *         .id("n1")
+ *         .members(Map.of("n1", "10.0.0.1:7000", "n2", "10.0.0.2:7000", "n3", "10.0.0.3:7000"))
+ *         .dataDirectory(Path.of("/var/lib/myservice/raft"))
+ *         .stateMachine(new MyStateMachine())
+ *         .build();
+ * node.start();
+ * byte[] result = node.submit(command).get();
+ * }</pre>
+ *
+ * <p>Thread-safe. Futures complete on the apply thread, or on the executor given to
+ * {@link Builder#callbackExecutor}; never on the raft loop.
+ */
+public final class RaftNode implements AutoCloseable {
+
+    private final NodeRuntime runtime;
+    private final RaftOptions options;
+
+    private RaftNode(NodeRuntime runtime, RaftOptions options) {
+        this.runtime = runtime;
+        this.options = options;
+    }
+
+    /** Starts a builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Joins the cluster: starts the election timer and the transport. */
+    public RaftNode start() {
+        runtime.start();
+        return this;
+    }
+
+    /**
+     * Replicates {@code command}; the future completes with {@link StateMachine#apply}'s result once the command
+     * is committed and applied on this server. On a follower the command is forwarded to the leader unless
+     * {@link RaftOptions#forwardToLeader()} is off. Fails with {@link NotLeaderException},
+     * {@link OverloadedException}, {@link ShutdownException} or {@link RaftTimeoutException} — after a timeout
+     * the command may still take effect; use {@link #openSession()} to retry safely.
+     *
+     * @throws IllegalArgumentException when {@code command} is null or larger than
+     *                                  {@link RaftOptions#maxCommandBytes()}
+     */
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        checkSize(command, "command");
+        return runtime.submitPlain(command);
+    }
+
+    /**
+     * Answers {@code query} with {@link StateMachine#query} on a state that reflects every command committed
+     * before this call (ReadIndex, thesis §6.4): no log write, one heartbeat round. On a follower, the leader
+     * supplies the read index and the query runs here.
+     *
+     * @throws IllegalArgumentException when {@code query} is null or too large
+     */
+    public CompletableFuture<byte[]> query(byte[] query) {
+        return query(query, ReadMode.READ_INDEX);
+    }
+
+    /**
+     * Answers {@code query} with the given consistency; see {@link ReadMode} for what each one guarantees and
+     * assumes.
+     *
+     * @throws IllegalArgumentException when {@code query} is null or too large
+     */
+    public CompletableFuture<byte[]> query(byte[] query, ReadMode mode) {
+        checkSize(query, "query");
+        return runtime.query(query, Objects.requireNonNull(mode, "mode"));
+    }
+
+    /**
+     * Opens a client session (thesis §6.3): commands submitted through it take effect exactly once even when
+     * retried across leader changes and timeouts.
+     */
+    public CompletableFuture<ClientSession> openSession() {
+        return runtime.openSession().thenApply(sessionId -> new ClientSession(this, runtime, sessionId));
+    }
+
+    /** This server's id. */
+    public String id() {
+        return runtime.id();
+    }
+
+    /** Its role as of the last event the raft loop processed. */
+    public Role role() {
+        return runtime.role();
+    }
+
+    /** Its current term as of the last event the raft loop processed. */
+    public long term() {
+        return runtime.term();
+    }
+
+    /** The leader it knows of, or null. */
+    public String leaderId() {
+        return runtime.leaderId();
+    }
+
+    /** The highest index applied to the state machine on this server. */
+    public long lastApplied() {
+        return runtime.lastApplied();
+    }
+
+    /** A consistent snapshot of this server's Raft state, including followers' progress on a leader. */
+    public CompletableFuture<NodeStatus> status() {
+        return runtime.status();
+    }
+
+    /** Calls {@code listener(leaderId, term)} on every new leader this server learns of (on the apply thread). */
+    public void addLeaderListener(BiConsumer<String, Long> listener) {
+        runtime.addLeaderListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops the server: fails or finishes every pending future, stops its threads, closes storage and transport. */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    void checkSize(byte[] bytes, String what) {
+        if (bytes == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        if (bytes.length > options.maxCommandBytes()) {
+            throw new IllegalArgumentException(what + " of " + bytes.length + " bytes exceeds maxCommandBytes ("
+                    + options.maxCommandBytes() + ")");
+        }
+    }
+
+    /** Assembles a {@link RaftNode}; {@link #build()} names any missing part. */
+    public static final class Builder {
+        private String id;
+        private final Map<String, String> members = new LinkedHashMap<>();
+        private Path dataDirectory;
+        private LogStore logStore;
+        private MetaStore metaStore;
+        private Transport transport;
+        private StateMachine stateMachine;
+        private RaftOptions options = RaftOptions.defaults();
+        private RaftScheduler scheduler;
+        private Executor callbackExecutor;
+        private String clusterId = "keel";
+        private RaftMetrics metrics = RaftMetrics.NONE;
+
+        private Builder() {
+        }
+
+        /** This server's id: one of the members. */
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        /** The initial voting members: id to host:port. */
+        public Builder members(Map<String, String> members) {
+            this.members.clear();
+            this.members.putAll(members);
+            return this;
+        }
+
+        /** Where to keep the log and term/vote (requires {@code raft-storage} on the classpath). */
+        public Builder dataDirectory(Path directory) {
+            this.dataDirectory = directory;
+            return this;
+        }
+
+        /** Explicit stores, instead of a data directory. */
+        public Builder stores(LogStore logStore, MetaStore metaStore) {
+            this.logStore = logStore;
+            this.metaStore = metaStore;
+            return this;
+        }
+
+        /** An explicit transport, instead of the one found on the classpath ({@code raft-transport-netty}). */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** The user's state machine. */
+        public Builder stateMachine(StateMachine stateMachine) {
+            this.stateMachine = stateMachine;
+            return this;
+        }
+
+        public Builder options(RaftOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Where to report metrics, e.g. {@code MicrometerMetrics.of(registry, id)} (default: nowhere). */
+        public Builder metrics(RaftMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /** A name shared by the group's servers; the transport refuses peers of another cluster. */
+        public Builder clusterId(String clusterId) {
+            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            return this;
+        }
+
+        /** Time and threads (default: real threads named after the server id). The testkit passes virtual time. */
+        public Builder scheduler(RaftScheduler scheduler) {
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /** Where futures complete (default: the apply thread — keep callbacks short there). */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = executor;
+            return this;
+        }
+
+        /**
+         * Checks the parts and builds the server (not yet started).
+         *
+         * @throws IllegalStateException naming the missing or inconsistent part
+         */
+        public RaftNode build() {
+            require(id != null && !id.isBlank(), "id(...) is required");
+            require(!members.isEmpty(), "members(...) is required: every voting server's id and host:port");
+            require(members.containsKey(id), "id " + id + " is not one of the members " + members.keySet());
+            require(stateMachine != null, "stateMachine(...) is required");
+            require(dataDirectory != null || (logStore != null && metaStore != null),
+                    "dataDirectory(...) or stores(...) is required");
+            require(dataDirectory == null || logStore == null, "give dataDirectory(...) or stores(...), not both");
+            LogStore log = logStore;
+            MetaStore meta = metaStore;
+            if (dataDirectory != null) {
+                StorageProvider storage = ServiceLoader.load(StorageProvider.class).findFirst().orElseThrow(() ->
+                        new IllegalStateException("dataDirectory(...) needs raft-storage on the classpath "
+                                + "(io.keelraft:raft-storage), or pass stores(...)"));
+                log = storage.openLog(dataDirectory);
+                meta = storage.openMeta(dataDirectory);
+            }
+            Transport net = transport;
+            if (net == null) {
+                TransportProvider provider = ServiceLoader.load(TransportProvider.class).findFirst().orElseThrow(() ->
+                        new IllegalStateException("no transport: add raft-transport-netty to the classpath "
+                                + "(io.keelraft:raft-transport-netty), or pass transport(...)"));
+                net = provider.create(clusterId, id, members);
+            }
+            RaftScheduler time = scheduler != null ? scheduler : new ThreadScheduler("keel-" + id);
+            RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
+                    ClusterConfiguration.ofVoters(members.keySet()), members, options.heartbeatInterval().toNanos(),
+                    options.requestTimeout().toNanos(), options.maxPendingProposals(), options.maxPendingBytes(),
+                    options.forwardToLeader(), options.sessionTimeout().toMillis(), metrics);
+            return new RaftNode(new NodeRuntime(settings, log, meta, net, stateMachine, time, callbackExecutor),
+                    options);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalStateException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.keelraft.core;
+
+/**
+ * An operation was not decided in time. A command that timed out may still be committed later: retry it
+ * through a session ({@link RaftNode#openSession()}) so it takes effect exactly once.
+ */
+public class RaftTimeoutException extends RaftException {
+
+    public RaftTimeoutException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,13 @@
+package io.keelraft.core;
+
+/**
+ * The client session a command named is unknown to the replicated session table: it expired (no command
+ * within the session timeout, by the leader's clock as carried in the log) or was never opened. The command
+ * did not take effect; open a new session and decide whether to resubmit.
+ */
+public class SessionExpiredException extends RaftException {
+
+    public SessionExpiredException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,191 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.SessionExpiredException;
+import io.keelraft.core.StateMachine;
+import io.keelraft.core.protocol.LogEntry;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies committed entries to the user's {@link StateMachine} in log order on the apply thread, completes
+ * the proposals they answer, and runs tasks that wait for an index to be applied (linearizable reads wait for
+ * their read index, thesis §6.4). The raft loop never runs user code.
+ */
+final class Applier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String serverId;
+    private final StateMachine stateMachine;
+    private final SessionTable sessions;
+    private final PendingProposals proposals;
+    private final Executor applyThread;
+    private final BiConsumer<String, Throwable> fatal;
+    private final io.keelraft.core.metrics.RaftMetrics metrics;
+    private final java.util.function.LongSupplier clock;
+    private volatile long lastApplied;
+    // Apply-thread confined.
+    private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
+    private boolean stopped;
+
+    /**
+     * @param fatal told (once) when the state machine fails; the server must stop, since a replica that
+     *              cannot apply a committed entry would otherwise diverge silently
+     */
+    Applier(String serverId, StateMachine stateMachine, SessionTable sessions, PendingProposals proposals,
+            Executor applyThread, long appliedIndex, BiConsumer<String, Throwable> fatal,
+            io.keelraft.core.metrics.RaftMetrics metrics, java.util.function.LongSupplier clock) {
+        this.metrics = metrics;
+        this.clock = clock;
+        this.serverId = serverId;
+        this.stateMachine = stateMachine;
+        this.sessions = sessions;
+        this.proposals = proposals;
+        this.applyThread = applyThread;
+        this.lastApplied = appliedIndex;
+        this.fatal = fatal;
+    }
+
+    long lastApplied() {
+        return lastApplied;
+    }
+
+    /** Queues committed entries for application. */
+    void apply(List<LogEntry> committed) {
+        applyThread.execute(() -> applyAll(committed));
+    }
+
+    /** Runs {@code task} on the apply thread once every entry through {@code index} is applied. */
+    void whenApplied(long index, Runnable task) {
+        applyThread.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            if (index <= lastApplied) {
+                task.run();
+            } else {
+                waiters.computeIfAbsent(index, k -> new ArrayList<>()).add(task);
+            }
+        });
+    }
+
+    /** Runs {@code task} on the apply thread after everything queued so far (e.g. user callbacks in order). */
+    void runInOrder(Runnable task) {
+        applyThread.execute(() -> {
+            if (!stopped) {
+                task.run();
+            }
+        });
+    }
+
+    /** Answers a read-only query on the apply thread (between applies). */
+    byte[] query(byte[] query) {
+        return stateMachine.query(query);
+    }
+
+    private void applyAll(List<LogEntry> committed) {
+        long start = clock.getAsLong();
+        int count = 0;
+        for (LogEntry e : committed) {
+            if (stopped) {
+                return;
+            }
+            if (e.index() <= lastApplied) {
+                continue;
+            }
+            if (e.index() != lastApplied + 1) {
+                stop("entry " + e.index() + " arrived for application after " + lastApplied + ": a gap in the log",
+                        null);
+                return;
+            }
+            PendingProposals.AppliedResult outcome;
+            try {
+                outcome = applyOne(e);
+            } catch (RuntimeException | Error failure) {
+                stop("the state machine failed to apply entry " + e.index() + " (term " + e.term() + ")", failure);
+                return;
+            }
+            lastApplied = e.index();
+            count++;
+            proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
+            runWaiters();
+        }
+        metrics.applied(count, clock.getAsLong() - start);
+    }
+
+    private PendingProposals.AppliedResult applyOne(LogEntry e) {
+        switch (e.type()) {
+            case COMMAND:
+                break;
+            case NO_OP:
+            case CONFIGURATION:
+            default:
+                return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
+        }
+        CommandEnvelope envelope = CommandEnvelope.decode(e.payload());
+        sessions.advanceTime(envelope.timeMillis());
+        switch (envelope.kind()) {
+            case OPEN_SESSION:
+                sessions.open(e.index());
+                return new PendingProposals.AppliedResult(e.index(),
+                        ByteBuffer.allocate(8).putLong(e.index()).array(), null);
+            case SESSION:
+                SessionTable.Outcome o = sessions.apply(envelope.sessionId(), envelope.seq(), envelope.ackedThrough(),
+                        () -> applyToStateMachine(e.index(), envelope.command()));
+                if (o instanceof SessionTable.Outcome.Result r) {
+                    return new PendingProposals.AppliedResult(e.index(), r.value(), null);
+                }
+                return new PendingProposals.AppliedResult(e.index(), null,
+                        new SessionExpiredException(((SessionTable.Outcome.Expired) o).reason()));
+            case PLAIN:
+            default:
+                return new PendingProposals.AppliedResult(e.index(), applyToStateMachine(e.index(), envelope.command()),
+                        null);
+        }
+    }
+
+    private byte[] applyToStateMachine(long index, byte[] command) {
+        byte[] result = stateMachine.apply(index, command);
+        if (result == null) {
+            throw new IllegalStateException("StateMachine.apply returned null for entry " + index
+                    + "; return an empty array for no result");
+        }
+        return result;
+    }
+
+    private void runWaiters() {
+        while (!waiters.isEmpty() && waiters.firstKey() <= lastApplied) {
+            for (Runnable task : waiters.pollFirstEntry().getValue()) {
+                try {
+                    task.run();
+                } catch (RuntimeException failure) {
+                    LOG.warn("{}: a task waiting for the apply index failed", serverId, failure);
+                }
+            }
+        }
+    }
+
+    private void stop(String why, Throwable cause) {
+        stopped = true;
+        waiters.clear();
+        fatal.accept(why, cause);
+    }
+
+    /** Stops applying (the server is closing); queued entries are dropped. */
+    void close() {
+        applyThread.execute(() -> {
+            stopped = true;
+            waiters.clear();
+        });
+    }
+
+}

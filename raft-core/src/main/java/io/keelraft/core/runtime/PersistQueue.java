@@ -1,0 +1,110 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.Message;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Orders each {@code Ready}'s writes with the messages that must wait for them: a vote or an acknowledgement
+ * leaves only once the term, vote and entries it speaks for are durable (paper Figure 2), and only after every
+ * earlier Ready's writes are durable too. Confined to the raft loop thread.
+ */
+final class PersistQueue {
+
+    private static final class Ticket {
+        boolean hardStatePending;
+        boolean entriesPending;
+        final long lastIndex;
+        final long lastTerm;
+        final List<Message> messages;
+        final long submittedNanos;
+
+        Ticket(boolean hardStatePending, List<LogEntry> entries, List<Message> messages, long submittedNanos) {
+            this.submittedNanos = submittedNanos;
+            this.hardStatePending = hardStatePending;
+            this.entriesPending = !entries.isEmpty();
+            LogEntry last = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+            this.lastIndex = last == null ? -1 : last.index();
+            this.lastTerm = last == null ? -1 : last.term();
+            this.messages = messages;
+        }
+
+        boolean done() {
+            return !hardStatePending && !entriesPending;
+        }
+    }
+
+    private final ArrayDeque<Ticket> tickets = new ArrayDeque<>();
+    private final Consumer<Message> sender;
+
+    PersistQueue(Consumer<Message> sender) {
+        this.sender = sender;
+    }
+
+    /**
+     * Records one Ready's writes. Returns a handle the caller completes with {@link #hardStateSaved} once the
+     * hard state (if any) is durable; entries complete through {@link #entriesDurable}.
+     */
+    Object add(HardState hardState, List<LogEntry> entries, List<Message> afterPersist, long nowNanos) {
+        Ticket t = new Ticket(hardState != null, entries, afterPersist, nowNanos);
+        tickets.addLast(t);
+        release();
+        return t;
+    }
+
+    /** The hard state of the Ready behind {@code handle} is durable. */
+    void hardStateSaved(Object handle) {
+        ((Ticket) handle).hardStatePending = false;
+        release();
+    }
+
+    /**
+     * The log store made entries durable through ({@code index}, {@code term}) — the last entry of some
+     * append, since every append ends the log. Appends complete in submission order, so that append and all
+     * earlier ones are durable.
+     *
+     * @return when the oldest append this report covers was submitted, or -1 when it covers none
+     */
+    long entriesDurable(long index, long term) {
+        Ticket through = null;
+        for (Ticket t : tickets) {
+            if (t.entriesPending && t.lastIndex == index && t.lastTerm == term) {
+                through = t;
+            }
+        }
+        if (through == null) {
+            return -1;
+        }
+        long oldest = -1;
+        for (Ticket t : tickets) {
+            if (t.entriesPending && oldest < 0) {
+                oldest = t.submittedNanos;
+            }
+            t.entriesPending = false;
+            if (t == through) {
+                break;
+            }
+        }
+        release();
+        return oldest;
+    }
+
+    /** Number of Readys whose writes are not yet all durable. */
+    int pending() {
+        return tickets.size();
+    }
+
+    /** Drops everything pending (the writes failed or the server stops); their messages are never sent. */
+    void abandon() {
+        tickets.clear();
+    }
+
+    private void release() {
+        while (!tickets.isEmpty() && tickets.peekFirst().done()) {
+            tickets.pollFirst().messages.forEach(sender);
+        }
+    }
+}

@@ -1,0 +1,580 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.NodeStatus;
+import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.OverloadedException;
+import io.keelraft.core.RaftException;
+import io.keelraft.core.RaftTimeoutException;
+import io.keelraft.core.ReadMode;
+import io.keelraft.core.SessionExpiredException;
+import io.keelraft.core.ShutdownException;
+import io.keelraft.core.StateMachine;
+import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.protocol.ProposeResult;
+import io.keelraft.core.protocol.RaftProtocol;
+import io.keelraft.core.protocol.ReadState;
+import io.keelraft.core.protocol.Ready;
+import io.keelraft.core.protocol.Role;
+import io.keelraft.core.spi.DurabilityListener;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.core.spi.LogStore;
+import io.keelraft.core.spi.MetaStore;
+import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.spi.Transport;
+import io.keelraft.core.spi.TransportReceiver;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver of one server's {@link RaftProtocol}: the raft loop. One serial executor (the raft-loop thread)
+ * owns the protocol; transport threads, the log store's writer and the apply thread reach it only by queueing
+ * tasks on it. It never does disk I/O, never runs user code and never blocks: writes are queued to the log
+ * store (group commit) and to the term/vote store's own thread, and committed entries go to the
+ * {@link Applier}.
+ *
+ * <p>Internal: applications use {@code io.keelraft.core.RaftNode}.
+ */
+public final class RaftLoop implements TransportReceiver, DurabilityListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftLoop.class);
+
+    private interface ReadWaiter {
+        void ready(long readIndex);
+
+        void failed(RuntimeException cause);
+    }
+
+    private final RuntimeSettings settings;
+    private final String id;
+    private final LogStore logStore;
+    private final MetaStore metaStore;
+    private final Transport transport;
+    private final RaftScheduler scheduler;
+    private final Executor loop;
+    private final Executor metaThread;
+    private final RaftProtocol protocol;
+    private final PersistQueue persistQueue;
+    private final PendingProposals proposals = new PendingProposals();
+    private final Applier applier;
+    private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
+    private final StateMachine stateMachine;
+    private final RaftMetrics metrics;
+
+    // Raft-loop confined.
+    private final Map<Long, ReadWaiter> reads = new HashMap<>();
+    private long nextReadId;
+    private String announcedLeader;
+    private long announcedTerm = -1;
+    private RaftScheduler.Cancellable tickTask;
+
+    private volatile boolean closed;
+    private volatile ShutdownException failure;
+    private volatile Role role = Role.FOLLOWER;
+    private volatile long term;
+    private volatile String leaderId;
+
+    /** Restores the server from its stores; call {@link #start()} to join the cluster. */
+    public RaftLoop(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
+                    StateMachine stateMachine, RaftScheduler scheduler) {
+        this.settings = settings;
+        this.id = settings.id();
+        this.logStore = logStore;
+        this.metaStore = metaStore;
+        this.transport = transport;
+        this.scheduler = scheduler;
+        this.stateMachine = stateMachine;
+        this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
+        this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
+        Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
+        HardState hardState = metaStore.load();
+        // The state machine lives in memory: it starts empty and replays from the log's base.
+        long appliedIndex = logStore.snapshotIndex();
+        this.protocol = new RaftProtocol(settings.protocol(), settings.bootstrap(), hardState, logStore, appliedIndex,
+                new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
+        this.term = hardState.currentTerm();
+        this.persistQueue = new PersistQueue(transport::send);
+        this.metrics = settings.metrics();
+        this.applier = new Applier(id, stateMachine, new SessionTable(settings.sessionTimeoutMillis()), proposals,
+                applyThread, appliedIndex, this::fatal, metrics, scheduler::nanoTime);
+    }
+
+    private static Executor inlineOnceClosed(Executor e) {
+        // After close() the threads are gone and every task finds `closed` set: run it in place so that it
+        // fails its future instead of leaving it pending forever.
+        return task -> {
+            try {
+                e.execute(task);
+            } catch (RejectedExecutionException closed) {
+                task.run();
+            }
+        };
+    }
+
+    /** Starts ticking and accepting traffic. */
+    public void start() {
+        logStore.setDurabilityListener(this);
+        transport.start(this);
+        loop.execute(this::tick);
+    }
+
+    // ------------------------------------------------------------ client operations (any thread)
+
+    /**
+     * Proposes an encoded {@link CommandEnvelope}; {@code out} completes once it is applied on this server.
+     * On a follower it is forwarded to the leader when forwarding is on.
+     */
+    void propose(byte[] envelope, CompletableFuture<PendingProposals.AppliedResult> out) {
+        withTimeout(out, "command");
+        loop.execute(() -> proposeOnLoop(envelope, out, settings.forwardToLeader()));
+    }
+
+    /** Runs a linearizable read (ReadIndex, thesis §6.4); {@code out} completes with the query's answer. */
+    void query(byte[] query, ReadMode mode, CompletableFuture<byte[]> out) {
+        withTimeout(out, "query");
+        long started = scheduler.nanoTime();
+        out.whenComplete((r, e) -> {
+            if (e == null) {
+                metrics.readLatency(scheduler.nanoTime() - started);
+            }
+        });
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            LongConsumer serve = readIndex -> applier.whenApplied(readIndex, () -> {
+                try {
+                    out.complete(applier.query(query));
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+            switch (mode) {
+                case STALE_LOCAL -> serve.accept(0);
+                case LEASE -> readIndex(serve, out::completeExceptionally, settings.forwardToLeader(), true);
+                default -> readIndex(serve, out::completeExceptionally, settings.forwardToLeader(), false);
+            }
+        });
+    }
+
+    /** Listeners are told (on the apply thread, in order) of every new leader this server learns of. */
+    void addLeaderListener(BiConsumer<String, Long> listener) {
+        leaderListeners.add(listener);
+    }
+
+    /** A consistent status, read on the raft loop. */
+    CompletableFuture<NodeStatus> status() {
+        CompletableFuture<NodeStatus> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
+                protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
+                protocol.matchIndexes()));
+        });
+        return out;
+    }
+
+    Role role() {
+        return role;
+    }
+
+    long term() {
+        return term;
+    }
+
+    String leaderId() {
+        return leaderId;
+    }
+
+    long lastApplied() {
+        return applier.lastApplied();
+    }
+
+    String id() {
+        return id;
+    }
+
+    // ------------------------------------------------------------ inbound (transport and storage threads)
+
+    @Override
+    public void onMessage(Message message) {
+        metrics.messageReceived();
+        loop.execute(() -> {
+            if (!closed) {
+                protocol.step(message);
+                processReady();
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<ForwardResponse> onForward(String from, ForwardRequest request) {
+        CompletableFuture<ForwardResponse> response = new CompletableFuture<>();
+        if (request instanceof ForwardRequest.Submit submit) {
+            CompletableFuture<PendingProposals.AppliedResult> out = new CompletableFuture<>();
+            withTimeout(out, "forwarded command");
+            // Never forward again: a follower that believes we lead must hear the truth, not loop.
+            loop.execute(() -> proposeOnLoop(submit.command(), out, false));
+            out.whenComplete((r, e) -> response.complete(e != null ? failed(e)
+                    : r.failure() != null ? failed(r.failure()) : new ForwardResponse.Applied(r.index(), r.result())));
+        } else {
+            loop.execute(() -> {
+                if (closed) {
+                    response.complete(failed(stopped()));
+                    return;
+                }
+                readIndex(readIndex -> response.complete(new ForwardResponse.ReadIndex(readIndex)),
+                        e -> response.complete(failed(e)), false, false);
+            });
+        }
+        return response;
+    }
+
+    @Override
+    public void durable(long index, long term) {
+        loop.execute(() -> {
+            if (!closed) {
+                long submitted = persistQueue.entriesDurable(index, term);
+                if (submitted >= 0) {
+                    metrics.logWriteLatency(scheduler.nanoTime() - submitted);
+                }
+                protocol.persisted(index, term);
+                processReady();
+            }
+        });
+    }
+
+    @Override
+    public void failed(StorageException cause) {
+        fatal("the log store failed to make entries durable", cause);
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        protocol.tick();
+        processReady();
+        tickTask = scheduler.schedule(loop, this::tick, settings.tickNanos());
+    }
+
+    /** Drains the protocol's work: persist, send, apply, answer reads (see {@link Ready}). */
+    private void processReady() {
+        while (!closed && protocol.hasReady()) {
+            Ready r = protocol.ready();
+            if (!r.nothingToPersist() || !r.messagesAfterPersist().isEmpty()) {
+                Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
+                        scheduler.nanoTime());
+                if (!r.entriesToAppend().isEmpty()) {
+                    try {
+                        logStore.append(r.entriesToAppend());
+                    } catch (RuntimeException e) {
+                        fatal("the log store refused an append", e);
+                        return;
+                    }
+                }
+                if (r.hardState() != null) {
+                    HardState hs = r.hardState();
+                    metaThread.execute(() -> saveHardState(hs, handle));
+                }
+            }
+            long entryBytes = 0;
+            for (Message m : r.messages()) {
+                if (m instanceof Message.AppendEntries ae) {
+                    for (var e : ae.entries()) {
+                        entryBytes += e.sizeInBytes();
+                    }
+                }
+                transport.send(m);
+            }
+            if (!r.messages().isEmpty()) {
+                metrics.messagesSent(r.messages().size(), entryBytes);
+            }
+            if (!r.committedEntries().isEmpty()) {
+                applier.apply(r.committedEntries());
+            }
+            for (ReadState rs : r.readStates()) {
+                ReadWaiter w = reads.remove(rs.requestId());
+                if (w != null) {
+                    w.ready(rs.readIndex());
+                }
+            }
+            for (long readId : r.abortedReads()) {
+                ReadWaiter w = reads.remove(readId);
+                if (w != null) {
+                    w.failed(notLeader());
+                }
+            }
+        }
+        publishState();
+    }
+
+    private void saveHardState(HardState hs, Object handle) {
+        try {
+            metaStore.save(hs);
+        } catch (RuntimeException e) {
+            fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
+            return;
+        }
+        loop.execute(() -> {
+            if (!closed) {
+                persistQueue.hardStateSaved(handle);
+                processReady();
+            }
+        });
+    }
+
+    private void publishState() {
+        Role now = protocol.role();
+        if (now != role) {
+            if (now == Role.LEADER) {
+                metrics.becameLeader(protocol.currentTerm());
+            } else if (now == Role.CANDIDATE) {
+                metrics.electionStarted(protocol.currentTerm());
+            }
+        }
+        role = now;
+        term = protocol.currentTerm();
+        String leader = protocol.leaderId();
+        leaderId = leader;
+        if (leader != null && (!leader.equals(announcedLeader) || term != announcedTerm)) {
+            announcedLeader = leader;
+            announcedTerm = term;
+            long t = term;
+            applier.runInOrder(() -> announceLeader(leader, t));
+        }
+    }
+
+    private void announceLeader(String leader, long t) {
+        try {
+            stateMachine.onLeaderChange(leader, t);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: StateMachine.onLeaderChange threw", id, e);
+        }
+        for (BiConsumer<String, Long> l : leaderListeners) {
+            try {
+                l.accept(leader, t);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: a leader listener threw", id, e);
+            }
+        }
+    }
+
+    private void proposeOnLoop(byte[] envelope, CompletableFuture<PendingProposals.AppliedResult> out,
+                               boolean mayForward) {
+        if (rejectIfStopped(out)) {
+            return;
+        }
+        if (protocol.role() == Role.LEADER) {
+            if (proposals.count() >= settings.maxPendingProposals()
+                    || proposals.bytes() + envelope.length > settings.maxPendingBytes()) {
+                metrics.proposalRejected("overloaded");
+                out.completeExceptionally(new OverloadedException("server " + id + " has " + proposals.count()
+                        + " proposals (" + proposals.bytes() + " bytes) waiting to be applied; limits are "
+                        + settings.maxPendingProposals() + " and " + settings.maxPendingBytes() + " bytes"));
+                return;
+            }
+            ProposeResult r = protocol.propose(CommandEnvelope.stamp(envelope, scheduler.currentTimeMillis()));
+            metrics.proposed();
+            proposals.add(r.index(), r.term(), envelope.length, out);
+            processReady();
+            return;
+        }
+        String leader = protocol.leaderId();
+        if (!mayForward || leader == null) {
+            metrics.proposalRejected("not_leader");
+            out.completeExceptionally(notLeader());
+            return;
+        }
+        transport.forward(leader, new ForwardRequest.Submit(envelope)).whenComplete((resp, e) -> {
+            if (e != null) {
+                out.completeExceptionally(new RaftException("could not forward the command to leader " + leader
+                        + ": " + e.getMessage() + "; it may or may not have been applied", e));
+            } else if (resp instanceof ForwardResponse.Applied applied) {
+                // Complete once this server has applied it too, so a read here afterwards sees it.
+                applier.whenApplied(applied.index(), () -> out.complete(
+                        new PendingProposals.AppliedResult(applied.index(), applied.result(), null)));
+            } else {
+                out.completeExceptionally(exceptionFor(resp));
+            }
+        });
+    }
+
+    private void readIndex(LongConsumer ready, Consumer<RuntimeException> failed, boolean mayForward,
+                           boolean lease) {
+        long readId = ++nextReadId;
+        if (lease ? protocol.readWithLease(readId) : protocol.read(readId)) {
+            reads.put(readId, new ReadWaiter() {
+                @Override
+                public void ready(long readIndex) {
+                    ready.accept(readIndex);
+                }
+
+                @Override
+                public void failed(RuntimeException cause) {
+                    failed.accept(cause);
+                }
+            });
+            processReady();
+            return;
+        }
+        String leader = protocol.leaderId();
+        if (!mayForward || leader == null) {
+            failed.accept(notLeader());
+            return;
+        }
+        // Thesis §6.4: a follower asks the leader for a read index, then serves the read locally.
+        transport.forward(leader, new ForwardRequest.ReadIndex()).whenComplete((resp, e) -> {
+            if (e != null) {
+                failed.accept(new RaftException("could not reach leader " + leader + " for a read index: "
+                        + e.getMessage(), e));
+            } else if (resp instanceof ForwardResponse.ReadIndex ri) {
+                ready.accept(ri.readIndex());
+            } else {
+                failed.accept(exceptionFor(resp));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------ failures and shutdown
+
+    private NotLeaderException notLeader() {
+        String leader = protocol.leaderId();
+        return new NotLeaderException(id, leader, leader == null ? null : settings.addresses().get(leader));
+    }
+
+    private RuntimeException exceptionFor(ForwardResponse resp) {
+        if (!(resp instanceof ForwardResponse.Failed f)) {
+            return new RaftException("unexpected answer from the leader: " + resp);
+        }
+        return switch (f.reason()) {
+            case NOT_LEADER -> new NotLeaderException(id, f.leaderHint(),
+                    f.leaderHint() == null ? null : settings.addresses().get(f.leaderHint()));
+            case OVERLOADED -> new OverloadedException(f.message());
+            case SHUTDOWN -> new RaftException("the leader is shutting down: " + f.message());
+            case SESSION_EXPIRED -> new SessionExpiredException(f.message());
+            case TIMEOUT -> new RaftTimeoutException(f.message());
+            case INTERNAL -> new RaftException(f.message());
+        };
+    }
+
+    private ForwardResponse failed(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+        String message = String.valueOf(cause.getMessage());
+        if (cause instanceof NotLeaderException nl) {
+            return new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, nl.leaderId(), message);
+        }
+        if (cause instanceof OverloadedException) {
+            return new ForwardResponse.Failed(ForwardResponse.Reason.OVERLOADED, null, message);
+        }
+        if (cause instanceof SessionExpiredException) {
+            return new ForwardResponse.Failed(ForwardResponse.Reason.SESSION_EXPIRED, null, message);
+        }
+        if (cause instanceof ShutdownException) {
+            return new ForwardResponse.Failed(ForwardResponse.Reason.SHUTDOWN, null, message);
+        }
+        if (cause instanceof RaftTimeoutException) {
+            return new ForwardResponse.Failed(ForwardResponse.Reason.TIMEOUT, null, message);
+        }
+        return new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, message);
+    }
+
+    private <T> void withTimeout(CompletableFuture<T> future, String what) {
+        RaftScheduler.Cancellable timer = scheduler.schedule(Runnable::run, () -> future.completeExceptionally(
+                new RaftTimeoutException(what + " not decided within " + settings.requestTimeoutNanos() / 1_000_000
+                        + " ms on server " + id)), settings.requestTimeoutNanos());
+        future.whenComplete((r, e) -> timer.cancel());
+    }
+
+    private boolean rejectIfStopped(CompletableFuture<?> out) {
+        if (closed) {
+            out.completeExceptionally(stopped());
+            return true;
+        }
+        return false;
+    }
+
+    private ShutdownException stopped() {
+        ShutdownException f = failure;
+        return f != null ? f : new ShutdownException("server " + id + " is closed");
+    }
+
+    /** Stops the server after an error that makes going on unsafe; every pending operation fails with it. */
+    private void fatal(String why, Throwable cause) {
+        if (failure != null || closed) {
+            return;
+        }
+        ShutdownException stop = new ShutdownException("server " + id + " stopped: " + why
+                + (cause == null ? "" : " (" + cause + ")"), cause);
+        failure = stop;
+        LOG.error("{} stopped: {}", id, why, cause);
+        closed = true;
+        proposals.failAll(stop);
+        loop.execute(this::failWaitingReads);
+    }
+
+    /** Raft loop (or, once its thread is gone, the closing thread): fails reads that can no longer finish. */
+    private void failWaitingReads() {
+        if (tickTask != null) {
+            tickTask.cancel();
+        }
+        persistQueue.abandon();
+        List<ReadWaiter> waiting = new ArrayList<>(reads.values());
+        reads.clear();
+        waiting.forEach(w -> w.failed(stopped()));
+    }
+
+    /** The error that stopped this server, or null. */
+    ShutdownException failure() {
+        return failure;
+    }
+
+    /**
+     * Stops the server: fails every pending operation with {@link ShutdownException}, stops every thread it
+     * started and closes the transport and the stores.
+     */
+    @Override
+    public void close() {
+        boolean wasRunning = !closed;
+        closed = true;
+        closeQuietly("transport", transport);
+        applier.close();
+        // Stops the threads after they ran what was queued (every queued task sees `closed` and fails fast).
+        closeQuietly("scheduler", scheduler);
+        failWaitingReads();
+        proposals.failAll(stopped());
+        closeQuietly("log store", logStore);
+        closeQuietly("term/vote store", metaStore);
+        if (wasRunning) {
+            LOG.info("{} closed", id);
+        }
+    }
+
+    private void closeQuietly(String what, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{}: closing the {} failed", id, what, e);
+        }
+    }
+}

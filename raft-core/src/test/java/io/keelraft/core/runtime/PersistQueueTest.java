@@ -1,0 +1,66 @@
+package io.keelraft.core.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.keelraft.core.protocol.EntryType;
+import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.Message;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** After-persist messages leave only once their Ready's writes, and every earlier Ready's, are durable. */
+class PersistQueueTest {
+
+    private final List<Message> sent = new ArrayList<>();
+    private final PersistQueue queue = new PersistQueue(sent::add);
+
+    private static Message vote(String to) {
+        return new Message.RequestVoteResponse(2, "me", to, true, false);
+    }
+
+    private static List<LogEntry> entries(long from, long to, long term) {
+        List<LogEntry> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(new LogEntry(i, term, EntryType.COMMAND, null));
+        }
+        return out;
+    }
+
+    @Test
+    void messagesWaitForTheirHardStateAndEntries() {
+        Object h = queue.add(new HardState(2, "x"), entries(1, 3, 2), List.of(vote("x")), 0);
+        queue.entriesDurable(3, 2);
+        assertThat(sent).isEmpty();
+        queue.hardStateSaved(h);
+        assertThat(sent).containsExactly(vote("x"));
+    }
+
+    @Test
+    void laterMessagesWaitBehindEarlierWrites() {
+        queue.add(null, entries(1, 3, 2), List.of(vote("a")), 0);
+        queue.add(null, List.of(), List.of(vote("b")), 0);
+        assertThat(sent).isEmpty();
+        queue.entriesDurable(3, 2);
+        assertThat(sent).containsExactly(vote("a"), vote("b"));
+    }
+
+    @Test
+    void oneDurabilityReportCoversEveryEarlierAppend() {
+        queue.add(null, entries(1, 3, 2), List.of(vote("a")), 0);
+        queue.add(null, entries(4, 6, 2), List.of(vote("b")), 0);
+        queue.entriesDurable(6, 2); // group commit: both appends forced together
+        assertThat(sent).containsExactly(vote("a"), vote("b"));
+    }
+
+    @Test
+    void aReportForAnOverwrittenAppendReleasesUpToTheReplacement() {
+        queue.add(null, entries(5, 9, 2), List.of(vote("a")), 0);
+        queue.add(null, entries(5, 5, 3), List.of(vote("b")), 0); // truncates back to 5
+        queue.entriesDurable(9, 2);
+        assertThat(sent).containsExactly(vote("a"));
+        queue.entriesDurable(5, 3);
+        assertThat(sent).containsExactly(vote("a"), vote("b"));
+    }
+}

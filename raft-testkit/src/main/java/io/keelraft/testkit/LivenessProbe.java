@@ -1,0 +1,118 @@
+package io.keelraft.testkit;
+
+import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.ProposeResult;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The end-of-run liveness check. With the network healed, every server up and faults stopped, a leader must
+ * be elected within {@link SimulationOptions#leaderWithinMillis()}, and fresh commands proposed to the leader
+ * must then be applied on every server within {@link SimulationOptions#commitWithinMillis()}. A command whose
+ * entry is lost in a leader change (allowed, paper §5.3) is proposed again to the new leader.
+ */
+final class LivenessProbe {
+
+    static final String PROPERTY = "Liveness";
+
+    /** One fresh command and where the leader last put it. */
+    private static final class Command {
+        final byte[] payload;
+        long index;
+        long term;
+
+        Command(byte[] payload) {
+            this.payload = payload;
+        }
+    }
+
+    private final SimulationOptions options;
+    private final EventQueue queue;
+    private final List<SimNode> nodes;
+    private final SimClient client;
+    private final EventTrace trace;
+    private final List<Command> commands = new ArrayList<>();
+    private long startedAt = -1;
+    private long leaderElectedAt = -1;
+    private boolean satisfied;
+
+    LivenessProbe(SimulationOptions options, EventQueue queue, List<SimNode> nodes, SimClient client,
+                  EventTrace trace) {
+        this.options = options;
+        this.queue = queue;
+        this.nodes = nodes;
+        this.client = client;
+        this.trace = trace;
+    }
+
+    /** Starts checking; call once faults have stopped and every server is up. */
+    void start() {
+        startedAt = queue.now();
+        for (int i = 0; i < options.livenessProposals(); i++) {
+            commands.add(new Command(client.nextCommand()));
+        }
+        trace.milestone(queue.now(), null, "liveness check starts", options.livenessProposals() + " commands");
+        poll();
+    }
+
+    /** True once every command is applied on every server. */
+    boolean satisfied() {
+        return satisfied;
+    }
+
+    private void poll() {
+        SimNode leader = SimNode.leaderOf(nodes);
+        if (leaderElectedAt < 0) {
+            if (leader == null) {
+                if (queue.now() - startedAt > options.leaderWithinMillis()) {
+                    throw new LivenessViolation(PROPERTY, "no leader within " + options.leaderWithinMillis()
+                            + " ms after the faults stopped; servers: " + nodes);
+                }
+                queue.after(options.tickMillis(), this::poll);
+                return;
+            }
+            leaderElectedAt = queue.now();
+        }
+        boolean all = true;
+        for (Command c : commands) {
+            if (!appliedEverywhere(c)) {
+                all = false;
+                if (leader != null && c.term != leader.protocol().currentTerm()) {
+                    propose(leader, c);
+                }
+            }
+        }
+        if (all) {
+            satisfied = true;
+            trace.milestone(queue.now(), null, "liveness check passed", null);
+            return;
+        }
+        if (queue.now() - leaderElectedAt > options.commitWithinMillis()) {
+            throw new LivenessViolation(PROPERTY, "fresh commands not applied on every server within "
+                    + options.commitWithinMillis() + " ms after a leader was elected; servers: " + nodes);
+        }
+        queue.after(options.tickMillis(), this::poll);
+    }
+
+    private void propose(SimNode leader, Command c) {
+        ProposeResult r = leader.propose(c.payload);
+        if (r.accepted()) {
+            c.index = r.index();
+            c.term = r.term();
+            trace.record(queue.now(), leader.id(), "liveness propose", c.index + "@" + c.term);
+        }
+    }
+
+    private boolean appliedEverywhere(Command c) {
+        if (c.index == 0) {
+            return false;
+        }
+        for (SimNode n : nodes) {
+            LogEntry e = n.isUp() ? n.stateMachine().entry(c.index) : null;
+            if (e == null || e.term() != c.term) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

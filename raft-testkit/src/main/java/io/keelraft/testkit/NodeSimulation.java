@@ -1,0 +1,340 @@
+package io.keelraft.testkit;
+
+import io.keelraft.core.RaftNode;
+import io.keelraft.core.RaftOptions;
+import io.keelraft.core.ReadMode;
+import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.protocol.Role;
+import io.keelraft.testkit.linearizability.CheckResult;
+import io.keelraft.testkit.linearizability.Command;
+import io.keelraft.testkit.linearizability.History;
+import io.keelraft.testkit.linearizability.LinearizabilityChecker;
+import io.keelraft.testkit.linearizability.SearchBudget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The real {@link RaftNode} — raft loop, persistence ordering, apply thread, forwarding, client sessions,
+ * ReadIndex and lease reads — run in virtual time: each server's threads are lanes of a {@link VirtualScheduler},
+ * its disk a {@link SimNodeStorage} that loses unfinished writes in a crash, its network the simulator's. Clients
+ * drive a key-value state machine through client sessions while a {@link NodeNemesis} crashes, partitions and
+ * stalls; afterwards everything heals and the run checks:
+ * <ul>
+ *   <li>State Machine Safety as it happens: no two servers apply different commands at one index;</li>
+ *   <li>liveness: a fresh write commits and every server converges to the same state within bounds;</li>
+ *   <li>the whole client history (plus final reads of every key on every server) is linearizable, which
+ *       includes exactly-once: a command applied twice would make some read inexplicable.</li>
+ * </ul>
+ * One seed names one run, event for event.
+ */
+public final class NodeSimulation {
+
+    private static final int CLIENTS = 5;
+    private static final List<String> KEYS = List.of("a", "b", "c");
+    private static final long CLIENT_TIMEOUT_MILLIS = 3_000;
+    private static final long FORWARD_TIMEOUT_MILLIS = 1_000;
+
+    private final SimulationOptions options;
+    private final ReadMode forcedReadMode;
+
+    /** Prepares a run of {@code options} (seed, size, network, disk, fault phase); nothing runs yet. */
+    public NodeSimulation(SimulationOptions options) {
+        this(options, null);
+    }
+
+    /** A run whose clients read only in {@code readMode} (tests show STALE_LOCAL reads are caught). */
+    NodeSimulation(SimulationOptions options, ReadMode readMode) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.forcedReadMode = readMode;
+    }
+
+    /**
+     * Runs to the end and checks the history.
+     *
+     * @throws SafetyViolation   when replicas diverge, a history is not linearizable, or an exception escapes
+     * @throws LivenessViolation when the healed cluster does not commit or converge in time
+     */
+    public NodeSimulationResult run() {
+        return new Run().execute();
+    }
+
+    /** The outcome of one passing run. */
+    public record NodeSimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
+                                       int operations, long leaderChanges, long crashes, long faultEpisodes,
+                                       long highestApplied) {
+    }
+
+    private final class Run implements NodeNemesis.Cluster {
+        final SplittableRandom random = new SplittableRandom(options.seed());
+        final EventQueue queue = new EventQueue();
+        final EventTrace trace = new EventTrace(options.traceCapacity(), options.hashFullTrace());
+        final History history = new History();
+        final List<String> ids = new ArrayList<>();
+        final Map<String, String> members = new LinkedHashMap<>();
+        final Map<String, SimNodeStorage> disks = new HashMap<>();
+        final Map<String, Incarnation> running = new HashMap<>();
+        final Map<Long, String> appliedAt = new HashMap<>();
+        final Set<Long> termsWithLeader = new TreeSet<>();
+        final SimNetwork network;
+        final SimTransports transports;
+        final NodeNemesis nemesis;
+        final List<NodeSimClient> clients = new ArrayList<>();
+        final RaftOptions raftOptions;
+        SimulationFailure failure;
+        boolean finished;
+        long crashes;
+
+        record Incarnation(RaftNode node, VirtualScheduler scheduler, SimKvStateMachine machine) {
+        }
+
+        Run() {
+            for (int i = 1; i <= options.clusterSize(); i++) {
+                ids.add("n" + i);
+                members.put("n" + i, "sim:" + i);
+            }
+            network = new SimNetwork(options, ids, queue, random, trace, m -> { });
+            transports = new SimTransports(network, FORWARD_TIMEOUT_MILLIS);
+            for (String id : ids) {
+                disks.put(id, new SimNodeStorage(options, queue, random.split()));
+            }
+            ProtocolConfig timing = options.protocolConfig(ids.get(0));
+            raftOptions = RaftOptions.builder()
+                    .electionTimeout(Duration.ofMillis((long) options.tickMillis() * timing.electionTimeoutTicks()))
+                    .heartbeatInterval(Duration.ofMillis((long) options.tickMillis() * timing.heartbeatIntervalTicks()))
+                    .preVote(options.preVote()).checkQuorum(options.checkQuorum())
+                    .requestTimeout(Duration.ofMillis(2_000))
+                    .build();
+            nemesis = new NodeNemesis(options, queue, random, network, this, trace);
+            for (int c = 0; c < CLIENTS; c++) {
+                clients.add(new NodeSimClient(c, queue, random.split(), history, trace, this::anyLiveNode,
+                        this::live, KEYS, CLIENT_TIMEOUT_MILLIS, options.checkQuorum(), forcedReadMode));
+            }
+        }
+
+        NodeSimulationResult execute() {
+            try {
+                ids.forEach(this::restart);
+                clients.forEach(NodeSimClient::start);
+                if (options.faults()) {
+                    nemesis.start();
+                }
+                queue.at(options.faultPhaseMillis(), this::endFaultPhase);
+                while (!finished) {
+                    if (!queue.runNext(Long.MAX_VALUE)) {
+                        throw new IllegalStateException("nothing left to simulate");
+                    }
+                    if (failure != null) {
+                        throw failure;
+                    }
+                }
+            } catch (SimulationFailure f) {
+                throw f.in(context());
+            } catch (RuntimeException e) {
+                throw new SafetyViolation("No unexpected exception", e + " escaped during the run", e).in(context());
+            }
+            ids.forEach(id -> running.get(id).scheduler().close());
+            return new NodeSimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
+                    trace.hash(), history.size(), Math.max(0, termsWithLeader.size() - 1), crashes,
+                    nemesis.episodes(), appliedAt.size());
+        }
+
+        // ------------------------------------------------------------ servers
+
+        @Override
+        public List<String> ids() {
+            return ids;
+        }
+
+        @Override
+        public String leader() {
+            String best = null;
+            long bestTerm = -1;
+            for (Map.Entry<String, Incarnation> e : running.entrySet()) {
+                RaftNode n = e.getValue().node();
+                if (n.role() == Role.LEADER && n.term() > bestTerm) {
+                    best = e.getKey();
+                    bestTerm = n.term();
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public boolean isUp(String id) {
+            return running.containsKey(id);
+        }
+
+        @Override
+        public void crash(String id) {
+            Incarnation gone = running.remove(id);
+            gone.scheduler().close();
+            transports.crashed(id);
+            crashes++;
+            trace.milestone(queue.now(), id, "crashed", null);
+        }
+
+        @Override
+        public void restart(String id) {
+            VirtualScheduler scheduler = new VirtualScheduler(queue, random.split());
+            SimKvStateMachine machine = new SimKvStateMachine(id, this::applied);
+            SimNodeStorage disk = disks.get(id);
+            RaftNode node = RaftNode.builder().id(id).members(members)
+                    .stores(disk.logStore(scheduler), disk.metaStore())
+                    .transport(transports.transport(id, scheduler))
+                    .stateMachine(machine).options(raftOptions).scheduler(scheduler).build();
+            node.addLeaderListener((leader, term) -> {
+                if (leader != null && termsWithLeader.add(term)) {
+                    trace.milestone(queue.now(), id, "leader known", leader + " in term " + term);
+                }
+            });
+            running.put(id, new Incarnation(node, scheduler, machine));
+            node.start();
+            trace.milestone(queue.now(), id, "started", "term " + disk.hardState().currentTerm());
+        }
+
+        @Override
+        public void stallDisk(String id, boolean stalled) {
+            disks.get(id).stalled(stalled);
+        }
+
+        RaftNode anyLiveNode() {
+            if (running.isEmpty()) {
+                return null;
+            }
+            List<String> up = new ArrayList<>(new TreeSet<>(running.keySet()));
+            return running.get(up.get(random.nextInt(up.size()))).node();
+        }
+
+        boolean live(RaftNode node) {
+            Incarnation current = running.get(node.id());
+            return current != null && current.node() == node;
+        }
+
+        /** State Machine Safety (paper Figure 3), checked as every server applies. */
+        void applied(String server, long index, String command) {
+            String first = appliedAt.putIfAbsent(index, command);
+            if (first != null && !first.equals(command) && failure == null) {
+                failure = new SafetyViolation("State Machine Safety", server + " applied '" + command
+                        + "' at index " + index + ", where another server applied '" + first + "'");
+            }
+        }
+
+        // ------------------------------------------------------------ the end of a run
+
+        private void endFaultPhase() {
+            clients.forEach(NodeSimClient::stop);
+            nemesis.stop();
+            trace.milestone(queue.now(), null, "faults over", "everything healed, every server up");
+            long deadline = queue.now() + CLIENT_TIMEOUT_MILLIS + options.leaderWithinMillis();
+            waitFor(() -> clients.stream().allMatch(NodeSimClient::idle), deadline, "clients to finish",
+                    this::finalWrite);
+        }
+
+        /** Liveness: a fresh write through a new session commits within bounds. */
+        private void finalWrite() {
+            long deadline = queue.now() + options.leaderWithinMillis() + options.commitWithinMillis();
+            boolean[] written = {false};
+            Runnable[] attempt = new Runnable[1];
+            attempt[0] = () -> {
+                if (written[0]) {
+                    return;
+                }
+                RaftNode node = anyLiveNode();
+                node.openSession().thenCompose(s -> s.submit(SimKvStateMachine.encode(Command.put("z", "final"))))
+                        .whenComplete((r, e) -> {
+                            if (e == null) {
+                                written[0] = true;
+                            } else {
+                                queue.after(50, attempt[0]);
+                            }
+                        });
+            };
+            attempt[0].run();
+            waitFor(() -> written[0], deadline, "a fresh write to commit after healing", this::converge);
+        }
+
+        /** Every server applies everything: same lastApplied, same state. */
+        private void converge() {
+            long deadline = queue.now() + options.commitWithinMillis();
+            waitFor(() -> {
+                long applied = running.get(ids.get(0)).node().lastApplied();
+                return applied > 0 && running.values().stream().allMatch(i -> i.node().lastApplied() == applied);
+            }, deadline, "every server to apply the same log", this::finalReads);
+        }
+
+        /** Reads every key on every server (ReadIndex), recorded as one more client each, then checks. */
+        private void finalReads() {
+            Map<String, String> reference = running.get(ids.get(0)).machine().contents();
+            for (String id : ids) {
+                Map<String, String> contents = running.get(id).machine().contents();
+                if (!contents.equals(reference)) {
+                    throw new SafetyViolation("State Machine Safety", id + " ended with " + contents + " but "
+                            + ids.get(0) + " with " + reference);
+                }
+            }
+            int[] pending = {0};
+            for (int s = 0; s < ids.size(); s++) {
+                RaftNode node = running.get(ids.get(s)).node();
+                for (String key : KEYS) {
+                    Command get = Command.get(key);
+                    long op = history.invoke(CLIENTS + s, get, queue.now());
+                    pending[0]++;
+                    node.query(SimKvStateMachine.encode(get), ReadMode.READ_INDEX).whenComplete((r, e) -> {
+                        pending[0]--;
+                        if (e == null) {
+                            history.ok(op, queue.now(), SimKvStateMachine.value(r));
+                        } else {
+                            history.fail(op, queue.now());
+                        }
+                    });
+                }
+            }
+            waitFor(() -> pending[0] == 0, queue.now() + options.commitWithinMillis(), "the final reads",
+                    this::checkHistory);
+        }
+
+        private void checkHistory() {
+            CheckResult result = new LinearizabilityChecker(SearchBudget.steps(2_000_000)).check(history);
+            if (!result.isLinearizable()) {
+                throw new SafetyViolation("Linearizability", result.describe());
+            }
+            finished = true;
+        }
+
+        private void waitFor(BooleanSupplier condition, long deadline, String what, Runnable then) {
+            if (condition.getAsBoolean()) {
+                then.run();
+            } else if (queue.now() >= deadline) {
+                throw new LivenessViolation("Liveness", "waited until " + deadline + " ms for " + what
+                        + "; servers: " + describeServers());
+            } else {
+                queue.after(10, () -> waitFor(condition, deadline, what, then));
+            }
+        }
+
+        private String describeServers() {
+            StringBuilder b = new StringBuilder();
+            for (String id : ids) {
+                Incarnation i = running.get(id);
+                b.append(id).append(i == null ? " down" : " " + i.node().role() + " term " + i.node().term()
+                        + " applied " + i.node().lastApplied()).append("; ");
+            }
+            return b.toString();
+        }
+
+        private SimulationFailure.RunContext context() {
+            return new SimulationFailure.RunContext(options.seed(), options.clusterSize(),
+                    "real RaftNode, " + options.summary(), queue.now(), queue.executed(), trace.milestoneLines(),
+                    trace.recentLines() + "servers now: " + describeServers() + "\n");
+        }
+    }
+}

@@ -1,0 +1,460 @@
+package io.keelraft.testkit;
+
+import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.protocol.RaftProtocol;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Everything that shapes one simulated run besides the seed's dice: cluster size, protocol timing, how
+ * unreliable the network and disks are, how hard the fault schedule pushes, and the liveness bounds. Virtual
+ * time is in milliseconds. Build with {@link #builder()}; {@link #withSeed(long)} varies only the seed.
+ */
+public final class SimulationOptions {
+
+    private final Builder b;
+
+    private SimulationOptions(Builder b) {
+        this.b = b.copy();
+    }
+
+    /** Options with the defaults used by the simulation tests. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A copy of these options with another seed. */
+    public SimulationOptions withSeed(long seed) {
+        return toBuilder().seed(seed).build();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return b.copy();
+    }
+
+    /** The seed every random decision of the run derives from. */
+    public long seed() {
+        return b.seed;
+    }
+
+    /** Number of voting servers. */
+    public int clusterSize() {
+        return b.clusterSize;
+    }
+
+    /** Virtual milliseconds between two ticks of a server. */
+    public int tickMillis() {
+        return b.tickMillis;
+    }
+
+    /** Builds the protocol configuration of server {@code id}. */
+    public ProtocolConfig protocolConfig(String id) {
+        ProtocolConfig.Builder config = ProtocolConfig.builder(id)
+                .electionTimeoutTicks(b.electionTimeoutTicks)
+                .heartbeatIntervalTicks(b.heartbeatIntervalTicks)
+                .preVote(b.preVote)
+                .checkQuorum(b.checkQuorum)
+                // Small batches and windows, so that probing, pipelining and pausing all happen in short runs.
+                .maxEntriesPerAppend(8)
+                .maxInflightAppends(4);
+        b.protocolTuning.accept(config);
+        return config.build();
+    }
+
+    /** Whether PreVote (thesis §9.6) is on. */
+    public boolean preVote() {
+        return b.preVote;
+    }
+
+    /** Whether CheckQuorum (thesis §6.2) is on. */
+    public boolean checkQuorum() {
+        return b.checkQuorum;
+    }
+
+    /** Virtual length of the phase with faults; the liveness check starts when it ends. */
+    public long faultPhaseMillis() {
+        return b.faultPhaseMillis;
+    }
+
+    /** Whether the fault schedule runs at all. */
+    public boolean faults() {
+        return b.faults;
+    }
+
+    /** Longest fault episode; episodes last between a tenth of this and this. */
+    public long maxFaultEpisodeMillis() {
+        return b.maxFaultEpisodeMillis;
+    }
+
+    /** Longest quiet period between fault episodes. */
+    public long maxCalmMillis() {
+        return b.maxCalmMillis;
+    }
+
+    /** Shortest delay of a message on the network. */
+    public long minMessageDelayMillis() {
+        return b.minMessageDelayMillis;
+    }
+
+    /** Longest delay of a message that is not slow. */
+    public long maxMessageDelayMillis() {
+        return b.maxMessageDelayMillis;
+    }
+
+    /** Chance that a message is slow: delayed up to {@link #maxSlowMessageDelayMillis()}, overtaking others. */
+    public double slowMessageProbability() {
+        return b.slowMessageProbability;
+    }
+
+    /** Longest delay of a slow message. */
+    public long maxSlowMessageDelayMillis() {
+        return b.maxSlowMessageDelayMillis;
+    }
+
+    /** Chance that a message is lost when no fault is active. */
+    public double lossProbability() {
+        return b.lossProbability;
+    }
+
+    /** Chance that a message is delivered twice. */
+    public double duplicateProbability() {
+        return b.duplicateProbability;
+    }
+
+    /** Shortest time a disk write takes. */
+    public long minDiskWriteMillis() {
+        return b.minDiskWriteMillis;
+    }
+
+    /** Longest time a disk write takes on a disk that is not stalled. */
+    public long maxDiskWriteMillis() {
+        return b.maxDiskWriteMillis;
+    }
+
+    /** Longest write on a stalled disk (a fault the schedule injects). */
+    public long maxStalledDiskWriteMillis() {
+        return b.maxStalledDiskWriteMillis;
+    }
+
+    /** Mean virtual time between two client proposals. */
+    public long proposeEveryMillis() {
+        return b.proposeEveryMillis;
+    }
+
+    /** Mean virtual time between two client reads. */
+    public long readEveryMillis() {
+        return b.readEveryMillis;
+    }
+
+    /** After the faults stop, a leader must be elected within this time. */
+    public long leaderWithinMillis() {
+        return b.leaderWithinMillis;
+    }
+
+    /** Once there is a leader, the liveness proposals must be applied everywhere within this time. */
+    public long commitWithinMillis() {
+        return b.commitWithinMillis;
+    }
+
+    /** How many fresh commands the liveness check proposes. */
+    public int livenessProposals() {
+        return b.livenessProposals;
+    }
+
+    /** How many recent events a failure report shows. */
+    public int traceCapacity() {
+        return b.traceCapacity;
+    }
+
+    /** Whether the trace hash covers every event's full text (slower; for determinism tests). */
+    public boolean hashFullTrace() {
+        return b.hashFullTrace;
+    }
+
+    /** Called with every protocol instance the simulator creates, including after restarts. */
+    public Consumer<RaftProtocol> protocolHook() {
+        return b.protocolHook;
+    }
+
+    /** One line naming the settings that matter when reading a failure. */
+    public String summary() {
+        return b.clusterSize + " nodes, seed " + b.seed + ", preVote=" + b.preVote + ", checkQuorum=" + b.checkQuorum
+                + ", electionTimeoutTicks=" + b.electionTimeoutTicks + ", heartbeatIntervalTicks="
+                + b.heartbeatIntervalTicks + ", tick=" + b.tickMillis + "ms, faults=" + (b.faults ? b.faultPhaseMillis
+                + "ms" : "off");
+    }
+
+    @Override
+    public String toString() {
+        return "SimulationOptions{" + summary() + "}";
+    }
+
+    /** Builder with the defaults of the simulation tests; every value is checked by {@link #build()}. */
+    public static final class Builder {
+        private long seed = 1;
+        private int clusterSize = 3;
+        private int tickMillis = 10;
+        private int electionTimeoutTicks = 10;
+        private int heartbeatIntervalTicks = 2;
+        private boolean preVote = true;
+        private boolean checkQuorum = true;
+        private Consumer<ProtocolConfig.Builder> protocolTuning = c -> { };
+        private long faultPhaseMillis = 20_000;
+        private boolean faults = true;
+        private long maxFaultEpisodeMillis = 2_000;
+        private long maxCalmMillis = 1_000;
+        private long minMessageDelayMillis = 1;
+        private long maxMessageDelayMillis = 8;
+        private double slowMessageProbability = 0.02;
+        private long maxSlowMessageDelayMillis = 150;
+        private double lossProbability = 0.01;
+        private double duplicateProbability = 0.02;
+        private long minDiskWriteMillis = 1;
+        private long maxDiskWriteMillis = 6;
+        private long maxStalledDiskWriteMillis = 300;
+        private long proposeEveryMillis = 40;
+        private long readEveryMillis = 100;
+        private long leaderWithinMillis = 10_000;
+        private long commitWithinMillis = 10_000;
+        private int livenessProposals = 5;
+        private int traceCapacity = 200;
+        private boolean hashFullTrace;
+        private Consumer<RaftProtocol> protocolHook = p -> { };
+
+        private Builder() {
+        }
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.seed = seed;
+            c.clusterSize = clusterSize;
+            c.tickMillis = tickMillis;
+            c.electionTimeoutTicks = electionTimeoutTicks;
+            c.heartbeatIntervalTicks = heartbeatIntervalTicks;
+            c.preVote = preVote;
+            c.checkQuorum = checkQuorum;
+            c.protocolTuning = protocolTuning;
+            c.faultPhaseMillis = faultPhaseMillis;
+            c.faults = faults;
+            c.maxFaultEpisodeMillis = maxFaultEpisodeMillis;
+            c.maxCalmMillis = maxCalmMillis;
+            c.minMessageDelayMillis = minMessageDelayMillis;
+            c.maxMessageDelayMillis = maxMessageDelayMillis;
+            c.slowMessageProbability = slowMessageProbability;
+            c.maxSlowMessageDelayMillis = maxSlowMessageDelayMillis;
+            c.lossProbability = lossProbability;
+            c.duplicateProbability = duplicateProbability;
+            c.minDiskWriteMillis = minDiskWriteMillis;
+            c.maxDiskWriteMillis = maxDiskWriteMillis;
+            c.maxStalledDiskWriteMillis = maxStalledDiskWriteMillis;
+            c.proposeEveryMillis = proposeEveryMillis;
+            c.readEveryMillis = readEveryMillis;
+            c.leaderWithinMillis = leaderWithinMillis;
+            c.commitWithinMillis = commitWithinMillis;
+            c.livenessProposals = livenessProposals;
+            c.traceCapacity = traceCapacity;
+            c.hashFullTrace = hashFullTrace;
+            c.protocolHook = protocolHook;
+            return c;
+        }
+
+        /** The seed every random decision of the run derives from. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Number of voting servers, named n1..nN. */
+        public Builder clusterSize(int n) {
+            this.clusterSize = n;
+            return this;
+        }
+
+        /** Virtual milliseconds between two ticks of a server. */
+        public Builder tickMillis(int millis) {
+            this.tickMillis = millis;
+            return this;
+        }
+
+        /** See {@link ProtocolConfig#electionTimeoutTicks()}. */
+        public Builder electionTimeoutTicks(int ticks) {
+            this.electionTimeoutTicks = ticks;
+            return this;
+        }
+
+        /** See {@link ProtocolConfig#heartbeatIntervalTicks()}. */
+        public Builder heartbeatIntervalTicks(int ticks) {
+            this.heartbeatIntervalTicks = ticks;
+            return this;
+        }
+
+        /** See {@link ProtocolConfig#preVote()}. */
+        public Builder preVote(boolean enabled) {
+            this.preVote = enabled;
+            return this;
+        }
+
+        /** See {@link ProtocolConfig#checkQuorum()}. */
+        public Builder checkQuorum(boolean enabled) {
+            this.checkQuorum = enabled;
+            return this;
+        }
+
+        /** Further protocol settings, applied after the simulator's own (timing, PreVote, small batches). */
+        public Builder protocolTuning(Consumer<ProtocolConfig.Builder> tuning) {
+            this.protocolTuning = Objects.requireNonNull(tuning, "tuning");
+            return this;
+        }
+
+        /** Virtual length of the phase with faults, before the liveness check. */
+        public Builder faultPhaseMillis(long millis) {
+            this.faultPhaseMillis = millis;
+            return this;
+        }
+
+        /** Whether the fault schedule runs at all. */
+        public Builder faults(boolean enabled) {
+            this.faults = enabled;
+            return this;
+        }
+
+        /** Longest fault episode. */
+        public Builder maxFaultEpisodeMillis(long millis) {
+            this.maxFaultEpisodeMillis = millis;
+            return this;
+        }
+
+        /** Longest quiet period between fault episodes. */
+        public Builder maxCalmMillis(long millis) {
+            this.maxCalmMillis = millis;
+            return this;
+        }
+
+        /** Range of the delay of a message that is not slow. */
+        public Builder messageDelayMillis(long min, long max) {
+            this.minMessageDelayMillis = min;
+            this.maxMessageDelayMillis = max;
+            return this;
+        }
+
+        /** Chance that a message is slow, and how slow it may be. */
+        public Builder slowMessages(double probability, long maxDelayMillis) {
+            this.slowMessageProbability = probability;
+            this.maxSlowMessageDelayMillis = maxDelayMillis;
+            return this;
+        }
+
+        /** Chance that a message is lost when no fault is active. */
+        public Builder lossProbability(double p) {
+            this.lossProbability = p;
+            return this;
+        }
+
+        /** Chance that a message is delivered twice. */
+        public Builder duplicateProbability(double p) {
+            this.duplicateProbability = p;
+            return this;
+        }
+
+        /** Range of the time a disk write takes when the disk is not stalled. */
+        public Builder diskWriteMillis(long min, long max) {
+            this.minDiskWriteMillis = min;
+            this.maxDiskWriteMillis = max;
+            return this;
+        }
+
+        /** Longest write on a stalled disk. */
+        public Builder maxStalledDiskWriteMillis(long millis) {
+            this.maxStalledDiskWriteMillis = millis;
+            return this;
+        }
+
+        /** Mean virtual time between two client proposals. */
+        public Builder proposeEveryMillis(long millis) {
+            this.proposeEveryMillis = millis;
+            return this;
+        }
+
+        /** Mean virtual time between two client reads. */
+        public Builder readEveryMillis(long millis) {
+            this.readEveryMillis = millis;
+            return this;
+        }
+
+        /** Liveness bound: time from the end of faults to an elected leader. */
+        public Builder leaderWithinMillis(long millis) {
+            this.leaderWithinMillis = millis;
+            return this;
+        }
+
+        /** Liveness bound: time from that leader's election to fresh commands applied everywhere. */
+        public Builder commitWithinMillis(long millis) {
+            this.commitWithinMillis = millis;
+            return this;
+        }
+
+        /** How many fresh commands the liveness check proposes. */
+        public Builder livenessProposals(int n) {
+            this.livenessProposals = n;
+            return this;
+        }
+
+        /** How many recent events a failure report shows. */
+        public Builder traceCapacity(int events) {
+            this.traceCapacity = events;
+            return this;
+        }
+
+        /** Whether the trace hash covers every event's full text (slower; for determinism tests). */
+        public Builder hashFullTrace(boolean enabled) {
+            this.hashFullTrace = enabled;
+            return this;
+        }
+
+        /** Called with every protocol instance the simulator creates, including after restarts. */
+        public Builder protocolHook(Consumer<RaftProtocol> hook) {
+            this.protocolHook = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /** Checks every value and builds. */
+        public SimulationOptions build() {
+            atLeast("clusterSize", clusterSize, 1);
+            atLeast("tickMillis", tickMillis, 1);
+            atLeast("faultPhaseMillis", faultPhaseMillis, 0);
+            atLeast("maxFaultEpisodeMillis", maxFaultEpisodeMillis, 10);
+            atLeast("maxCalmMillis", maxCalmMillis, 1);
+            atLeast("minMessageDelayMillis", minMessageDelayMillis, 0);
+            atLeast("maxMessageDelayMillis", maxMessageDelayMillis, minMessageDelayMillis);
+            atLeast("maxSlowMessageDelayMillis", maxSlowMessageDelayMillis, maxMessageDelayMillis);
+            atLeast("minDiskWriteMillis", minDiskWriteMillis, 0);
+            atLeast("maxDiskWriteMillis", maxDiskWriteMillis, minDiskWriteMillis);
+            atLeast("maxStalledDiskWriteMillis", maxStalledDiskWriteMillis, maxDiskWriteMillis);
+            atLeast("proposeEveryMillis", proposeEveryMillis, 1);
+            atLeast("readEveryMillis", readEveryMillis, 1);
+            atLeast("leaderWithinMillis", leaderWithinMillis, 1);
+            atLeast("commitWithinMillis", commitWithinMillis, 1);
+            atLeast("livenessProposals", livenessProposals, 1);
+            atLeast("traceCapacity", traceCapacity, 1);
+            probability("slowMessageProbability", slowMessageProbability);
+            probability("lossProbability", lossProbability);
+            probability("duplicateProbability", duplicateProbability);
+            SimulationOptions options = new SimulationOptions(this);
+            options.protocolConfig("n1"); // fails early on inconsistent timing
+            return options;
+        }
+
+        private static void atLeast(String name, long value, long min) {
+            if (value < min) {
+                throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
+            }
+        }
+
+        private static void probability(String name, double p) {
+            if (!(p >= 0 && p < 1)) {
+                throw new IllegalArgumentException(name + " must be in [0, 1), was " + p);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.keelraft.testkit.memory;
+
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.core.spi.Transport;
+import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.spi.TransportReceiver;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-process network of {@link Transport}s for tests, with links that can be cut. Delivery hands the
+ * message straight to the receiver (which only queues it on its raft loop).
+ */
+public final class LocalNetwork {
+
+    private final Map<String, TransportReceiver> receivers = new ConcurrentHashMap<>();
+    private final Set<String> cut = ConcurrentHashMap.newKeySet();
+
+    /** The transport of server {@code id}. */
+    public Transport transport(String id) {
+        return new LocalTransport(id);
+    }
+
+    /** Cuts every link to and from {@code id}. */
+    public void isolate(String id) {
+        cut.add(id);
+    }
+
+    /** Restores the links of {@code id}. */
+    public void heal(String id) {
+        cut.remove(id);
+    }
+
+    private boolean linked(String a, String b) {
+        return !cut.contains(a) && !cut.contains(b);
+    }
+
+    private final class LocalTransport implements Transport {
+        private final String id;
+
+        LocalTransport(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public void start(TransportReceiver receiver) {
+            receivers.put(id, receiver);
+        }
+
+        @Override
+        public void send(Message message) {
+            TransportReceiver r = receivers.get(message.to());
+            if (r != null && linked(id, message.to())) {
+                r.onMessage(message);
+            }
+        }
+
+        @Override
+        public CompletableFuture<ForwardResponse> forward(String peer, ForwardRequest request) {
+            TransportReceiver r = receivers.get(peer);
+            if (r == null || !linked(id, peer)) {
+                return CompletableFuture.failedFuture(new TransportException(peer + " is unreachable from " + id));
+            }
+            return r.onForward(id, request);
+        }
+
+        @Override
+        public void close() {
+            receivers.remove(id);
+        }
+    }
+}
