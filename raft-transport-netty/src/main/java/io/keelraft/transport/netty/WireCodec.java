@@ -206,21 +206,16 @@ final class WireCodec {
         }
     }
 
+    /** Exhaustive on purpose: a reason added to raft-core does not compile here until it has a wire form. */
     private static Reason toWire(ForwardResponse.Reason reason) {
-        switch (reason) {
-            case NOT_LEADER:
-                return Reason.REASON_NOT_LEADER;
-            case OVERLOADED:
-                return Reason.REASON_OVERLOADED;
-            case SHUTDOWN:
-                return Reason.REASON_SHUTDOWN;
-            case TIMEOUT:
-                return Reason.REASON_TIMEOUT;
-            case INTERNAL:
-                return Reason.REASON_INTERNAL;
-            default:
-                throw new IllegalArgumentException("no wire form for failure reason " + reason);
-        }
+        return switch (reason) {
+            case NOT_LEADER -> Reason.REASON_NOT_LEADER;
+            case OVERLOADED -> Reason.REASON_OVERLOADED;
+            case SHUTDOWN -> Reason.REASON_SHUTDOWN;
+            case SESSION_EXPIRED -> Reason.REASON_SESSION_EXPIRED;
+            case TIMEOUT -> Reason.REASON_TIMEOUT;
+            case INTERNAL -> Reason.REASON_INTERNAL;
+        };
     }
 
     private static ForwardResponse.Reason fromWire(Reason reason) {
@@ -235,6 +230,8 @@ final class WireCodec {
                 return ForwardResponse.Reason.TIMEOUT;
             case REASON_INTERNAL:
                 return ForwardResponse.Reason.INTERNAL;
+            case REASON_SESSION_EXPIRED:
+                return ForwardResponse.Reason.SESSION_EXPIRED;
             default:
                 throw new BadInputException(Rejection.MALFORMED_FRAME, "forwarded failure of unknown reason " + reason);
         }

@@ -15,7 +15,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,42 @@ class WireCodecTest {
             Envelope got = roundTrip(WireCodec.forwardResponse(id, response));
             assertThat(got).usingRecursiveComparison().isEqualTo(new Envelope.ForwardReply(id, response));
             id++;
+        }
+    }
+
+    @Test
+    void everyFailureReasonRoundTripsUnderItsOwnWireNumber() {
+        Map<Integer, ForwardResponse.Reason> byWireNumber = new HashMap<>();
+        long id = 1;
+        for (ForwardResponse.Reason reason : ForwardResponse.Reason.values()) {
+            ForwardResponse.Failed failed = new ForwardResponse.Failed(reason, "n3", "because " + reason);
+            Frame frame = WireCodec.forwardResponse(id, failed);
+            int wire = frame.getForwardResponse().getFailed().getReasonValue();
+            assertThat(wire).as("wire number of %s", reason).isPositive();
+            assertThat(byWireNumber.put(wire, reason)).as("wire number %d used twice", wire).isNull();
+            assertThat(roundTrip(frame)).usingRecursiveComparison().isEqualTo(new Envelope.ForwardReply(id, failed));
+            id++;
+        }
+        // Wire numbers are part of the format: pin the one added after the first release of keel.proto.
+        assertThat(byWireNumber).containsEntry(6, ForwardResponse.Reason.SESSION_EXPIRED);
+        Frame expired = WireCodec.forwardResponse(id,
+                new ForwardResponse.Failed(ForwardResponse.Reason.SESSION_EXPIRED, null, "session 7 expired"));
+        assertThat(roundTrip(expired)).usingRecursiveComparison().isEqualTo(new Envelope.ForwardReply(id,
+                new ForwardResponse.Failed(ForwardResponse.Reason.SESSION_EXPIRED, null, "session 7 expired")));
+    }
+
+    @Test
+    void aFailureWithoutAKnownReasonIsRefused() {
+        for (int wire : new int[] {0, 99}) {
+            Frame frame = Frame.newBuilder().setForwardResponse(
+                    io.keelraft.transport.netty.wire.ForwardResponse.newBuilder().setCorrelationId(1).setFailed(
+                            io.keelraft.transport.netty.wire.ForwardResponse.Failed.newBuilder()
+                                    .setReasonValue(wire).setMessage("?"))).build();
+            EmbeddedChannel fresh = established(new EmbeddedChannel(), "n2");
+            assertThatThrownBy(() -> fresh.writeInbound(encode(frame)))
+                    .isInstanceOfSatisfying(BadInputException.class,
+                            e -> assertThat(e.rejection()).isEqualTo(Rejection.MALFORMED_FRAME));
+            fresh.finishAndReleaseAll();
         }
     }
 
