@@ -1,0 +1,317 @@
+package io.keelraft.transport.netty;
+
+import com.google.protobuf.WireFormat;
+import io.keelraft.core.protocol.EntryType;
+import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.Message;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * AppendEntries straight between raft-core's records and protobuf bytes in an array, without the generated
+ * protobuf objects or protobuf's streams: the one message that carries the log, and nearly all the bytes, skips
+ * a builder and a ByteString per entry on each side, and is read and written with plain array accesses. The bytes
+ * are those of {@code Frame { append_entries: AppendEntries }} in {@code keel.proto} (tests compare both ways
+ * against the generated code), so the wire format is unchanged.
+ *
+ * <p>Reading takes the known fields in any order, a repeated one's last value winning, as protobuf does; a frame
+ * with anything else in it (another body, unknown fields, a wire type or enum value this version does not
+ * write, bytes that do not add up) is left to the generated parser, which accepts or rejects it by protobuf's
+ * rules.
+ */
+final class AppendEntriesCodec {
+
+    private static final int FRAME_APPEND_ENTRIES = 4;
+
+    // Field numbers of AppendEntries and Entry in keel.proto.
+    private static final int TERM = 1;
+    private static final int PREV_LOG_INDEX = 2;
+    private static final int PREV_LOG_TERM = 3;
+    private static final int ENTRIES = 4;
+    private static final int LEADER_COMMIT = 5;
+    private static final int READ_SEQ = 6;
+    private static final int ENTRY_TERM = 1;
+    private static final int ENTRY_TYPE = 2;
+    private static final int ENTRY_PAYLOAD = 3;
+
+    private AppendEntriesCodec() {
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** An AppendEntries with its sizes worked out once, ready to write. */
+    record Measured(Message.AppendEntries message, int[] entrySizes, int bodySize, int frameSize) {
+    }
+
+    static Measured measure(Message.AppendEntries m) {
+        List<LogEntry> entries = m.entries();
+        int[] entrySizes = new int[entries.size()];
+        int body = sizeIfSet(m.term()) + sizeIfSet(m.prevLogIndex()) + sizeIfSet(m.prevLogTerm())
+                + sizeIfSet(m.leaderCommit()) + sizeIfSet(m.readSeq());
+        for (int i = 0; i < entrySizes.length; i++) {
+            LogEntry e = entries.get(i);
+            int payload = e.payload().length;
+            // term, type (one-byte tag and value), payload
+            int entry = sizeIfSet(e.term()) + 2 + (payload > 0 ? 1 + varintSize(payload) + payload : 0);
+            entrySizes[i] = entry;
+            body += 1 + varintSize(entry) + entry;
+        }
+        return new Measured(m, entrySizes, body, 1 + varintSize(body) + body);
+    }
+
+    /** Writes the Frame into {@code out} from {@code pos}, which has room for its {@code frameSize} bytes. */
+    static int writeFrame(Measured measured, byte[] out, int pos) {
+        Message.AppendEntries m = measured.message();
+        pos = writeTag(out, pos, FRAME_APPEND_ENTRIES, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        pos = writeVarint(out, pos, measured.bodySize());
+        // proto3 leaves zero values out; so do we, to produce the generated code's bytes.
+        pos = writeIfSet(out, pos, TERM, m.term());
+        pos = writeIfSet(out, pos, PREV_LOG_INDEX, m.prevLogIndex());
+        pos = writeIfSet(out, pos, PREV_LOG_TERM, m.prevLogTerm());
+        List<LogEntry> entries = m.entries();
+        int[] entrySizes = measured.entrySizes();
+        for (int i = 0; i < entrySizes.length; i++) {
+            LogEntry e = entries.get(i);
+            pos = writeTag(out, pos, ENTRIES, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            pos = writeVarint(out, pos, entrySizes[i]);
+            pos = writeIfSet(out, pos, ENTRY_TERM, e.term());
+            pos = writeTag(out, pos, ENTRY_TYPE, WireFormat.WIRETYPE_VARINT);
+            out[pos++] = (byte) typeNumber(e.type());
+            byte[] payload = e.payload();
+            if (payload.length > 0) {
+                pos = writeTag(out, pos, ENTRY_PAYLOAD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                pos = writeVarint(out, pos, payload.length);
+                System.arraycopy(payload, 0, out, pos, payload.length);
+                pos += payload.length;
+            }
+        }
+        pos = writeIfSet(out, pos, LEADER_COMMIT, m.leaderCommit());
+        return writeIfSet(out, pos, READ_SEQ, m.readSeq());
+    }
+
+    /** A varint field with a one-byte tag, left out when zero (proto3). */
+    private static int sizeIfSet(long value) {
+        return value == 0 ? 0 : 1 + varintSize(value);
+    }
+
+    private static int varintSize(long value) {
+        return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+    }
+
+    private static int writeIfSet(byte[] out, int pos, int field, long value) {
+        return value == 0 ? pos : writeVarint(out, writeTag(out, pos, field, WireFormat.WIRETYPE_VARINT), value);
+    }
+
+    /** Every field number here is below 16: its tag is one byte. */
+    private static int writeTag(byte[] out, int pos, int field, int wireType) {
+        out[pos] = (byte) ((field << 3) | wireType);
+        return pos + 1;
+    }
+
+    private static int writeVarint(byte[] out, int pos, long value) {
+        while ((value & ~0x7FL) != 0) {
+            out[pos++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        out[pos++] = (byte) value;
+        return pos;
+    }
+
+    private static int typeNumber(EntryType type) {
+        switch (type) {
+            case COMMAND:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_COMMAND_VALUE;
+            case NO_OP:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_NO_OP_VALUE;
+            case CONFIGURATION:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_CONFIGURATION_VALUE;
+            default:
+                throw new IllegalArgumentException("no wire form for entry type " + type);
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /**
+     * The AppendEntries in the frame at {@code in[offset, offset + length)}, or null when the frame holds something
+     * else, or anything this reader does not take, for the generated parser to handle.
+     */
+    static Message.AppendEntries readFrame(byte[] frame, int offset, int length, String from, String to) {
+        Cursor in = new Cursor(frame, offset, offset + length);
+        if (!in.more() || in.tag() != ((FRAME_APPEND_ENTRIES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+            return null;
+        }
+        long bodyLength = in.varint();
+        if (in.broken || bodyLength != in.remaining()) {
+            return null; // something follows the AppendEntries, or bytes are missing
+        }
+        long term = 0;
+        long prevLogIndex = 0;
+        long prevLogTerm = 0;
+        long leaderCommit = 0;
+        long readSeq = 0;
+        List<LogEntry> entries = new ArrayList<>(countEntries(frame, in.pos, in.end));
+        boolean reindex = false;
+        while (in.more()) {
+            switch (in.tag()) {
+                case (TERM << 3) | WireFormat.WIRETYPE_VARINT:
+                    term = in.varint();
+                    break;
+                case (PREV_LOG_INDEX << 3) | WireFormat.WIRETYPE_VARINT:
+                    prevLogIndex = in.varint();
+                    reindex |= !entries.isEmpty();
+                    break;
+                case (PREV_LOG_TERM << 3) | WireFormat.WIRETYPE_VARINT:
+                    prevLogTerm = in.varint();
+                    break;
+                case (ENTRIES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED: {
+                    // Indexes are implied: entries follow prevLogIndex without gaps (paper Figure 2).
+                    LogEntry entry = readEntry(in, prevLogIndex + 1 + entries.size());
+                    if (entry == null) {
+                        return null;
+                    }
+                    entries.add(entry);
+                    break;
+                }
+                case (LEADER_COMMIT << 3) | WireFormat.WIRETYPE_VARINT:
+                    leaderCommit = in.varint();
+                    break;
+                case (READ_SEQ << 3) | WireFormat.WIRETYPE_VARINT:
+                    readSeq = in.varint();
+                    break;
+                default:
+                    return null;
+            }
+            if (in.broken) {
+                return null;
+            }
+        }
+        if (reindex) {
+            // prev_log_index came after entries: legal protobuf, though no encoder of ours writes it.
+            List<LogEntry> renumbered = new ArrayList<>(entries.size());
+            for (LogEntry e : entries) {
+                renumbered.add(new LogEntry(prevLogIndex + 1 + renumbered.size(), e.term(), e.type(), e.payload()));
+            }
+            entries = renumbered;
+        }
+        return new Message.AppendEntries(term, from, to, prevLogIndex, prevLogTerm, entries, leaderCommit, readSeq);
+    }
+
+    /** How many entries the AppendEntries body at {@code frame[pos, end)} holds, to size the list once. */
+    private static int countEntries(byte[] frame, int pos, int end) {
+        Cursor in = new Cursor(frame, pos, end);
+        int count = 0;
+        while (in.more()) {
+            int tag = in.tag();
+            if (tag == ((ENTRIES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+                count++;
+                in.pos += (int) Math.min(in.varint(), in.remaining());
+            } else if ((tag & 7) == WireFormat.WIRETYPE_VARINT) {
+                in.varint();
+            } else {
+                break; // not ours; readFrame will find out
+            }
+        }
+        return count;
+    }
+
+    private static LogEntry readEntry(Cursor in, long index) {
+        long length = in.varint();
+        if (in.broken || length > in.remaining()) {
+            return null;
+        }
+        int end = in.pos + (int) length;
+        long term = 0;
+        long type = 0;
+        byte[] payload = null;
+        while (in.pos < end) {
+            switch (in.tag()) {
+                case (ENTRY_TERM << 3) | WireFormat.WIRETYPE_VARINT:
+                    term = in.varint();
+                    break;
+                case (ENTRY_TYPE << 3) | WireFormat.WIRETYPE_VARINT:
+                    type = in.varint();
+                    break;
+                case (ENTRY_PAYLOAD << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED:
+                    payload = in.bytes(end); // the one copy, out of the network buffer
+                    break;
+                default:
+                    return null;
+            }
+            if (in.broken || in.pos > end) {
+                return null;
+            }
+        }
+        EntryType entryType = entryType(type);
+        return entryType == null ? null : new LogEntry(index, term, entryType, payload);
+    }
+
+    /** Reads protobuf primitives from a byte range. */
+    private static final class Cursor {
+        private final byte[] buf;
+        private final int end;
+        private int pos;
+        /** Set when the bytes do not add up; the caller then leaves the frame to the generated parser. */
+        private boolean broken;
+
+        Cursor(byte[] buf, int pos, int end) {
+            this.buf = buf;
+            this.pos = pos;
+            this.end = end;
+        }
+
+        boolean more() {
+            return pos < end && !broken;
+        }
+
+        long remaining() {
+            return end - pos;
+        }
+
+        /** A one-byte tag (every field here is below 16); anything longer is not ours. */
+        int tag() {
+            int b = buf[pos++];
+            if (b < 0) {
+                broken = true;
+            }
+            return b;
+        }
+
+        long varint() {
+            long value = 0;
+            for (int shift = 0; shift < 64 && pos < end; shift += 7) {
+                byte b = buf[pos++];
+                value |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    return value;
+                }
+            }
+            broken = true;
+            return 0;
+        }
+
+        byte[] bytes(int limit) {
+            long length = varint();
+            if (broken || length > limit - pos) {
+                broken = true;
+                return null;
+            }
+            byte[] bytes = Arrays.copyOfRange(buf, pos, pos + (int) length);
+            pos += bytes.length;
+            return bytes;
+        }
+    }
+
+    /** The entry type with this wire number, or null for one this version does not know. */
+    private static EntryType entryType(long number) {
+        if (number == io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_COMMAND_VALUE) {
+            return EntryType.COMMAND;
+        } else if (number == io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_NO_OP_VALUE) {
+            return EntryType.NO_OP;
+        } else if (number == io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_CONFIGURATION_VALUE) {
+            return EntryType.CONFIGURATION;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,78 @@
+package io.keelraft.transport.netty;
+
+import io.keelraft.core.spi.TransportReceiver;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assembles the handlers of one connection. Inbound and outbound connections differ only in who is expected
+ * at the other end and in where forwarded answers go:
+ *
+ * <pre>
+ *  [tls] → flush consolidation → FrameDecoder → HandshakeHandler → InboundDispatcher → ConnectionGuard
+ * </pre>
+ *
+ * Outbound frames are already encoded by their senders ({@link FrameEncoder}), so they pass only the flush
+ * consolidation and TLS on their way to the socket.
+ */
+final class ConnectionInitializer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionInitializer.class);
+
+    /** Flushes are merged until this many are pending, or until the event loop has run the queued writes. */
+    private static final int FLUSHES_BEFORE_EXPLICIT_FLUSH = 256;
+
+    private final NettyTransportOptions options;
+    private final TransportReceiver receiver;
+    private final TransportCounters counters;
+    private final ChannelGroup channels;
+    private final RejectionLog rejections = RejectionLog.standard();
+
+    /** @param channels every open connection, so that closing the transport can close them all first */
+    ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
+                          ChannelGroup channels) {
+        this.options = options;
+        this.receiver = receiver;
+        this.counters = counters;
+        this.channels = channels;
+    }
+
+    /** A connection a peer opened to us: any of our peers may be at the other end. */
+    void inbound(Channel channel) {
+        ChannelPipeline p = channel.pipeline();
+        if (options.tls() != null) {
+            p.addLast("tls", options.tls().serverHandler(channel.alloc()));
+        }
+        common(p, null, null, ch -> {
+            counters.inboundConnections.increment();
+            LOG.info("{}: accepted a connection from peer {} ({})", options.nodeId(),
+                    ch.attr(HandshakeHandler.PEER_ID).get(), ch.remoteAddress());
+        });
+    }
+
+    /** A connection we opened to {@code peerId}: only that peer may answer. */
+    void outbound(Channel channel, String peerId, PeerAddress address, PendingForwards forwards,
+                  Consumer<Channel> onEstablished) {
+        ChannelPipeline p = channel.pipeline();
+        if (options.tls() != null) {
+            p.addLast("tls", options.tls().clientHandler(channel.alloc(), address.host(), address.port()));
+        }
+        common(p, peerId, forwards, onEstablished);
+    }
+
+    private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
+                        Consumer<Channel> onEstablished) {
+        channels.add(p.channel());
+        p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
+        p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
+        p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), options.peers().keySet(),
+                expectedPeer, options.handshakeTimeout(), onEstablished));
+        p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
+        p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));
+    }
+}

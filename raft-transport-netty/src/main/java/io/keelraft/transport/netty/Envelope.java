@@ -1,0 +1,25 @@
+package io.keelraft.transport.netty;
+
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+
+/** What one decoded frame carries, in raft-core's terms: the output of {@link FrameDecoder}. */
+sealed interface Envelope {
+
+    /** The other side's handshake: who it is and what it speaks. */
+    record Hello(String clusterId, String nodeId, int protocolVersion) implements Envelope {
+    }
+
+    /** A Raft message, its sender and receiver filled in from the connection. */
+    record Raft(Message message) implements Envelope {
+    }
+
+    /** A request the peer forwards to this server; the answer goes back with the same correlation id. */
+    record Forward(long correlationId, ForwardRequest request) implements Envelope {
+    }
+
+    /** The answer to a request this server forwarded on this connection. */
+    record ForwardReply(long correlationId, ForwardResponse response) implements Envelope {
+    }
+}

@@ -1,0 +1,171 @@
+package io.keelraft.transport.netty;
+
+import com.google.protobuf.CodedInputStream;
+import io.keelraft.core.protocol.Message;
+import io.keelraft.transport.netty.wire.Frame;
+import io.keelraft.transport.netty.wire.Handshake;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Cuts the byte stream into length-prefixed frames, parses each and turns it into an {@link Envelope}.
+ *
+ * <p>Until the handshake has named the peer ({@link HandshakeHandler#PEER_ID}) only a handshake is accepted;
+ * after it, a second handshake is refused. Anything wrong throws {@link BadInputException}; from then on the
+ * decoder ignores the rest of the connection's bytes, which is closing.
+ *
+ * <p>AppendEntries, nearly all the bytes, are read straight from the network buffer into raft-core's records
+ * ({@link AppendEntriesCodec}): each payload is copied once, into the {@code byte[]} raft-core keeps. Other
+ * frames go through the generated protobuf parser.
+ */
+final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+
+    /** Frame's append_entries field (4), length-delimited: the first byte of every AppendEntries frame. */
+    private static final byte APPEND_ENTRIES_TAG = (4 << 3) | 2;
+
+    private final int maxFrameBytes;
+    private final String ownId;
+    /** Reused for AppendEntries frames up to {@link FrameEncoder#SCRATCH_BYTES}; grows as they do. */
+    private byte[] scratch = new byte[0];
+    private boolean failed;
+
+    FrameDecoder(int maxFrameBytes, String ownId) {
+        // failFast: refuse an oversized length as soon as it is read, without buffering the frame.
+        super(maxFrameBytes, 0, FrameEncoder.LENGTH_FIELD_BYTES, 0, FrameEncoder.LENGTH_FIELD_BYTES, true);
+        this.maxFrameBytes = maxFrameBytes;
+        this.ownId = ownId;
+    }
+
+    @Override
+    protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return null;
+        }
+        try {
+            ByteBuf frame = cut(ctx, in);
+            if (frame == null) {
+                return null;
+            }
+            try {
+                String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+                Message.AppendEntries append = peer == null ? null : readAppendEntries(frame, peer);
+                return append != null ? new Envelope.Raft(append) : toEnvelope(ctx, parse(frame));
+            } finally {
+                frame.release();
+            }
+        } catch (BadInputException e) {
+            failed = true;
+            throw e;
+        } catch (RuntimeException e) {
+            // Values raft-core's types refuse to hold: the frame is well-formed protobuf but makes no sense.
+            failed = true;
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a frame with impossible contents: " + e);
+        }
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        super.decodeLast(ctx, in, out);
+        if (!failed && in.isReadable()) {
+            failed = true;
+            int have = in.readableBytes();
+            String detail = have < FrameEncoder.LENGTH_FIELD_BYTES
+                    ? "the connection ended after " + have + " byte(s) of a length prefix"
+                    : "the connection ended " + (have - FrameEncoder.LENGTH_FIELD_BYTES) + " byte(s) into a frame of "
+                    + in.getUnsignedInt(in.readerIndex()) + " bytes";
+            in.skipBytes(have);
+            throw new BadInputException(Rejection.TRUNCATED_FRAME, detail);
+        }
+    }
+
+    private ByteBuf cut(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+        try {
+            return (ByteBuf) super.decode(ctx, in);
+        } catch (TooLongFrameException e) {
+            throw new BadInputException(Rejection.OVERSIZED_FRAME, "frame length prefix above the maximum of "
+                    + maxFrameBytes + " bytes (" + e.getMessage() + ")");
+        } catch (CorruptedFrameException e) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "impossible frame length prefix ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    /** The hot path: AppendEntries read straight into raft-core's records; null for any other frame. */
+    private Message.AppendEntries readAppendEntries(ByteBuf frame, String peer) {
+        int length = frame.readableBytes();
+        if (length == 0 || frame.getByte(frame.readerIndex()) != APPEND_ENTRIES_TAG) {
+            return null;
+        }
+        if (frame.hasArray()) {
+            return AppendEntriesCodec.readFrame(frame.array(), frame.arrayOffset() + frame.readerIndex(), length,
+                    peer, ownId);
+        }
+        // One bulk copy out of the direct buffer; the parsing is then plain array reads.
+        if (length > scratch.length && length <= FrameEncoder.SCRATCH_BYTES) {
+            scratch = new byte[length];
+        }
+        byte[] bytes = length <= scratch.length ? scratch : new byte[length];
+        frame.getBytes(frame.readerIndex(), bytes, 0, length);
+        return AppendEntriesCodec.readFrame(bytes, 0, length, peer, ownId);
+    }
+
+    private static Frame parse(ByteBuf frame) {
+        CodedInputStream in = frame.hasArray()
+                ? CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(),
+                        frame.readableBytes())
+                : CodedInputStream.newInstance(ByteBufUtil.getBytes(frame));
+        // Bytes fields point into that array; WireCodec copies them out, so the frame's buffer can go.
+        in.enableAliasing(true);
+        try {
+            return Frame.parseFrom(in);
+        } catch (IOException e) { // InvalidProtocolBufferException, in practice
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a " + frame.readableBytes()
+                    + "-byte frame that is not a valid protobuf Frame: " + e.getMessage());
+        }
+    }
+
+    private Envelope toEnvelope(ChannelHandlerContext ctx, Frame frame) {
+        String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+        switch (frame.getBodyCase()) {
+            case BODY_NOT_SET:
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE, frame.getUnknownFields().asMap().isEmpty()
+                        ? "a frame with no body" : "a frame whose body has unknown field number(s) "
+                        + frame.getUnknownFields().asMap().keySet());
+            case INSTALL_SNAPSHOT:
+            case INSTALL_SNAPSHOT_RESPONSE:
+            case TIMEOUT_NOW:
+                // In the wire format, but not in raft-core yet (issues 8 and 9): see WireCodec.
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
+                        "a " + frame.getBodyCase() + " frame, which this version does not handle yet");
+            case HANDSHAKE:
+                if (peer != null) {
+                    throw new BadInputException(Rejection.HANDSHAKE_FAILURE, "a second handshake from " + peer);
+                }
+                Handshake h = frame.getHandshake();
+                return new Envelope.Hello(h.getClusterId(), h.getNodeId(), h.getProtocolVersion());
+            default:
+                break;
+        }
+        if (peer == null) {
+            throw new BadInputException(Rejection.HANDSHAKE_FAILURE,
+                    "a " + frame.getBodyCase() + " frame before the handshake");
+        }
+        switch (frame.getBodyCase()) {
+            case FORWARD_REQUEST:
+                return new Envelope.Forward(frame.getForwardRequest().getCorrelationId(),
+                        WireCodec.toForwardRequest(frame.getForwardRequest()));
+            case FORWARD_RESPONSE:
+                return new Envelope.ForwardReply(frame.getForwardResponse().getCorrelationId(),
+                        WireCodec.toForwardResponse(frame.getForwardResponse()));
+            default:
+                return new Envelope.Raft(WireCodec.toMessage(frame, peer, ownId));
+        }
+    }
+}

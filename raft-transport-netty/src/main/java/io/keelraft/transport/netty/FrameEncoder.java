@@ -1,0 +1,88 @@
+package io.keelraft.transport.netty;
+
+import io.keelraft.core.protocol.Message;
+import io.keelraft.transport.netty.wire.Frame;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * Writes a frame as it travels: a 4-byte big-endian length, then the encoded {@link Frame}, in one buffer.
+ *
+ * <p>Senders encode on their own thread (the raft loop, a client thread) rather than on the event loop: the
+ * work spreads over the callers, and the buffer's exact size counts against the peer's high-water mark the
+ * moment it is queued.
+ */
+final class FrameEncoder {
+
+    static final int LENGTH_FIELD_BYTES = 4;
+
+    /** Writes a frame's protobuf bytes into a buffer. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(ByteBuf out);
+    }
+
+    /** A frame about to be encoded: what it is (for log lines), its exact size, and how to write it. */
+    record Outbound(String kind, int size, Body body) {
+
+        /** AppendEntries take the direct path ({@link AppendEntriesCodec}); the rest the generated code. */
+        static Outbound of(Message message) {
+            if (message instanceof Message.AppendEntries append) {
+                AppendEntriesCodec.Measured measured = AppendEntriesCodec.measure(append);
+                int size = measured.frameSize();
+                return new Outbound("APPEND_ENTRIES", size, out -> {
+                    if (out.hasArray()) {
+                        AppendEntriesCodec.writeFrame(measured, out.array(), out.arrayOffset() + out.writerIndex());
+                        out.writerIndex(out.writerIndex() + size);
+                    } else {
+                        // Array writes are the fastest way to lay out the bytes; one copy moves them over.
+                        byte[] bytes = scratch(size);
+                        AppendEntriesCodec.writeFrame(measured, bytes, 0);
+                        out.writeBytes(bytes, 0, size);
+                    }
+                });
+            }
+            return of(WireCodec.toFrame(message));
+        }
+
+        /** Small frames (votes, handshakes, forwarding): the generated code's bytes, copied in. */
+        static Outbound of(Frame frame) {
+            return new Outbound(frame.getBodyCase().name(), frame.getSerializedSize(),
+                    out -> out.writeBytes(frame.toByteArray()));
+        }
+    }
+
+    /** Frames up to this size are laid out in a per-thread array that is reused; larger ones in a new one. */
+    static final int SCRATCH_BYTES = 64 * 1024;
+
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+
+    private FrameEncoder() {
+    }
+
+    private static byte[] scratch(int size) {
+        return size <= SCRATCH_BYTES ? SCRATCH.get() : new byte[size];
+    }
+
+    /** Encodes {@code frame} into a new buffer that the caller owns. */
+    static ByteBuf encode(ByteBufAllocator alloc, Outbound frame) {
+        int size = frame.size();
+        ByteBuf buf = alloc.ioBuffer(LENGTH_FIELD_BYTES + size);
+        try {
+            buf.writeInt(size);
+            frame.body().writeTo(buf);
+            if (buf.readableBytes() != LENGTH_FIELD_BYTES + size) {
+                throw new IllegalStateException("a " + frame.kind() + " frame of " + size + " bytes encoded to "
+                        + (buf.readableBytes() - LENGTH_FIELD_BYTES));
+            }
+            return buf;
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
+        return encode(alloc, Outbound.of(frame));
+    }
+}

@@ -1,0 +1,121 @@
+package io.keelraft.transport.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Both ends of every connection first say who they are: cluster id, node id and protocol version. This end
+ * sends its own as soon as the connection is up (behind TLS, once that handshake is done) and waits for the
+ * other's. A server from another cluster, speaking another version, or not one of our peers is refused with a
+ * {@link BadInputException} that names the mismatch; so is silence past the handshake timeout. On success the
+ * peer's id is recorded on the channel ({@link #PEER_ID}) and this handler leaves the pipeline.
+ */
+final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+
+    /** The version of {@code keel.proto} this code speaks; both ends must speak the same. */
+    static final int PROTOCOL_VERSION = 1;
+
+    /** The node id the peer gave in its handshake; null until the handshake is done. */
+    static final AttributeKey<String> PEER_ID = AttributeKey.valueOf("keel.peerId");
+
+    private final String clusterId;
+    private final String ownId;
+    private final Set<String> peers;
+    private final String expectedPeer;
+    private final Duration timeout;
+    private final Consumer<Channel> onEstablished;
+    private ScheduledFuture<?> timer;
+
+    /**
+     * @param peers         the node ids this server may talk to
+     * @param expectedPeer  for an outbound connection, the peer we dialled; null for an inbound one (any peer)
+     * @param onEstablished called on the channel's event loop once the handshake succeeded
+     */
+    HandshakeHandler(String clusterId, String ownId, Set<String> peers, String expectedPeer, Duration timeout,
+                     Consumer<Channel> onEstablished) {
+        this.clusterId = clusterId;
+        this.ownId = ownId;
+        this.peers = peers;
+        this.expectedPeer = expectedPeer;
+        this.timeout = timeout;
+        this.onEstablished = onEstablished;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        // With TLS, SslHandler holds this write back until its own handshake is done.
+        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.handshake(clusterId, ownId, PROTOCOL_VERSION)),
+                ctx.voidPromise());
+        timer = ctx.executor().schedule(() -> ctx.fireExceptionCaught(new BadInputException(
+                Rejection.HANDSHAKE_FAILURE, "no handshake within " + timeout.toMillis() + " ms")),
+                timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Envelope.Hello hello)) {
+            // FrameDecoder lets nothing else through before the handshake; pass on whatever it is.
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String problem = mismatch(hello);
+        if (problem != null) {
+            cancelTimer();
+            ctx.fireExceptionCaught(new BadInputException(Rejection.HANDSHAKE_FAILURE, problem));
+            return;
+        }
+        cancelTimer();
+        ctx.channel().attr(PEER_ID).set(hello.nodeId());
+        onEstablished.accept(ctx.channel());
+        ctx.pipeline().remove(this);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+    }
+
+    /** What is wrong with the peer's handshake, or null when it is one we talk to. */
+    private String mismatch(Envelope.Hello hello) {
+        if (!clusterId.equals(hello.clusterId())) {
+            return "cluster id '" + hello.clusterId() + "' is not ours ('" + clusterId + "')";
+        }
+        if (hello.protocolVersion() != PROTOCOL_VERSION) {
+            return "protocol version " + hello.protocolVersion() + ", we speak " + PROTOCOL_VERSION;
+        }
+        if (expectedPeer != null && !expectedPeer.equals(hello.nodeId())) {
+            return "node id '" + hello.nodeId() + "' where we dialled '" + expectedPeer
+                    + "' (is the peer's address configured right?)";
+        }
+        if (ownId.equals(hello.nodeId())) {
+            return "node id '" + hello.nodeId() + "' is our own";
+        }
+        if (!peers.contains(hello.nodeId())) {
+            return "unknown node id '" + hello.nodeId() + "' (our peers: " + String.join(", ", new TreeSet<>(peers))
+                    + ")";
+        }
+        return null;
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}

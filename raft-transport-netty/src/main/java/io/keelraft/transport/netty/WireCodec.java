@@ -1,0 +1,239 @@
+package io.keelraft.transport.netty;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.keelraft.core.protocol.EntryType;
+import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.transport.netty.wire.AppendEntries;
+import io.keelraft.transport.netty.wire.AppendEntriesResponse;
+import io.keelraft.transport.netty.wire.Entry;
+import io.keelraft.transport.netty.wire.ForwardResponse.Reason; // the wire enum; raft-core's is ForwardResponse.Reason
+import io.keelraft.transport.netty.wire.Frame;
+import io.keelraft.transport.netty.wire.Handshake;
+import io.keelraft.transport.netty.wire.RequestVote;
+import io.keelraft.transport.netty.wire.RequestVoteResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Converts between raft-core's types and the wire schema ({@code keel.proto}): the only class that knows both,
+ * so raft-core never sees protobuf.
+ *
+ * <p>Raft messages go on the wire without their sender and receiver: a connection joins exactly two servers,
+ * named by its handshake, so decoding takes them from the connection.
+ *
+ * <p>InstallSnapshot, InstallSnapshotResponse and TimeoutNow are in the wire format already, so that it is
+ * fixed before anyone depends on it, but raft-core has no types for them yet: their conversion is added here
+ * when raft-core gains InstallSnapshot (issue 8) and TimeoutNow (issue 9). Until then {@link FrameDecoder}
+ * refuses a frame carrying one as a message type this version does not handle.
+ *
+ * <p>Payloads are never copied on the way out ({@link LogEntry} payloads are immutable once handed over) and
+ * copied exactly once on the way in, out of the frame's buffer.
+ */
+final class WireCodec {
+
+    private WireCodec() {
+    }
+
+    // ------------------------------------------------------------------ raft-core -> wire
+
+    static Frame handshake(String clusterId, String nodeId, int protocolVersion) {
+        return Frame.newBuilder().setHandshake(Handshake.newBuilder()
+                .setClusterId(clusterId).setNodeId(nodeId).setProtocolVersion(protocolVersion)).build();
+    }
+
+    static Frame toFrame(Message message) {
+        Frame.Builder frame = Frame.newBuilder();
+        if (message instanceof Message.AppendEntries m) {
+            AppendEntries.Builder b = AppendEntries.newBuilder()
+                    .setTerm(m.term()).setPrevLogIndex(m.prevLogIndex()).setPrevLogTerm(m.prevLogTerm())
+                    .setLeaderCommit(m.leaderCommit()).setReadSeq(m.readSeq());
+            for (LogEntry e : m.entries()) {
+                b.addEntries(Entry.newBuilder().setTerm(e.term()).setType(toWire(e.type()))
+                        .setPayload(UnsafeByteOperations.unsafeWrap(e.payload())));
+            }
+            frame.setAppendEntries(b);
+        } else if (message instanceof Message.AppendEntriesResponse m) {
+            frame.setAppendEntriesResponse(AppendEntriesResponse.newBuilder()
+                    .setTerm(m.term()).setSuccess(m.success()).setMatchIndex(m.matchIndex())
+                    .setRejectedIndex(m.rejectedIndex()).setConflictTerm(m.conflictTerm())
+                    .setConflictIndex(m.conflictIndex()).setReadSeq(m.readSeq()));
+        } else if (message instanceof Message.RequestVote m) {
+            frame.setRequestVote(RequestVote.newBuilder()
+                    .setTerm(m.term()).setLastLogIndex(m.lastLogIndex()).setLastLogTerm(m.lastLogTerm())
+                    .setPreVote(m.preVote()));
+        } else if (message instanceof Message.RequestVoteResponse m) {
+            frame.setRequestVoteResponse(RequestVoteResponse.newBuilder()
+                    .setTerm(m.term()).setGranted(m.granted()).setPreVote(m.preVote()));
+        } else {
+            throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
+        }
+        return frame.build();
+    }
+
+    static Frame forwardRequest(long correlationId, ForwardRequest request) {
+        var b = io.keelraft.transport.netty.wire.ForwardRequest.newBuilder().setCorrelationId(correlationId);
+        if (request instanceof ForwardRequest.Submit s) {
+            b.setSubmit(io.keelraft.transport.netty.wire.ForwardRequest.Submit.newBuilder()
+                    .setCommand(UnsafeByteOperations.unsafeWrap(s.command())));
+        } else if (request instanceof ForwardRequest.ReadIndex) {
+            b.setReadIndex(io.keelraft.transport.netty.wire.ForwardRequest.ReadIndexRequest.getDefaultInstance());
+        } else {
+            throw new IllegalArgumentException("no wire form for " + request.getClass().getName());
+        }
+        return Frame.newBuilder().setForwardRequest(b).build();
+    }
+
+    static Frame forwardResponse(long correlationId, ForwardResponse response) {
+        var b = io.keelraft.transport.netty.wire.ForwardResponse.newBuilder().setCorrelationId(correlationId);
+        if (response instanceof ForwardResponse.Applied a) {
+            b.setApplied(io.keelraft.transport.netty.wire.ForwardResponse.Applied.newBuilder()
+                    .setIndex(a.index()).setResult(UnsafeByteOperations.unsafeWrap(a.result())));
+        } else if (response instanceof ForwardResponse.ReadIndex r) {
+            b.setReadIndex(io.keelraft.transport.netty.wire.ForwardResponse.ReadIndexResult.newBuilder()
+                    .setReadIndex(r.readIndex()));
+        } else if (response instanceof ForwardResponse.Failed f) {
+            var failed = io.keelraft.transport.netty.wire.ForwardResponse.Failed.newBuilder()
+                    .setReason(toWire(f.reason())).setMessage(f.message());
+            if (f.leaderHint() != null) {
+                failed.setLeaderHint(f.leaderHint());
+            }
+            b.setFailed(failed);
+        } else {
+            throw new IllegalArgumentException("no wire form for " + response.getClass().getName());
+        }
+        return Frame.newBuilder().setForwardResponse(b).build();
+    }
+
+    // ------------------------------------------------------------------ wire -> raft-core
+
+    /**
+     * The Raft message in {@code frame}, sent by {@code from} to {@code to}.
+     *
+     * @throws BadInputException when the frame holds no Raft message this version handles, or impossible values
+     */
+    static Message toMessage(Frame frame, String from, String to) {
+        switch (frame.getBodyCase()) {
+            case APPEND_ENTRIES: {
+                AppendEntries m = frame.getAppendEntries();
+                List<LogEntry> entries = new ArrayList<>(m.getEntriesCount());
+                long index = m.getPrevLogIndex();
+                for (Entry e : m.getEntriesList()) {
+                    // Indexes are implied: entries follow prevLogIndex without gaps (paper Figure 2).
+                    entries.add(new LogEntry(++index, e.getTerm(), fromWire(e), e.getPayload().toByteArray()));
+                }
+                return new Message.AppendEntries(m.getTerm(), from, to, m.getPrevLogIndex(), m.getPrevLogTerm(),
+                        entries, m.getLeaderCommit(), m.getReadSeq());
+            }
+            case APPEND_ENTRIES_RESPONSE: {
+                AppendEntriesResponse m = frame.getAppendEntriesResponse();
+                return new Message.AppendEntriesResponse(m.getTerm(), from, to, m.getSuccess(), m.getMatchIndex(),
+                        m.getRejectedIndex(), m.getConflictTerm(), m.getConflictIndex(), m.getReadSeq());
+            }
+            case REQUEST_VOTE: {
+                RequestVote m = frame.getRequestVote();
+                return new Message.RequestVote(m.getTerm(), from, to, m.getLastLogIndex(), m.getLastLogTerm(),
+                        m.getPreVote());
+            }
+            case REQUEST_VOTE_RESPONSE: {
+                RequestVoteResponse m = frame.getRequestVoteResponse();
+                return new Message.RequestVoteResponse(m.getTerm(), from, to, m.getGranted(), m.getPreVote());
+            }
+            default:
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
+                        "no Raft message of type " + frame.getBodyCase() + " in this version");
+        }
+    }
+
+    static ForwardRequest toForwardRequest(io.keelraft.transport.netty.wire.ForwardRequest request) {
+        switch (request.getRequestCase()) {
+            case SUBMIT:
+                return new ForwardRequest.Submit(request.getSubmit().getCommand().toByteArray());
+            case READ_INDEX:
+                return new ForwardRequest.ReadIndex();
+            default:
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
+                        "forwarded request of no known kind (" + request.getRequestCase() + ")");
+        }
+    }
+
+    static ForwardResponse toForwardResponse(io.keelraft.transport.netty.wire.ForwardResponse response) {
+        switch (response.getResponseCase()) {
+            case APPLIED:
+                return new ForwardResponse.Applied(response.getApplied().getIndex(),
+                        response.getApplied().getResult().toByteArray());
+            case READ_INDEX:
+                return new ForwardResponse.ReadIndex(response.getReadIndex().getReadIndex());
+            case FAILED: {
+                var f = response.getFailed();
+                return new ForwardResponse.Failed(fromWire(f.getReason()),
+                        f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage());
+            }
+            default:
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
+                        "forwarded response of no known kind (" + response.getResponseCase() + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ enums
+
+    private static io.keelraft.transport.netty.wire.EntryType toWire(EntryType type) {
+        switch (type) {
+            case COMMAND:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_COMMAND;
+            case NO_OP:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_NO_OP;
+            case CONFIGURATION:
+                return io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_CONFIGURATION;
+            default:
+                throw new IllegalArgumentException("no wire form for entry type " + type);
+        }
+    }
+
+    private static EntryType fromWire(Entry entry) {
+        switch (entry.getType()) {
+            case ENTRY_TYPE_COMMAND:
+                return EntryType.COMMAND;
+            case ENTRY_TYPE_NO_OP:
+                return EntryType.NO_OP;
+            case ENTRY_TYPE_CONFIGURATION:
+                return EntryType.CONFIGURATION;
+            default:
+                throw new BadInputException(Rejection.MALFORMED_FRAME,
+                        "log entry of unknown type " + entry.getTypeValue());
+        }
+    }
+
+    /** Exhaustive on purpose: a reason added to raft-core does not compile here until it has a wire form. */
+    private static Reason toWire(ForwardResponse.Reason reason) {
+        return switch (reason) {
+            case NOT_LEADER -> Reason.REASON_NOT_LEADER;
+            case OVERLOADED -> Reason.REASON_OVERLOADED;
+            case SHUTDOWN -> Reason.REASON_SHUTDOWN;
+            case SESSION_EXPIRED -> Reason.REASON_SESSION_EXPIRED;
+            case TIMEOUT -> Reason.REASON_TIMEOUT;
+            case INTERNAL -> Reason.REASON_INTERNAL;
+        };
+    }
+
+    private static ForwardResponse.Reason fromWire(Reason reason) {
+        switch (reason) {
+            case REASON_NOT_LEADER:
+                return ForwardResponse.Reason.NOT_LEADER;
+            case REASON_OVERLOADED:
+                return ForwardResponse.Reason.OVERLOADED;
+            case REASON_SHUTDOWN:
+                return ForwardResponse.Reason.SHUTDOWN;
+            case REASON_TIMEOUT:
+                return ForwardResponse.Reason.TIMEOUT;
+            case REASON_INTERNAL:
+                return ForwardResponse.Reason.INTERNAL;
+            case REASON_SESSION_EXPIRED:
+                return ForwardResponse.Reason.SESSION_EXPIRED;
+            default:
+                throw new BadInputException(Rejection.MALFORMED_FRAME, "forwarded failure of unknown reason " + reason);
+        }
+    }
+}
