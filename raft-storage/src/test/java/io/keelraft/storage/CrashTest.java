@@ -52,7 +52,8 @@ class CrashTest {
                     Long.toString(kill * 100_000L));
             try {
                 // Once it has had something acknowledged, so that every kill has something to check.
-                await().until(() -> !child.isAlive() || Files.readString(stdout).contains("\nD "));
+                await().alias("a first acknowledgement, " + context).until(() -> !child.isAlive()
+                        || Files.readString(stdout).contains("\nD "));
                 assertThat(child.isAlive()).as("child alive: %s, stderr: %s", context, read(stderr)).isTrue();
                 // A random moment: kill it while it works, whatever it is doing then.
                 boolean exited = child.waitFor(20 + random.nextInt(300), TimeUnit.MILLISECONDS);
