@@ -14,9 +14,6 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ClientSession {
 
-    private static final int MAX_ATTEMPTS = 20;
-    private static final long FIRST_BACKOFF_NANOS = 20_000_000L;
-
     private final RaftNode node;
     private final NodeRuntime runtime;
     private final long id;
@@ -53,30 +50,9 @@ public final class ClientSession {
             seq = nextSeq++;
             outstanding.add(seq);
         }
-        CompletableFuture<byte[]> out = new CompletableFuture<>();
-        attempt(seq, command, 1, out);
-        return out;
-    }
-
-    private void attempt(long seq, byte[] command, int attempt, CompletableFuture<byte[]> out) {
-        runtime.submitInSession(id, seq, ackedThrough(), command).whenComplete((result, e) -> {
-            if (e == null) {
-                answered(seq);
-                out.complete(result);
-            } else if (retryable(e) && attempt < MAX_ATTEMPTS) {
-                // The same (session, seq) again: applied at most once whatever happened to the first try.
-                long backoff = FIRST_BACKOFF_NANOS << Math.min(attempt - 1, 5);
-                runtime.schedule(() -> attempt(seq, command, attempt + 1, out), backoff);
-            } else {
-                answered(seq);
-                out.completeExceptionally(e);
-            }
-        });
-    }
-
-    private static boolean retryable(Throwable e) {
-        return !(e instanceof ShutdownException) && !(e instanceof SessionExpiredException)
-                && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException);
+        // The same (session, seq) each time: applied at most once whatever happened to earlier tries.
+        return Retrying.until(runtime, () -> runtime.submitInSession(id, seq, ackedThrough(), command))
+                .whenComplete((result, e) -> answered(seq));
     }
 
     private synchronized void answered(long seq) {

@@ -102,10 +102,12 @@ public final class RaftNode implements AutoCloseable {
 
     /**
      * Opens a client session (thesis §6.3): commands submitted through it take effect exactly once even when
-     * retried across leader changes and timeouts.
+     * retried across leader changes and timeouts. Opening retries by itself while no leader is reachable.
      */
     public CompletableFuture<ClientSession> openSession() {
-        return runtime.openSession().thenApply(sessionId -> new ClientSession(this, runtime, sessionId, 1));
+        // Retried like a session command: a session opened twice costs one idle session that expires.
+        return Retrying.until(runtime, runtime::openSession)
+                .thenApply(sessionId -> new ClientSession(this, runtime, sessionId, 1));
     }
 
     /**
