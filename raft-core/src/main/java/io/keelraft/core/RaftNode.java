@@ -126,6 +126,17 @@ public final class RaftNode implements AutoCloseable {
         return new ClientSession(this, runtime, sessionId, nextSequence);
     }
 
+    /**
+     * Completes when this server stops: normally once {@link #close()} has finished, or exceptionally with a
+     * {@link ShutdownException} naming the cause when the server stopped itself because going on would be
+     * unsafe (its disk failed a write, or the state machine threw from {@code apply}). A stopped server has
+     * left the cluster, which carries on without it; call {@link #close()} to release its threads and files,
+     * then restart it (a service typically exits and lets its supervisor restart it).
+     */
+    public CompletableFuture<Void> terminated() {
+        return runtime.terminated().copy();
+    }
+
     /** This server's id. */
     public String id() {
         return runtime.id();

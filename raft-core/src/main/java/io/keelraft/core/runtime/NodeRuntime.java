@@ -128,6 +128,10 @@ public final class NodeRuntime implements AutoCloseable {
         return loop.id();
     }
 
+    public CompletableFuture<Void> terminated() {
+        return loop.terminated();
+    }
+
     public void addLeaderListener(BiConsumer<String, Long> listener) {
         loop.addLeaderListener(listener);
     }

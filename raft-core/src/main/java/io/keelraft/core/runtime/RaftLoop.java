@@ -514,12 +514,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         return false;
     }
 
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
     private ShutdownException stopped() {
         ShutdownException f = failure;
         return f != null ? f : new ShutdownException("server " + id + " is closed");
     }
 
-    /** Stops the server after an error that makes going on unsafe; every pending operation fails with it. */
+    /**
+     * Stops the server after an error that makes going on unsafe — a disk that failed a write, a state machine
+     * that threw: the server can no longer tell what it has stored or applied, so it leaves the cluster rather
+     * than guess (the others carry on; restarting it recovers from what is durable). Every pending operation
+     * fails with the error, and {@link #terminated()} completes with it.
+     */
     private void fatal(String why, Throwable cause) {
         if (failure != null || closed) {
             return;
@@ -531,6 +538,12 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         closed = true;
         proposals.failAll(stop);
         loop.execute(this::failWaitingReads);
+        terminated.completeExceptionally(stop);
+    }
+
+    /** Completes when the server stops: normally after {@link #close()}, exceptionally when it stopped itself. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
     }
 
     /** Raft loop (or, once its thread is gone, the closing thread): fails reads that can no longer finish. */
@@ -565,6 +578,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         proposals.failAll(stopped());
         closeQuietly("log store", logStore);
         closeQuietly("term/vote store", metaStore);
+        terminated.complete(null);
         if (wasRunning) {
             LOG.info("{} closed", id);
         }

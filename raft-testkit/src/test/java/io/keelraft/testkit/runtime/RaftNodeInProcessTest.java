@@ -150,6 +150,7 @@ class RaftNodeInProcessTest {
     @Test
     void closeFailsPendingWorkAndLaterCalls() throws Exception {
         InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder());
+        CompletableFuture<Void> terminated = c.nodes.get("n1").terminated();
         RaftNode leader = c.awaitLeader();
         for (String id : THREE) {
             if (!id.equals(leader.id())) {
@@ -163,6 +164,7 @@ class RaftNodeInProcessTest {
         assertThatThrownBy(() -> leader.submit(put("a", "b")).get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ShutdownException.class);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("keel-" + leader.id() + "-"));
+        assertThat(terminated).as("closing completes terminated() normally").isCompletedWithValue(null);
     }
 
     @Test
@@ -201,6 +203,8 @@ class RaftNodeInProcessTest {
             CompletableFuture<byte[]> bad = solo.submit("NOT A COMMAND".getBytes());
             assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ShutdownException.class)
                     .hasMessageContaining("failed to apply entry 2");
+            assertThatThrownBy(() -> solo.terminated().get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ShutdownException.class).hasMessageContaining("failed to apply entry 2");
         }
     }
 }
