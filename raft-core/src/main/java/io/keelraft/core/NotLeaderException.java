@@ -6,6 +6,7 @@ public class NotLeaderException extends RaftException {
     private final String leaderId;
     private final String leaderAddress;
 
+    /** {@code leaderId} and {@code leaderAddress} are null when no leader is known. */
     public NotLeaderException(String serverId, String leaderId, String leaderAddress) {
         super("server " + serverId + " is not the leader"
                 + (leaderId == null ? "; no leader is known right now, retry shortly"

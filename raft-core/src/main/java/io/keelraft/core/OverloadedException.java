@@ -3,6 +3,7 @@ package io.keelraft.core;
 /** Too many proposals are pending; back off and retry. */
 public class OverloadedException extends RaftException {
 
+    /** Creates it with a message saying what went wrong. */
     public OverloadedException(String message) {
         super(message);
     }

@@ -47,6 +47,7 @@ public final class RaftOptions {
         return builder().build();
     }
 
+    /** A builder starting from the defaults. */
     public static Builder builder() {
         return new Builder();
     }
@@ -61,26 +62,32 @@ public final class RaftOptions {
         return heartbeatInterval;
     }
 
+    /** Whether a server first asks whether it could win before it campaigns (PreVote, thesis §9.6). */
     public boolean preVote() {
         return preVote;
     }
 
+    /** Whether a leader steps down when it has not heard from a majority for an election timeout (CheckQuorum). */
     public boolean checkQuorum() {
         return checkQuorum;
     }
 
+    /** Most entries in one AppendEntries message (batching). */
     public int maxEntriesPerAppend() {
         return maxEntriesPerAppend;
     }
 
+    /** Most entry bytes in one AppendEntries message (at least one entry is always sent). */
     public long maxBytesPerAppend() {
         return maxBytesPerAppend;
     }
 
+    /** Most AppendEntries in flight to one follower before the leader waits for acknowledgements (pipelining). */
     public int maxInflightAppends() {
         return maxInflightAppends;
     }
 
+    /** Most entry bytes in flight to one follower, so large entries cannot exhaust memory. */
     public long maxInflightBytes() {
         return maxInflightBytes;
     }
@@ -150,71 +157,85 @@ public final class RaftOptions {
         private Builder() {
         }
 
+        /** See {@link RaftOptions#electionTimeout()}; default 1 s. */
         public Builder electionTimeout(Duration d) {
             this.electionTimeout = Objects.requireNonNull(d, "electionTimeout");
             return this;
         }
 
+        /** See {@link RaftOptions#heartbeatInterval()}; default 100 ms, less than the election timeout. */
         public Builder heartbeatInterval(Duration d) {
             this.heartbeatInterval = Objects.requireNonNull(d, "heartbeatInterval");
             return this;
         }
 
+        /** See {@link RaftOptions#preVote()}; default on. */
         public Builder preVote(boolean enabled) {
             this.preVote = enabled;
             return this;
         }
 
+        /** See {@link RaftOptions#checkQuorum()}; default on (lease reads need it). */
         public Builder checkQuorum(boolean enabled) {
             this.checkQuorum = enabled;
             return this;
         }
 
+        /** See {@link RaftOptions#maxEntriesPerAppend()}; default 1024. */
         public Builder maxEntriesPerAppend(int n) {
             this.maxEntriesPerAppend = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxBytesPerAppend()}; default 1 MiB. */
         public Builder maxBytesPerAppend(long n) {
             this.maxBytesPerAppend = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxInflightAppends()}; default 256. */
         public Builder maxInflightAppends(int n) {
             this.maxInflightAppends = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxInflightBytes()}; default 32 MiB. */
         public Builder maxInflightBytes(long n) {
             this.maxInflightBytes = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxPendingProposals()}; default 10,000. */
         public Builder maxPendingProposals(int n) {
             this.maxPendingProposals = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxPendingBytes()}; default 64 MiB. */
         public Builder maxPendingBytes(long n) {
             this.maxPendingBytes = n;
             return this;
         }
 
+        /** See {@link RaftOptions#maxCommandBytes()}; default 8 MiB. */
         public Builder maxCommandBytes(int n) {
             this.maxCommandBytes = n;
             return this;
         }
 
+        /** See {@link RaftOptions#requestTimeout()}; default 10 s. */
         public Builder requestTimeout(Duration d) {
             this.requestTimeout = Objects.requireNonNull(d, "requestTimeout");
             return this;
         }
 
+        /** See {@link RaftOptions#forwardToLeader()}; default on. */
         public Builder forwardToLeader(boolean enabled) {
             this.forwardToLeader = enabled;
             return this;
         }
 
+        /** See {@link RaftOptions#sessionTimeout()}; default 1 min. */
         public Builder sessionTimeout(Duration d) {
             this.sessionTimeout = Objects.requireNonNull(d, "sessionTimeout");
             return this;

@@ -6,6 +6,7 @@ package io.keelraft.core;
  */
 public class RaftTimeoutException extends RaftException {
 
+    /** Creates it with a message saying what went wrong. */
     public RaftTimeoutException(String message) {
         super(message);
     }

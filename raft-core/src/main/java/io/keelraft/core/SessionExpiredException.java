@@ -7,6 +7,7 @@ package io.keelraft.core;
  */
 public class SessionExpiredException extends RaftException {
 
+    /** Creates it with a message saying what went wrong. */
     public SessionExpiredException(String message) {
         super(message);
     }

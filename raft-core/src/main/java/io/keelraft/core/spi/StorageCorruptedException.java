@@ -42,14 +42,17 @@ public class StorageCorruptedException extends StorageException {
         this.index = -1;
     }
 
+    /** The file that is damaged. */
     public Path file() {
         return file;
     }
 
+    /** Byte offset of the damage in {@link #file()}, or -1 when not known. */
     public long offset() {
         return offset;
     }
 
+    /** Log index of the damaged record, or -1 when not known. */
     public long index() {
         return index;
     }

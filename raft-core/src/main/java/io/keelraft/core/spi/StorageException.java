@@ -3,10 +3,12 @@ package io.keelraft.core.spi;
 /** Storage could not do what was asked; the message names the file and the operation. */
 public class StorageException extends RuntimeException {
 
+    /** Creates it with a message saying what went wrong. */
     public StorageException(String message) {
         super(message);
     }
 
+    /** Creates it with a message saying what went wrong, and its {@code cause}. */
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }
