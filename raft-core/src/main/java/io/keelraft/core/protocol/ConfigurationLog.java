@@ -22,6 +22,13 @@ final class ConfigurationLog {
         byIndex.put(baseIndex, base);
     }
 
+    /** A snapshot replaced the log: its configuration, at its index, is the only one left. */
+    void reset(long index, ClusterConfiguration configuration) {
+        byIndex.clear();
+        byIndex.put(index, configuration);
+        knownServers = null;
+    }
+
     /** The configuration in force: the latest in the log. */
     ClusterConfiguration active() {
         return byIndex.lastEntry().getValue();

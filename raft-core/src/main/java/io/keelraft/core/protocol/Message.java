@@ -9,7 +9,7 @@ import java.util.Objects;
  */
 public sealed interface Message
         permits Message.RequestVote, Message.RequestVoteResponse, Message.AppendEntries,
-        Message.AppendEntriesResponse {
+        Message.AppendEntriesResponse, Message.InstallSnapshot {
 
     long term();
 
@@ -88,6 +88,19 @@ public sealed interface Message
                                  long rejectedIndex, long conflictTerm, long conflictIndex, long readSeq)
             implements Message {
         public AppendEntriesResponse {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+        }
+    }
+
+    /**
+     * The leader's snapshot for a follower whose next entry it has compacted away (thesis §5.3). The driver
+     * carries the snapshot's bytes alongside (streamed in chunks) and steps this message into the follower's
+     * protocol only once those bytes are durable there. The follower answers with an
+     * {@link AppendEntriesResponse} whose matchIndex is the snapshot's index.
+     */
+    record InstallSnapshot(long term, String from, String to, SnapshotMeta snapshot) implements Message {
+        public InstallSnapshot {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
         }

@@ -35,6 +35,14 @@ final class MessageValidator {
         if (m instanceof Message.AppendEntries ae) {
             return appendEntriesProblem(ae);
         }
+        if (m instanceof Message.InstallSnapshot is) {
+            if (is.snapshot() == null) {
+                return "InstallSnapshot without snapshot metadata";
+            }
+            if (is.snapshot().term() > is.term()) {
+                return "snapshot term " + is.snapshot().term() + " above the leader's term " + is.term();
+            }
+        }
         if (m instanceof Message.AppendEntriesResponse r) {
             if (r.matchIndex() < 0 || r.rejectedIndex() < 0 || r.conflictIndex() < 0 || r.conflictTerm() < 0
                     || r.readSeq() < 0) {

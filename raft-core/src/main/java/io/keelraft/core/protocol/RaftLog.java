@@ -24,6 +24,12 @@ final class RaftLog {
     private long commitIndex;
     /** Highest index handed to the driver for application. */
     private long handedToApply;
+    /**
+     * A snapshot this server is installing (thesis §5.3): until the durable log has been compacted past it, the
+     * log starts after (restoredIndex, restoredTerm) and nothing durable is read (the old log is being discarded).
+     */
+    private long restoredIndex = -1;
+    private long restoredTerm;
 
     RaftLog(DurableLog durable, long appliedIndex) {
         this.durable = durable;
@@ -39,16 +45,29 @@ final class RaftLog {
         this.handedToApply = base;
     }
 
+    /** True while an installed snapshot hides the durable log (until the driver has compacted it). */
+    private boolean restoring() {
+        if (restoredIndex >= 0 && durable.snapshotIndex() >= restoredIndex) {
+            restoredIndex = -1; // the driver compacted: the durable log starts at the snapshot now
+        }
+        return restoredIndex >= 0;
+    }
+
+    /** The index the log starts after: entries at or below it are compacted into a snapshot. */
     long snapshotIndex() {
-        return durable.snapshotIndex();
+        return restoring() ? restoredIndex : durable.snapshotIndex();
     }
 
     long firstIndex() {
-        return durable.snapshotIndex() + 1;
+        return snapshotIndex() + 1;
+    }
+
+    private long durableLastIndex() {
+        return restoring() ? restoredIndex : durable.lastIndex();
     }
 
     long lastIndex() {
-        return unstable.isEmpty() ? durable.lastIndex() : unstableOffset + unstable.size() - 1;
+        return unstable.isEmpty() ? durableLastIndex() : unstableOffset + unstable.size() - 1;
     }
 
     long lastTerm() {
@@ -65,7 +84,7 @@ final class RaftLog {
 
     /** True when {@code term(index)} can be answered. */
     boolean hasTerm(long index) {
-        return index >= durable.snapshotIndex() && index <= lastIndex();
+        return index >= snapshotIndex() && index <= lastIndex();
     }
 
     /** Term of the entry at {@code index}, for {@code snapshotIndex() <= index <= lastIndex()}. */
@@ -75,6 +94,13 @@ final class RaftLog {
                 throw new IndexOutOfBoundsException("index " + index + " beyond last index " + lastIndex());
             }
             return unstable.get((int) (index - unstableOffset)).term();
+        }
+        if (restoring()) {
+            if (index != restoredIndex) {
+                throw new IndexOutOfBoundsException("index " + index + " is not in the log after snapshot "
+                        + restoredIndex);
+            }
+            return restoredTerm;
         }
         if (index == durable.snapshotIndex()) {
             return durable.snapshotTerm();
@@ -203,6 +229,25 @@ final class RaftLog {
         return true;
     }
 
+    /**
+     * Replaces the whole log with a snapshot through {@code index} of {@code term} (paper Figure 13): the
+     * entries are discarded, the snapshot's state counts as committed, applied and durable (its bytes are
+     * durable before it is installed), and new entries follow it.
+     */
+    void restore(long index, long term) {
+        if (index <= commitIndex) {
+            throw new IllegalStateException("snapshot " + index + " is not beyond commitIndex " + commitIndex);
+        }
+        unstable.clear();
+        unstableOffset = index + 1;
+        restoredIndex = index;
+        restoredTerm = term;
+        handedToPersist = index;
+        durableIndex = index;
+        commitIndex = index;
+        handedToApply = index;
+    }
+
     /** Advances commitIndex (never backwards). */
     void commitTo(long index) {
         if (index > lastIndex()) {
@@ -248,7 +293,7 @@ final class RaftLog {
      * none is (binary search, as terms never decrease along a log).
      */
     long lastIndexWithTermAtMost(long term, long atMost) {
-        long lo = durable.snapshotIndex();
+        long lo = snapshotIndex();
         long hi = Math.min(atMost, lastIndex());
         if (hi < lo) {
             return lo;

@@ -67,6 +67,10 @@ public final class RaftProtocol {
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
     private final List<Message> messagesAfterPersist = new ArrayList<>();
+    /** The newest durable snapshot the driver holds, sent to followers that need compacted entries. */
+    private SnapshotMeta latestSnapshot;
+    /** A snapshot received from the leader, for the next Ready: the driver restores it. */
+    private SnapshotMeta snapshotToRestore;
     private final List<ReadState> readStates = new ArrayList<>();
     private final List<Long> abortedReads = new ArrayList<>();
 
@@ -142,13 +146,17 @@ public final class RaftProtocol {
                 }
             } else if (!(m instanceof Message.RequestVoteResponse r && r.preVote() && r.granted())) {
                 // Paper §5.1: a higher term means this server is out of date.
-                becomeFollower(m.term(), m instanceof Message.AppendEntries ? m.from() : null);
+                boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
+                becomeFollower(m.term(), fromLeader ? m.from() : null);
             }
         } else if (m.term() < currentTerm) {
             // Paper §5.1: reject stale requests, telling the sender the current term; ignore stale responses.
             if (m instanceof Message.AppendEntries ae) {
                 sendAfterPersist(new Message.AppendEntriesResponse(currentTerm, id, ae.from(), false, 0,
                         ae.prevLogIndex(), 0, 0, ae.readSeq()));
+            } else if (m instanceof Message.InstallSnapshot is) {
+                sendAfterPersist(new Message.AppendEntriesResponse(currentTerm, id, is.from(), false, 0, 0, 0, 0,
+                        0));
             } else if (m instanceof Message.RequestVote rv) {
                 respondVote(rv, false);
             }
@@ -162,6 +170,47 @@ public final class RaftProtocol {
             handleAppendEntries(ae);
         } else if (m instanceof Message.AppendEntriesResponse r) {
             handleAppendEntriesResponse(r);
+        } else if (m instanceof Message.InstallSnapshot is) {
+            handleInstallSnapshot(is);
+        }
+    }
+
+    /**
+     * The driver holds a durable snapshot described by {@code snapshot} (taken by this server, or installed
+     * from a leader); a leader sends it to followers whose next entry is compacted away. Call it at start for
+     * the newest snapshot on disk, and after each new one — always before compacting the log past it.
+     *
+     * @throws IllegalArgumentException when the snapshot is beyond commitIndex (only applied state is snapshotted)
+     */
+    public void snapshotAvailable(SnapshotMeta snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (snapshot.index() > log.commitIndex()) {
+            throw new IllegalArgumentException("snapshot at " + snapshot.index() + " is beyond commitIndex "
+                    + log.commitIndex());
+        }
+        if (latestSnapshot == null || snapshot.index() > latestSnapshot.index()) {
+            latestSnapshot = snapshot;
+        }
+    }
+
+    /** The newest snapshot the driver reported, or null. */
+    public SnapshotMeta latestSnapshot() {
+        return latestSnapshot;
+    }
+
+    /** The driver could not deliver the snapshot to {@code peer}: it will be probed (and sent one) again. */
+    public void snapshotSendFailed(String peer) {
+        ReplicationProgress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null) {
+            pr.snapshotFailed();
+        }
+    }
+
+    /** A chunk of the snapshot reached {@code peer}: the transfer is alive, however long it takes. */
+    public void snapshotSendProgressed(String peer) {
+        ReplicationProgress pr = progress.get(peer);
+        if (role == Role.LEADER && pr != null) {
+            pr.snapshotProgressed();
         }
     }
 
@@ -234,7 +283,7 @@ public final class RaftProtocol {
     public boolean hasReady() {
         return hardStateChanged() || log.hasEntriesToPersist() || log.hasEntriesToApply()
                 || !messages.isEmpty() || !messagesAfterPersist.isEmpty() || !readStates.isEmpty()
-                || !abortedReads.isEmpty()
+                || !abortedReads.isEmpty() || snapshotToRestore != null
                 || (role == Role.LEADER && (newEntriesToReplicate || commitToAnnounce || reads.broadcastNeeded()));
     }
 
@@ -250,7 +299,8 @@ public final class RaftProtocol {
         }
         Ready ready = new Ready(hardState, log.takeEntriesToPersist(), List.copyOf(messages),
                 List.copyOf(messagesAfterPersist), log.takeEntriesToApply(config.maxApplyBatchBytes()),
-                List.copyOf(readStates), List.copyOf(abortedReads));
+                List.copyOf(readStates), List.copyOf(abortedReads), snapshotToRestore);
+        snapshotToRestore = null;
         messages.clear();
         messagesAfterPersist.clear();
         readStates.clear();
@@ -567,9 +617,7 @@ public final class RaftProtocol {
         }
         long prevIndex = pr.nextIndex() - 1;
         if (!log.hasTerm(prevIndex)) {
-            LOG.warn("{} cannot replicate to {}: entry {} is compacted and snapshots are not available", id, peer,
-                    prevIndex);
-            return false;
+            return sendSnapshot(peer, pr);
         }
         List<LogEntry> entries = log.entries(pr.nextIndex(), log.lastIndex() + 1, config.maxEntriesPerAppend(),
                 config.maxBytesPerAppend());
@@ -603,8 +651,29 @@ public final class RaftProtocol {
             return;
         }
         long match = pr.matchIndex();
+        if (!log.hasTerm(match)) {
+            if (pr.state() == ReplicationProgress.State.REPLICATE) {
+                sendSnapshot(peer, pr); // compaction overtook this follower
+                return;
+            }
+            // A snapshot is on its way: the heartbeat still carries commitIndex and the read round.
+            match = log.snapshotIndex();
+        }
         messages.add(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
                 log.commitIndex(), reads.seq()));
+    }
+
+    /** Thesis §5.3: a follower that needs compacted entries gets the newest snapshot instead. */
+    private boolean sendSnapshot(String peer, ReplicationProgress pr) {
+        SnapshotMeta snapshot = latestSnapshot;
+        if (snapshot == null || snapshot.index() < log.snapshotIndex()) {
+            LOG.warn("{} cannot replicate to {}: entry {} is compacted and no snapshot covers it", id, peer,
+                    pr.nextIndex() - 1);
+            return false;
+        }
+        messages.add(new Message.InstallSnapshot(currentTerm, id, peer, snapshot));
+        pr.becomeSnapshot(snapshot.index());
+        return true;
     }
 
     private void handleAppendEntriesResponse(Message.AppendEntriesResponse r) {
@@ -721,6 +790,37 @@ public final class RaftProtocol {
             commitTo(Math.min(ae.leaderCommit(), lastNew));
         }
         respondAppend(ae, true, lastNew, 0, 0);
+    }
+
+    /** Paper Figure 13 (InstallSnapshot receiver): the driver has the snapshot's bytes durable already. */
+    private void handleInstallSnapshot(Message.InstallSnapshot is) {
+        if (role == Role.LEADER) {
+            drop(is, "another leader claims the same term " + currentTerm);
+            return;
+        }
+        if (role != Role.FOLLOWER) {
+            becomeFollower(currentTerm, is.from());
+        } else {
+            leaderId = is.from();
+            electionElapsed = 0;
+        }
+        SnapshotMeta snapshot = is.snapshot();
+        long matched;
+        if (snapshot.index() <= log.commitIndex()) {
+            matched = log.commitIndex(); // nothing new: everything it covers is committed here already
+        } else if (log.matchTerm(snapshot.index(), snapshot.term())) {
+            // Rule 6: the log holds the snapshot's last entry, so it already holds what the snapshot covers.
+            commitTo(snapshot.index());
+            matched = snapshot.index();
+        } else {
+            // Rule 7: discard the whole log; the snapshot's state replaces it.
+            log.restore(snapshot.index(), snapshot.term());
+            configurations.reset(snapshot.index(), snapshot.configuration());
+            snapshotToRestore = snapshot;
+            latestSnapshot = snapshot;
+            matched = snapshot.index();
+        }
+        sendAfterPersist(new Message.AppendEntriesResponse(currentTerm, id, is.from(), true, matched, 0, 0, 0, 0));
     }
 
     /** Stores the leader's entries, skipping those already held and truncating only at a real conflict. */

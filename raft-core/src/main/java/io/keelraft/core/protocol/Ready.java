@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * One batch of work the protocol hands to its driver after an input. The driver must
  * <ol>
+ *   <li>if {@link #snapshotToRestore()} is not null: discard the log up to and including its index (the log now
+ *       starts after it), and restore the state machine from that snapshot after applying every committed
+ *       entry handed out before; it becomes the applied state at the snapshot's index;</li>
  *   <li>persist {@link #hardState()} (if not null) and append {@link #entriesToAppend()} — an appended entry
  *       whose index is already stored replaces that entry and every entry after it (suffix truncation);</li>
  *   <li>send {@link #messages()} at once: they depend only on state that is already durable, and a leader
@@ -24,14 +27,16 @@ public record Ready(
         List<Message> messagesAfterPersist,
         List<LogEntry> committedEntries,
         List<ReadState> readStates,
-        List<Long> abortedReads) {
+        List<Long> abortedReads,
+        SnapshotMeta snapshotToRestore) {
 
     /** A Ready with no work in it. */
-    public static final Ready EMPTY = new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+    public static final Ready EMPTY = new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+            null);
 
     /** True when there is nothing to persist (so after-persist messages wait only for earlier writes). */
     public boolean nothingToPersist() {
-        return hardState == null && entriesToAppend.isEmpty();
+        return hardState == null && entriesToAppend.isEmpty() && snapshotToRestore == null;
     }
 
     /** True when the Ready carries no work at all. */

@@ -6,12 +6,14 @@ package io.keelraft.core.protocol;
  *   <li>PROBE — the leader does not know where the follower's log matches; one AppendEntries at a time
  *       finds the point, moving nextIndex back by whole terms on each rejection (paper §5.3);</li>
  *   <li>REPLICATE — the logs match through matchIndex; AppendEntries are pipelined optimistically, bounded
- *       by the {@link Inflights} window.</li>
+ *       by the {@link Inflights} window;</li>
+ *   <li>SNAPSHOT — the follower needs entries the leader has compacted away; a snapshot is on its way
+ *       (thesis §5.3) and nothing else is sent until the follower acknowledges it or the transfer fails.</li>
  * </ul>
  */
 final class ReplicationProgress {
 
-    enum State { PROBE, REPLICATE }
+    enum State { PROBE, REPLICATE, SNAPSHOT }
 
     private long matchIndex;
     private long nextIndex;
@@ -25,6 +27,8 @@ final class ReplicationProgress {
     private long ackedReadSeq;
     /** Leader ticks with appends outstanding and no acknowledgement; detects lost pipelined appends. */
     private int stalledTicks;
+    /** In SNAPSHOT: the index of the snapshot being sent. */
+    private long pendingSnapshot;
 
     ReplicationProgress(long nextIndex, int maxInflight, long maxInflightBytes) {
         this.nextIndex = nextIndex;
@@ -49,7 +53,11 @@ final class ReplicationProgress {
 
     /** True when nothing more may be sent now. */
     boolean isPaused() {
-        return state == State.PROBE ? probeSent : inflights.isFull();
+        return switch (state) {
+            case PROBE -> probeSent;
+            case REPLICATE -> inflights.isFull();
+            case SNAPSHOT -> true;
+        };
     }
 
     /** Records an AppendEntries carrying entries through {@code lastIndex} ({@code bytes} of them). */
@@ -83,7 +91,11 @@ final class ReplicationProgress {
             stalledTicks = 0;
         }
         nextIndex = Math.max(nextIndex, index + 1);
-        if (state == State.PROBE) {
+        if (state == State.SNAPSHOT) {
+            if (matchIndex >= pendingSnapshot) {
+                becomeReplicate(); // the follower holds the snapshot: its log matches through matchIndex
+            }
+        } else if (state == State.PROBE) {
             probeSent = false;
             if (advanced || matchIndex + 1 == nextIndex) {
                 becomeReplicate();
@@ -100,6 +112,9 @@ final class ReplicationProgress {
      * answers an append older than what the leader now knows).
      */
     boolean rejected(long rejectedIndex, long hintNext) {
+        if (state == State.SNAPSHOT) {
+            return false; // an answer to a heartbeat while the snapshot travels says nothing new
+        }
         if (state == State.REPLICATE) {
             if (rejectedIndex <= matchIndex) {
                 return false;
@@ -116,8 +131,18 @@ final class ReplicationProgress {
         return true;
     }
 
-    /** Called each leader tick; returns true when pipelined appends look lost and the follower must be probed. */
+    /**
+     * Called each leader tick; returns true when pipelined appends look lost, or a snapshot transfer shows no
+     * progress for ten times {@code limit}, and the follower must be probed again.
+     */
     boolean tickStalled(int limit) {
+        if (state == State.SNAPSHOT) {
+            if (++stalledTicks < 10 * limit) {
+                return false;
+            }
+            snapshotFailed();
+            return true;
+        }
         if (state != State.REPLICATE || inflights.isEmpty()) {
             stalledTicks = 0;
             return false;
@@ -128,6 +153,33 @@ final class ReplicationProgress {
         nextIndex = matchIndex + 1;
         becomeProbe();
         return true;
+    }
+
+    /** A snapshot through {@code index} is being sent; nothing else goes out until it is acknowledged. */
+    void becomeSnapshot(long index) {
+        state = State.SNAPSHOT;
+        pendingSnapshot = index;
+        stalledTicks = 0;
+        inflights.reset();
+    }
+
+    long pendingSnapshot() {
+        return pendingSnapshot;
+    }
+
+    /** The snapshot transfer moved forward (a chunk was acknowledged): it is not stalled. */
+    void snapshotProgressed() {
+        if (state == State.SNAPSHOT) {
+            stalledTicks = 0;
+        }
+    }
+
+    /** The snapshot did not arrive: probe again, which sends a new snapshot if one is still needed. */
+    void snapshotFailed() {
+        if (state == State.SNAPSHOT) {
+            nextIndex = matchIndex + 1;
+            becomeProbe();
+        }
     }
 
     void becomeProbe() {
@@ -162,6 +214,7 @@ final class ReplicationProgress {
 
     @Override
     public String toString() {
-        return state + "{match=" + matchIndex + ", next=" + nextIndex + ", inflight=" + inflights.count() + "}";
+        return state + "{match=" + matchIndex + ", next=" + nextIndex + ", inflight=" + inflights.count()
+                + (state == State.SNAPSHOT ? ", snapshot=" + pendingSnapshot : "") + "}";
     }
 }

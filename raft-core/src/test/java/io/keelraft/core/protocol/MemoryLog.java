@@ -6,7 +6,10 @@ import java.util.List;
 /** A durable log kept in memory, for tests: "durable" the moment {@link #append} returns. */
 final class MemoryLog implements DurableLog {
 
+    /** Entries after the snapshot base: entries.get(i) has index base + 1 + i. */
     private final List<LogEntry> entries = new ArrayList<>();
+    private long base;
+    private long baseTerm;
 
     /** A log holding entries 1..n with the given terms and empty command payloads. */
     static MemoryLog withTerms(long... terms) {
@@ -28,37 +31,61 @@ final class MemoryLog implements DurableLog {
         if (first > lastIndex() + 1) {
             throw new IllegalStateException("gap: appending " + first + " after " + lastIndex());
         }
+        if (first <= base) {
+            throw new IllegalStateException("appending " + first + " at or below the snapshot base " + base);
+        }
         while (lastIndex() >= first) {
             entries.remove(entries.size() - 1);
         }
         entries.addAll(toAppend);
     }
 
+    /**
+     * Compacts through {@code index} as {@code LogStore.compactTo} does: when this log does not hold
+     * ({@code index}, {@code term}) every entry is discarded and the log starts after the snapshot.
+     */
+    void compactTo(long index, long term) {
+        if (index <= base) {
+            return;
+        }
+        if (index <= lastIndex() && term(index) == term) {
+            entries.subList(0, (int) (index - base)).clear();
+        } else {
+            entries.clear();
+        }
+        base = index;
+        baseTerm = term;
+    }
+
+    /** Terms of the entries after the snapshot base. */
     List<Long> terms() {
         return entries.stream().map(LogEntry::term).toList();
     }
 
     @Override
     public long snapshotIndex() {
-        return 0;
+        return base;
     }
 
     @Override
     public long snapshotTerm() {
-        return 0;
+        return baseTerm;
     }
 
     @Override
     public long lastIndex() {
-        return entries.size();
+        return base + entries.size();
     }
 
     @Override
     public long term(long index) {
-        if (index == 0) {
-            return 0;
+        if (index == base) {
+            return baseTerm;
         }
-        return entries.get((int) index - 1).term();
+        if (index < base || index > lastIndex()) {
+            throw new IndexOutOfBoundsException("index " + index + " outside [" + base + ", " + lastIndex() + "]");
+        }
+        return entries.get((int) (index - base) - 1).term();
     }
 
     @Override
@@ -66,7 +93,7 @@ final class MemoryLog implements DurableLog {
         List<LogEntry> out = new ArrayList<>();
         long bytes = 0;
         for (long i = fromIndex; i < toIndex; i++) {
-            LogEntry e = entries.get((int) i - 1);
+            LogEntry e = entries.get((int) (i - base) - 1);
             if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
                 break;
             }

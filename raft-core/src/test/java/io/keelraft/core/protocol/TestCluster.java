@@ -23,9 +23,14 @@ final class TestCluster {
     final Map<String, List<LogEntry>> applied = new LinkedHashMap<>();
     final Map<String, List<ReadState>> reads = new LinkedHashMap<>();
     final Map<String, List<Long>> abortedReads = new LinkedHashMap<>();
+    /** Each server's newest snapshot: the entries it had applied through the snapshot's index. */
+    final Map<String, List<LogEntry>> snapshots = new LinkedHashMap<>();
+    /** Snapshots restored from a leader, by server, in order. */
+    final Map<String, List<SnapshotMeta>> restored = new LinkedHashMap<>();
     /** Every message delivered, for assertions about traffic. */
     final List<Message> delivered = new ArrayList<>();
     private final ArrayDeque<Message> inFlight = new ArrayDeque<>();
+    private final Map<String, List<LogEntry>> pendingSnapshotData = new LinkedHashMap<>();
     private final Set<String> isolated = new HashSet<>();
     private Predicate<Message> dropRule = m -> false;
 
@@ -56,14 +61,40 @@ final class TestCluster {
             applied.put(id, new ArrayList<>());
             reads.put(id, new ArrayList<>());
             abortedReads.put(id, new ArrayList<>());
+            restored.put(id, new ArrayList<>());
         }
+    }
+
+    /**
+     * Server {@code id} snapshots everything it applied and compacts its log through that index, keeping
+     * {@code keep} entries before it.
+     */
+    SnapshotMeta snapshotAndCompact(String id, long keep) {
+        RaftProtocol n = node(id);
+        List<LogEntry> done = applied.get(id);
+        LogEntry last = done.get(done.size() - 1);
+        SnapshotMeta meta = new SnapshotMeta(last.index(), last.term(), configuration);
+        snapshots.put(id, List.copyOf(done));
+        n.snapshotAvailable(meta);
+        long compactTo = last.index() - keep;
+        if (compactTo > 0) {
+            logs.get(id).compactTo(compactTo, logs.get(id).term(compactTo));
+        }
+        return meta;
     }
 
     /** Crashes and restarts {@code id}: a new instance from its durable term, vote and log; messages in flight to it are lost. */
     RaftProtocol restart(String id) {
         inFlight.removeIf(m -> m.to().equals(id) || m.from().equals(id));
-        RaftProtocol n = new RaftProtocol(configs.get(id), configuration, hardStates.get(id), logs.get(id), 0,
-                new SplittableRandom(seed++));
+        // A restarted server restores its newest snapshot, then replays the log after it.
+        List<LogEntry> snapshot = snapshots.getOrDefault(id, List.of());
+        applied.put(id, new ArrayList<>(snapshot));
+        RaftProtocol n = new RaftProtocol(configs.get(id), configuration, hardStates.get(id), logs.get(id),
+                snapshot.size(), new SplittableRandom(seed++));
+        if (!snapshot.isEmpty()) {
+            LogEntry last = snapshot.get(snapshot.size() - 1);
+            n.snapshotAvailable(new SnapshotMeta(last.index(), last.term(), configuration));
+        }
         nodes.put(id, n);
         return n;
     }
@@ -127,6 +158,10 @@ final class TestCluster {
                 progress = true;
                 if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !dropRule.test(m)) {
                     delivered.add(m);
+                    if (m instanceof Message.InstallSnapshot) {
+                        // The snapshot's bytes travel with it: they are durable at the receiver before it steps.
+                        pendingSnapshotData.put(m.to(), snapshots.get(m.from()));
+                    }
                     node(m.to()).step(m);
                 }
             }
@@ -147,6 +182,14 @@ final class TestCluster {
                 hardStates.put(id, r.hardState());
             }
             MemoryLog log = logs.get(id);
+            if (r.snapshotToRestore() != null) {
+                SnapshotMeta meta = r.snapshotToRestore();
+                log.compactTo(meta.index(), meta.term());
+                List<LogEntry> data = pendingSnapshotData.remove(id);
+                applied.put(id, new ArrayList<>(data.subList(0, (int) meta.index())));
+                snapshots.put(id, List.copyOf(applied.get(id)));
+                restored.get(id).add(meta);
+            }
             log.append(r.entriesToAppend());
             inFlight.addAll(r.messages());
             if (!r.entriesToAppend().isEmpty()) {
