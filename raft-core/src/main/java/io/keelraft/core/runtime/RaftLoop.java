@@ -219,7 +219,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         loop.execute(() -> {
             if (!closed) {
                 protocol.step(message);
-                processReady();
+                scheduleReady();
             }
         });
     }
@@ -275,6 +275,24 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         protocol.tick();
         processReady();
         tickTask = scheduler.schedule(loop, this::tick, settings.tickNanos());
+    }
+
+    /** A processReady is queued behind the loop's current tasks; see {@link #scheduleReady()}. */
+    private boolean readyScheduled;
+
+    /**
+     * Processes the protocol's work after every task already queued on the loop has run, so that a burst of
+     * proposals or messages turns into one Ready: one log append, one AppendEntries per follower (batching,
+     * thesis §10.2.1) instead of one of each per command.
+     */
+    private void scheduleReady() {
+        if (!readyScheduled) {
+            readyScheduled = true;
+            loop.execute(() -> {
+                readyScheduled = false;
+                processReady();
+            });
+        }
     }
 
     /** Drains the protocol's work: persist, send, apply, answer reads (see {@link Ready}). */
@@ -396,7 +414,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             ProposeResult r = protocol.propose(CommandEnvelope.stamp(envelope, scheduler.currentTimeMillis()));
             metrics.proposed();
             proposals.add(r.index(), r.term(), envelope.length, out);
-            processReady();
+            scheduleReady();
             return;
         }
         String leader = protocol.leaderId();
@@ -434,7 +452,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     failed.accept(cause);
                 }
             });
-            processReady();
+            scheduleReady();
             return;
         }
         String leader = protocol.leaderId();
