@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +53,16 @@ class CrashTest {
                     Long.toString(kill * 100_000L));
             try {
                 // Once it has had something acknowledged, so that every kill has something to check.
-                await().alias("a first acknowledgement, " + context).until(() -> !child.isAlive()
-                        || Files.readString(stdout).contains("\nD "));
+                try {
+                    await().alias("a first acknowledgement, " + context).until(() -> !child.isAlive()
+                            || Files.readString(stdout).contains("\nD "));
+                } catch (ConditionTimeoutException e) {
+                    // Evidence before the kill: where the child is stuck, what it printed and logged.
+                    throw new AssertionError("no acknowledgement from child pid " + child.pid() + " within "
+                            + "the wait, " + context + "\n--- child stdout (tail) ---\n" + tail(read(stdout))
+                            + "\n--- child stderr ---\n" + read(stderr) + "\n--- child thread dump ---\n"
+                            + threadDump(child), e);
+                }
                 assertThat(child.isAlive()).as("child alive: %s, stderr: %s", context, read(stderr)).isTrue();
                 // A random moment: kill it while it works, whatever it is doing then.
                 boolean exited = child.waitFor(20 + random.nextInt(300), TimeUnit.MILLISECONDS);
@@ -177,6 +186,40 @@ class CrashTest {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         int end = text.lastIndexOf('\n');
         return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
+    }
+
+    /** A thread dump of {@code process} by jcmd (jstack as a fallback) from this JVM's java.home. */
+    private static String threadDump(Process process) {
+        Path bin = Path.of(System.getProperty("java.home"), "bin");
+        StringBuilder out = new StringBuilder();
+        for (List<String> command : List.of(
+                List.of(bin.resolve("jcmd").toString(), Long.toString(process.pid()), "Thread.print", "-l"),
+                List.of(bin.resolve("jstack").toString(), "-l", Long.toString(process.pid())))) {
+            try {
+                Process tool = new ProcessBuilder(command).redirectErrorStream(true).start();
+                byte[] text;
+                try (var in = tool.getInputStream()) {
+                    text = in.readAllBytes(); // returns once the tool exits; it stops by itself
+                }
+                boolean done = tool.waitFor(30, TimeUnit.SECONDS);
+                tool.destroyForcibly();
+                String dump = new String(text, StandardCharsets.UTF_8);
+                if (done && tool.exitValue() == 0) {
+                    return dump;
+                }
+                out.append(command).append(" failed:\n").append(dump).append('\n');
+            } catch (IOException e) {
+                out.append(command).append(" failed: ").append(e).append('\n');
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out.append("interrupted").toString();
+            }
+        }
+        return out.toString();
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
     }
 
     private static String read(Path file) {
