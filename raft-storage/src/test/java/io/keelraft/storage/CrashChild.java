@@ -48,7 +48,12 @@ public final class CrashChild {
         Random random = new Random(Long.parseLong(args[1]));
         long term = Long.parseLong(args[2]);
         SegmentedLog log = SegmentedLog.open(dir, OPTIONS);
-        long[] durable = new long[2]; // index, term; guarded by itself
+        long last = log.lastIndex();
+        long lastTerm = log.term(last); // the term of entry last, as submitted
+        // Index, term; guarded by itself. What the log reopened with is durable already, and the listener is
+        // told only about appends made from now on: starting at (0, 0) left a compaction chosen before the
+        // first append waiting forever for an acknowledgement of an append never made.
+        long[] durable = {last, lastTerm};
         log.setDurabilityListener(new DurabilityListener() {
             @Override
             public void durable(long index, long t) {
@@ -65,8 +70,7 @@ public final class CrashChild {
                 Runtime.getRuntime().halt(3);
             }
         });
-        long last = log.lastIndex();
-        term = Math.max(term, log.term(last));
+        term = Math.max(term, lastTerm);
         out.println("O " + log.snapshotIndex() + " " + last);
         while (true) {
             int choice = random.nextInt(100);
@@ -77,11 +81,11 @@ public final class CrashChild {
                 term++;
             } else if (choice < 10 && last - base > 700) {
                 // Compact only what is durable and behind any truncation still queued: wait for the queue to drain.
-                long lastIndex = last;
-                long lastTerm = term;
+                long drainedIndex = last;
+                long drainedTerm = lastTerm; // not term: before the first append, term is above every stored one
                 waitUntil(() -> {
                     synchronized (durable) {
-                        return durable[0] == lastIndex && durable[1] == lastTerm;
+                        return durable[0] == drainedIndex && durable[1] == drainedTerm;
                     }
                 });
                 long upTo = last - 400;
@@ -98,6 +102,7 @@ public final class CrashChild {
             out.println("S " + from + " " + count + " " + term);
             log.append(batch);
             last = from + count - 1;
+            lastTerm = term;
             long limit = last - 300;
             waitUntil(() -> {
                 synchronized (durable) {

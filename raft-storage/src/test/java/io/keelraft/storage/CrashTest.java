@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +53,7 @@ class CrashTest {
                     Long.toString(kill * 100_000L));
             try {
                 // Once it has had something acknowledged, so that every kill has something to check.
-                await().alias("a first acknowledgement, " + context).until(() -> !child.isAlive()
-                        || Files.readString(stdout).contains("\nD "));
+                awaitFirstAcknowledgement(child, stdout, stderr, context);
                 assertThat(child.isAlive()).as("child alive: %s, stderr: %s", context, read(stderr)).isTrue();
                 // A random moment: kill it while it works, whatever it is doing then.
                 boolean exited = child.waitFor(20 + random.nextInt(300), TimeUnit.MILLISECONDS);
@@ -135,6 +135,36 @@ class CrashTest {
         assertThat(compactions).as("compactions exercised").isPositive();
     }
 
+    /**
+     * A child whose first move is a compaction, on a reopened log long enough to compact: it waits for the
+     * queue to drain before compacting, and with nothing appended yet that wait must end at once — the log it
+     * reopened is durable — rather than wait for an acknowledgement that never comes.
+     */
+    @Test
+    void aChildWhoseFirstMoveIsACompactionStillAcknowledges() throws Exception {
+        Path dir = temp.resolve("compact-first");
+        try (SegmentedLog log = SegmentedLog.open(dir, CrashChild.OPTIONS)) {
+            log.append(TestEntries.range(1, 1000, 7, 100));
+        } // close finishes the queued append
+        // CrashChild compacts when its first draw from Random(seed).nextInt(100) is 8 or 9 and the log holds
+        // more than 700 entries past its base.
+        long seed = 0;
+        while (new Random(seed).nextInt(100) / 2 != 4) {
+            seed++;
+        }
+        Path stdout = temp.resolve("compact-first.out");
+        Path stderr = temp.resolve("compact-first.err");
+        Process child = startChild(stdout, stderr, dir.toString(), Long.toString(seed), "100000");
+        try {
+            awaitFirstAcknowledgement(child, stdout, stderr, "child seed " + seed + " on a log of 1000 entries");
+            assertThat(child.isAlive()).as("child alive, stderr: %s", read(stderr)).isTrue();
+        } finally {
+            child.destroyForcibly();
+            child.waitFor();
+        }
+        assertThat(completeLines(stdout)).as("the child compacted first").startsWith("O 0 1000", "C 600 7");
+    }
+
     @Test
     void aSecondProcessCannotOpenTheDirectory() throws Exception {
         Path dir = temp.resolve("held");
@@ -177,6 +207,56 @@ class CrashTest {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         int end = text.lastIndexOf('\n');
         return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
+    }
+
+    /**
+     * Waits until the child has printed an acknowledgement ("D ...") or died; on a timeout, fails with the
+     * child's thread dump, stderr and the tail of its stdout: evidence of where it is stuck, taken before the
+     * kill.
+     */
+    private static void awaitFirstAcknowledgement(Process child, Path stdout, Path stderr, String context) {
+        try {
+            await().alias("a first acknowledgement, " + context).until(() -> !child.isAlive()
+                    || Files.readString(stdout).contains("\nD "));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no acknowledgement from child pid " + child.pid() + " within the wait, "
+                    + context + "\n--- child stdout (tail) ---\n" + tail(read(stdout)) + "\n--- child stderr ---\n"
+                    + read(stderr) + "\n--- child thread dump ---\n" + threadDump(child), e);
+        }
+    }
+
+    /** A thread dump of {@code process} by jcmd (jstack as a fallback) from this JVM's java.home. */
+    private static String threadDump(Process process) {
+        Path bin = Path.of(System.getProperty("java.home"), "bin");
+        StringBuilder out = new StringBuilder();
+        for (List<String> command : List.of(
+                List.of(bin.resolve("jcmd").toString(), Long.toString(process.pid()), "Thread.print", "-l"),
+                List.of(bin.resolve("jstack").toString(), "-l", Long.toString(process.pid())))) {
+            try {
+                Process tool = new ProcessBuilder(command).redirectErrorStream(true).start();
+                byte[] text;
+                try (var in = tool.getInputStream()) {
+                    text = in.readAllBytes(); // returns once the tool exits; it stops by itself
+                }
+                boolean done = tool.waitFor(30, TimeUnit.SECONDS);
+                tool.destroyForcibly();
+                String dump = new String(text, StandardCharsets.UTF_8);
+                if (done && tool.exitValue() == 0) {
+                    return dump;
+                }
+                out.append(command).append(" failed:\n").append(dump).append('\n');
+            } catch (IOException e) {
+                out.append(command).append(" failed: ").append(e).append('\n');
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out.append("interrupted").toString();
+            }
+        }
+        return out.toString();
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
     }
 
     private static String read(Path file) {
