@@ -103,6 +103,10 @@ final class EventTrace {
                     : " reject at=" + r.rejectedIndex() + " conflict=" + r.conflictIndex() + "@" + r.conflictTerm())
                     + " readSeq=" + r.readSeq();
         }
+        if (o instanceof Message.InstallSnapshot is) {
+            return "InstallSnapshot t" + is.term() + " " + is.from() + "->" + is.to() + " snapshot="
+                    + is.snapshot().index() + "@" + is.snapshot().term();
+        }
         if (o instanceof Message.RequestVote rv) {
             return (rv.preVote() ? "PreVote" : "RequestVote") + " t" + rv.term() + " " + rv.from() + "->" + rv.to()
                     + " last=" + rv.lastLogIndex() + "@" + rv.lastLogTerm();

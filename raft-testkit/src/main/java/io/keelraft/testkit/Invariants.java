@@ -11,9 +11,9 @@ import java.util.List;
 final class Invariants {
 
     private final ElectionSafety electionSafety = new ElectionSafety();
-    private final LeaderAppendOnly leaderAppendOnly = new LeaderAppendOnly();
-    private final LogMatching logMatching = new LogMatching();
     private final StateMachineSafety stateMachineSafety = new StateMachineSafety();
+    private final LeaderAppendOnly leaderAppendOnly = new LeaderAppendOnly(stateMachineSafety);
+    private final LogMatching logMatching = new LogMatching();
     private final LeaderCompleteness leaderCompleteness = new LeaderCompleteness(stateMachineSafety);
     private final LinearizableReads reads = new LinearizableReads();
 
@@ -41,6 +41,19 @@ final class Invariants {
     /** Server {@code id} made {@code entries} durable. */
     void durable(String id, List<LogEntry> entries) {
         logMatching.durable(id, entries);
+    }
+
+    /**
+     * Server {@code id} compacted its durable log through {@code index}@{@code term} for a snapshot whose history
+     * hash is {@code hash}; {@code kept} when the entries after it stayed.
+     */
+    void compacted(String id, long index, long term, long hash, boolean kept) {
+        logMatching.compacted(id, index, term, hash, kept);
+    }
+
+    /** Server {@code id}'s state machine now holds {@code snapshot}'s applied entries ({@code what} it is). */
+    void restored(String id, SimSnapshot snapshot, String what) {
+        stateMachineSafety.restored(id, snapshot.index(), snapshot.hash(), what);
     }
 
     /** Server {@code id}, in {@code currentTerm}, applies {@code e} after {@code appliedBefore}. */

@@ -9,7 +9,8 @@ import java.util.Map;
  * Paper Figure 3, Leader Append-Only: a leader never overwrites or deletes entries in its log; it only appends.
  * Checked two ways while a server leads a term: the log never gets shorter and the term of the last entry seen
  * at the previous observation never changes; and every batch it hands to its disk starts right after the
- * previous batch and holds only entries of its own term.
+ * previous batch and holds only entries of its own term. When the entry seen last has since been compacted
+ * away, the committed history (which every snapshot must match) says which entry it was.
  */
 final class LeaderAppendOnly {
 
@@ -19,6 +20,15 @@ final class LeaderAppendOnly {
     }
 
     private final Map<String, Observation> leaders = new HashMap<>();
+    private final StateMachineSafety committed;
+
+    LeaderAppendOnly() {
+        this(new StateMachineSafety());
+    }
+
+    LeaderAppendOnly(StateMachineSafety committed) {
+        this.committed = committed;
+    }
 
     /** {@code id} is leader of {@code term} with this log now. */
     void leading(String id, long term, LogView log) {
@@ -28,7 +38,9 @@ final class LeaderAppendOnly {
                 throw new SafetyViolation(PROPERTY, id + " (leader of term " + term + ") shortened its log from "
                         + before.lastIndex() + " to " + log.lastIndex() + " entries");
             }
-            long termNow = log.term(before.lastIndex());
+            long termNow = before.lastIndex() >= log.snapshotIndex() ? log.term(before.lastIndex())
+                    : before.lastIndex() <= committed.highestCommitted()
+                    ? committed.committed(before.lastIndex()).term() : -1;
             if (termNow != before.lastTerm()) {
                 throw new SafetyViolation(PROPERTY, id + " (leader of term " + term + ") replaced its entry "
                         + before.lastIndex() + "@" + before.lastTerm() + " by one of term " + termNow);

@@ -8,7 +8,8 @@ import java.util.TreeMap;
  * Paper Figure 3, Leader Completeness: if a log entry is committed in a given term, that entry will be present
  * in the logs of the leaders of all higher-numbered terms. Checked when a server becomes leader (against every
  * entry known committed in an earlier term) and when an entry becomes known committed (against every current
- * leader of a later term).
+ * leader of a later term). Entries a leader has compacted are checked through its snapshot base: the history
+ * hash of its log through the base must be that of the committed entries through it.
  */
 final class LeaderCompleteness {
 
@@ -29,11 +30,15 @@ final class LeaderCompleteness {
         leaders.put(id, new Leader(term, log));
         // An entry is committed no later than any entry after it, so walk down keeping the lowest term seen.
         long committedBy = Long.MAX_VALUE;
-        for (long i = committed.highestCommitted(); i >= 1; i--) {
+        long base = log.snapshotIndex();
+        for (long i = committed.highestCommitted(); i > base; i--) {
             committedBy = Math.min(committedBy, committed.knownCommittedInTerm(i));
             if (committedBy < term) {
                 require(id, term, log, committed.committed(i), committedBy);
             }
+        }
+        if (base > 0) {
+            requirePrefix(id, term, log);
         }
     }
 
@@ -46,8 +51,23 @@ final class LeaderCompleteness {
     void committed(LogEntry e, long term) {
         for (Map.Entry<String, Leader> l : leaders.entrySet()) {
             if (l.getValue().term() > term) {
-                require(l.getKey(), l.getValue().term(), l.getValue().log(), e, term);
+                if (e.index() <= l.getValue().log().snapshotIndex()) {
+                    requirePrefix(l.getKey(), l.getValue().term(), l.getValue().log());
+                } else {
+                    require(l.getKey(), l.getValue().term(), l.getValue().log(), e, term);
+                }
             }
+        }
+    }
+
+    /** The leader's compacted prefix must be the committed history through its base. */
+    private void requirePrefix(String id, long leaderTerm, LogView log) {
+        long base = log.snapshotIndex();
+        if (base > committed.highestCommitted() || committed.committedHash(base) != log.snapshotHash()) {
+            throw new SafetyViolation(PROPERTY, id + " is leader of term " + leaderTerm + " but its log, compacted "
+                    + "through index " + base + ", does not hold the committed entries through that index"
+                    + (base > committed.highestCommitted() ? " (only " + committed.highestCommitted()
+                    + " are known committed)" : ""));
         }
     }
 

@@ -53,7 +53,12 @@ public final class SeedSweep {
                     + " (min " + minLeaderChanges() + "); " + events() + " events; "
                     + results.stream().mapToLong(SimulationResult::committedIndex).sum() + " entries committed; "
                     + results.stream().mapToLong(SimulationResult::crashes).sum() + " crashes; "
-                    + results.stream().mapToLong(SimulationResult::readsServed).sum() + " reads served";
+                    + results.stream().mapToLong(SimulationResult::readsServed).sum() + " reads served; snapshots "
+                    + results.stream().mapToLong(SimulationResult::snapshotsTaken).sum() + " taken, "
+                    + results.stream().mapToLong(SimulationResult::snapshotsSent).sum() + " sent, "
+                    + results.stream().mapToLong(SimulationResult::snapshotsInstalled).sum() + " installed ("
+                    + results.stream().filter(r -> r.snapshotsInstalled() > 0).count() + " runs), "
+                    + results.stream().mapToLong(SimulationResult::compactions).sum() + " compactions";
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +20,7 @@ final class SimNetwork {
     private final SplittableRandom random;
     private final EventTrace trace;
     private final Consumer<Message> deliver;
+    private final BiConsumer<Message.InstallSnapshot, SimSnapshot> deliverSnapshot;
     private final List<String> ids;
     /** blocked[from][to]: messages from server {@code from} to server {@code to} are dropped. */
     private final boolean[][] blocked;
@@ -28,12 +30,19 @@ final class SimNetwork {
 
     SimNetwork(SimulationOptions options, List<String> ids, EventQueue queue, SplittableRandom random,
                EventTrace trace, Consumer<Message> deliver) {
+        this(options, ids, queue, random, trace, deliver, (m, s) -> deliver.accept(m));
+    }
+
+    SimNetwork(SimulationOptions options, List<String> ids, EventQueue queue, SplittableRandom random,
+               EventTrace trace, Consumer<Message> deliver,
+               BiConsumer<Message.InstallSnapshot, SimSnapshot> deliverSnapshot) {
         this.options = options;
         this.ids = List.copyOf(ids);
         this.queue = queue;
         this.random = random;
         this.trace = trace;
         this.deliver = deliver;
+        this.deliverSnapshot = deliverSnapshot;
         this.blocked = new boolean[ids.size()][ids.size()];
         this.lossProbability = options.lossProbability();
     }
@@ -44,26 +53,38 @@ final class SimNetwork {
     }
 
     /**
+     * Sends {@code m} with the snapshot's bytes, {@code data}, like any message (delay, loss, duplication).
+     *
+     * @return false when it is lost on the way
+     */
+    boolean sendSnapshot(Message.InstallSnapshot m, SimSnapshot data) {
+        return carry(m.from(), m.to(), m, true, () -> deliverSnapshot.accept(m, data));
+    }
+
+    /**
      * Carries any packet from {@code from} to {@code to}: {@code delivery} runs after a random delay, unless the
      * link is cut or the packet is lost. {@code mayDuplicate} is false for traffic a real transport never
      * duplicates (request/response over one connection).
+     *
+     * @return false when the packet is lost (cut link or random loss)
      */
-    void carry(String from, String to, Object what, boolean mayDuplicate, Runnable delivery) {
+    boolean carry(String from, String to, Object what, boolean mayDuplicate, Runnable delivery) {
         sent++;
         if (blocked[indexOf(from)][indexOf(to)]) {
             lost++;
             trace.record(queue.now(), from, "cut", what);
-            return;
+            return false;
         }
         if (random.nextDouble() < lossProbability) {
             lost++;
             trace.record(queue.now(), from, "lost", what);
-            return;
+            return false;
         }
         schedule(delivery);
         if (mayDuplicate && random.nextDouble() < options.duplicateProbability()) {
             schedule(delivery);
         }
+        return true;
     }
 
     private void schedule(Runnable delivery) {

@@ -8,6 +8,7 @@ import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.protocol.Role;
+import io.keelraft.core.protocol.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -18,6 +19,13 @@ import java.util.function.Consumer;
  * One simulated server: a {@link RaftProtocol} driven the way the {@link Ready} contract asks, over a
  * {@link SimDisk} that survives crashes and a {@link SimStateMachine} that does not. After every input it
  * drains the protocol's Ready batches and reports what it sees to the {@link Invariants}.
+ *
+ * <p>Snapshots (thesis chapter 5): every {@link SimulationOptions#snapshotEveryEntries()} applied entries it
+ * snapshots its state machine, reports the snapshot with {@code snapshotAvailable} once the file is durable,
+ * and then compacts its log (through the log's write queue), keeping a random margin of entries. A leader's
+ * InstallSnapshot carries the durable snapshot's bytes over the network; the receiver makes them durable
+ * (a crash in between loses them) before stepping the message, and restores its state machine and discards
+ * its log when the Ready says so. A restart restores the newest durable snapshot and replays the log after it.
  */
 final class SimNode {
 
@@ -52,6 +60,16 @@ final class SimNode {
     private long crashes;
     /** Malformed messages dropped by earlier lives' protocol instances. */
     private long droppedBefore;
+    /** A snapshot this server installed whose log compaction is not durable yet: the log starts after it. */
+    private SimSnapshot restoring;
+    /** A snapshot of this server's own is being written. */
+    private boolean snapshotting;
+    /** The server's snapshot before the one just received was kept (for {@link SimulationOptions.SnapshotBug}). */
+    private SimSnapshot previousSnapshot;
+    private long snapshotsTaken;
+    private long snapshotsSent;
+    private long snapshotsInstalled;
+    private long compactions;
 
     SimNode(String id, SimulationOptions options, ClusterConfiguration bootstrap, EventQueue queue,
             SimNetwork network, SplittableRandom random, Invariants invariants, EventTrace trace) {
@@ -106,20 +124,69 @@ final class SimNode {
         return crashes;
     }
 
+    /** Snapshots this server took of its own state machine. */
+    long snapshotsTaken() {
+        return snapshotsTaken;
+    }
+
+    /** InstallSnapshot messages this server sent as leader. */
+    long snapshotsSent() {
+        return snapshotsSent;
+    }
+
+    /** Leader snapshots this server restored its state machine from (discarding its log). */
+    long snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    /** Log compactions that completed on this server's disk. */
+    long compactions() {
+        return compactions;
+    }
+
     /** Messages the protocol dropped as malformed, over all lives of this server. */
     long malformedDropped() {
         return droppedBefore + (protocol == null ? 0 : protocol.droppedMessages());
     }
 
-    /** Starts (or restarts) the server from its durable state, with an empty state machine. */
+    /**
+     * Starts (or restarts) the server from its durable state: the state machine is restored from the newest
+     * durable snapshot (or starts empty) and re-applies the committed log after it.
+     */
     void start() {
         if (protocol != null) {
             throw new IllegalStateException(id + " is already up");
         }
         incarnation++;
-        // The state machine is volatile, so it re-applies from index 1: appliedIndex is the log's base, 0.
-        RaftProtocol p = new RaftProtocol(options.protocolConfig(id), bootstrap, disk.hardState(), disk.log(),
-                disk.log().snapshotIndex(), random.split());
+        SimSnapshot snapshot = disk.snapshot();
+        SimDurableLog log = disk.log();
+        ClusterConfiguration configuration = bootstrap;
+        stateMachine = new SimStateMachine();
+        if (snapshot != null) {
+            SnapshotMeta meta = snapshot.meta();
+            if (log.snapshotIndex() > meta.index()) {
+                throw new IllegalStateException(id + " compacted its log through " + log.snapshotIndex()
+                        + " beyond its newest snapshot " + snapshot);
+            }
+            if (log.snapshotIndex() < meta.index()) {
+                // The log may not have been compacted (or even written) that far: the LogStore rule makes it
+                // start at the snapshot, discarding it unless it holds the snapshot's last entry.
+                long before = log.snapshotIndex();
+                boolean kept = log.compactTo(meta.index(), meta.term(), snapshot.hash());
+                invariants.compacted(id, meta.index(), meta.term(), snapshot.hash(), kept);
+                compactions++;
+                trace.record(queue.now(), id, "compact at start", "from " + before + " to " + meta.index()
+                        + (kept ? "" : ", log discarded"));
+            }
+            stateMachine = SimStateMachine.restore(snapshot);
+            invariants.restored(id, snapshot, "its own durable " + snapshot);
+            configuration = meta.configuration();
+        }
+        RaftProtocol p = new RaftProtocol(options.protocolConfig(id), configuration, disk.hardState(), log,
+                stateMachine.appliedIndex(), random.split());
+        if (snapshot != null) {
+            p.snapshotAvailable(snapshot.meta());
+        }
         options.protocolHook().accept(p);
         protocol = p;
         logView = new LogView() {
@@ -132,14 +199,24 @@ final class SimNode {
             public long term(long index) {
                 return p.term(index);
             }
+
+            @Override
+            public long snapshotIndex() {
+                return restoring != null ? restoring.index() : disk.log().snapshotIndex();
+            }
+
+            @Override
+            public long snapshotHash() {
+                return restoring != null ? restoring.hash() : disk.log().hash(disk.log().snapshotIndex());
+            }
         };
-        stateMachine = new SimStateMachine();
         handedToDisk = disk.log().lastIndex();
         commitIndexSeen = p.commitIndex();
         lastRole = p.role();
         lastTerm = p.currentTerm();
         trace.milestone(queue.now(), id, "start", "term=" + lastTerm + " votedFor=" + p.votedFor() + " log="
-                + disk.log().lastIndex() + "@" + disk.log().term(disk.log().lastIndex()));
+                + disk.log().lastIndex() + "@" + disk.log().term(disk.log().lastIndex()) + " snapshot="
+                + (snapshot == null ? "none" : snapshot.index()));
         int life = incarnation;
         // Servers tick at the same rate but out of phase with one another.
         queue.after(random.nextLong(1, options.tickMillis() + 1), () -> tick(life));
@@ -156,6 +233,9 @@ final class SimNode {
         logView = null;
         stateMachine = null;
         readsToServe.clear();
+        restoring = null;
+        snapshotting = false;
+        previousSnapshot = null;
         disk.crash();
         crashes++;
         invariants.crashed(id);
@@ -179,6 +259,39 @@ final class SimNode {
         }
         trace.record(queue.now(), id, "recv", m);
         protocol.step(m);
+        afterInput();
+    }
+
+    /**
+     * A leader's InstallSnapshot arrives with the snapshot's bytes: they are written to disk first, and the
+     * message is stepped only once they are durable (a crash before then loses them).
+     */
+    void receiveSnapshot(Message.InstallSnapshot m, SimSnapshot data) {
+        if (protocol == null) {
+            trace.record(queue.now(), id, "down, dropped", m);
+            return;
+        }
+        trace.record(queue.now(), id, "recv, writing snapshot", m);
+        int life = incarnation;
+        disk.writeSnapshot(data, s -> snapshotReceived(life, m, s));
+    }
+
+    private void snapshotReceived(int life, Message.InstallSnapshot m, SimSnapshot s) {
+        if (life != incarnation || protocol == null) {
+            return;
+        }
+        trace.record(queue.now(), id, "snapshot durable, step", m);
+        SimSnapshot before = disk.snapshot();
+        protocol.step(m);
+        // The file becomes the server's snapshot when the protocol took its state: it restored it, or it had
+        // committed that far already. (A refused one, from a stale leader, is left aside.)
+        if (protocol.commitIndex() >= s.index() && disk.keep(s)) {
+            previousSnapshot = before;
+            SnapshotMeta latest = protocol.latestSnapshot();
+            if (latest == null || latest.index() < s.index()) {
+                protocol.snapshotAvailable(s.meta());
+            }
+        }
         afterInput();
     }
 
@@ -235,21 +348,25 @@ final class SimNode {
     }
 
     private void handle(Ready ready) {
+        SimDisk.Compaction compaction = ready.snapshotToRestore() == null ? null
+                : installSnapshot(ready.snapshotToRestore());
         List<LogEntry> entries = ready.entriesToAppend();
         if (!entries.isEmpty()) {
             invariants.handedToDisk(id, protocol.role(), protocol.currentTerm(), handedToDisk, entries);
             handedToDisk = entries.get(entries.size() - 1).index();
         }
         for (Message m : ready.messages()) {
-            network.send(m);
+            send(m);
         }
-        SimDisk.Write write = new SimDisk.Write(ready.hardState(), entries, ready.messagesAfterPersist());
+        SimDisk.Write write = new SimDisk.Write(ready.hardState(), entries, ready.messagesAfterPersist(),
+                compaction);
         if (write.hasData() || (disk.busy() && !write.afterPersist().isEmpty())) {
             disk.submit(write, this::durable);
         } else {
-            write.afterPersist().forEach(network::send);
+            write.afterPersist().forEach(this::send);
         }
         apply(ready.committedEntries());
+        maybeSnapshot();
         for (ReadState r : ready.readStates()) {
             invariants.readConfirmed(id, r.requestId(), r.readIndex());
             trace.record(queue.now(), id, "read confirmed", "r" + r.requestId() + " at index " + r.readIndex());
@@ -262,7 +379,111 @@ final class SimNode {
         serveReads();
     }
 
+    /**
+     * Ready.snapshotToRestore: the state machine becomes the snapshot's (every committed entry handed out
+     * before is applied already), and the log is discarded through its index — in the disk's write queue, ahead
+     * of this Ready's entries; until that is durable, the log the checkers see starts after the snapshot.
+     */
+    private SimDisk.Compaction installSnapshot(SnapshotMeta meta) {
+        SimSnapshot s = disk.snapshot();
+        if (s == null || !s.meta().equals(meta)) {
+            throw new IllegalStateException(id + " must restore " + meta + " but its durable snapshot is " + s);
+        }
+        SimSnapshot from = s;
+        if (options.snapshotBug() == SimulationOptions.SnapshotBug.RESTORE_STALE_SNAPSHOT) {
+            from = previousSnapshot;
+        }
+        stateMachine = from == null ? new SimStateMachine() : SimStateMachine.restore(from);
+        if (from != null) {
+            invariants.restored(id, from, "the leader's " + from);
+        }
+        snapshotsInstalled++;
+        handedToDisk = meta.index();
+        restoring = s;
+        trace.milestone(queue.now(), id, "restore", s + (from == s ? "" : " from " + from));
+        serveReads();
+        return new SimDisk.Compaction(meta.index(), meta.term(), s.hash());
+    }
+
+    /** Sends {@code m}; an InstallSnapshot carries the durable snapshot's bytes. */
+    private void send(Message m) {
+        if (!(m instanceof Message.InstallSnapshot is)) {
+            network.send(m);
+            return;
+        }
+        SimSnapshot s = disk.snapshot();
+        if (s == null || !s.meta().equals(is.snapshot())) {
+            throw new IllegalStateException(id + " must send " + is.snapshot() + " but its durable snapshot is " + s);
+        }
+        snapshotsSent++;
+        trace.record(queue.now(), id, "send", is);
+        if (!network.sendSnapshot(is, s) && random.nextBoolean()) {
+            // The transfer failed where the sender can see it (a broken connection): it says so, and the
+            // follower is probed again. Otherwise only the protocol's stall timeout notices.
+            int life = incarnation;
+            queue.after(random.nextLong(1, 5L * options.tickMillis()), () -> {
+                if (life == incarnation && protocol != null) {
+                    trace.record(queue.now(), id, "snapshot send failed", is.to());
+                    protocol.snapshotSendFailed(is.to());
+                    afterInput();
+                }
+            });
+        }
+    }
+
+    /** Every so many applied entries, snapshots the state machine (one snapshot write at a time). */
+    private void maybeSnapshot() {
+        if (options.snapshotEveryEntries() == 0 || snapshotting || stateMachine.appliedIndex() == 0) {
+            return;
+        }
+        SimSnapshot newest = disk.snapshot();
+        long since = stateMachine.appliedIndex() - (newest == null ? 0 : newest.index());
+        if (since < options.snapshotEveryEntries()) {
+            return;
+        }
+        // The sim never changes membership, so the configuration in force is the one at the applied index.
+        SimSnapshot s = stateMachine.snapshot(protocol.configuration());
+        snapshotting = true;
+        snapshotsTaken++;
+        trace.record(queue.now(), id, "snapshot taken", s);
+        int life = incarnation;
+        disk.writeSnapshot(s, done -> ownSnapshotDurable(life, done));
+    }
+
+    /** The server's own snapshot is durable: report it, then compact the log, keeping a random margin. */
+    private void ownSnapshotDurable(int life, SimSnapshot s) {
+        if (life != incarnation || protocol == null) {
+            return;
+        }
+        snapshotting = false;
+        if (!disk.keep(s)) {
+            return; // a newer snapshot from the leader was installed meanwhile
+        }
+        protocol.snapshotAvailable(s.meta());
+        long margin = random.nextBoolean() ? 0 : random.nextLong(0, options.maxCompactionMargin() + 1);
+        long to = s.index() - margin;
+        trace.record(queue.now(), id, "snapshot durable", s + ", compacting to " + to);
+        if (to > disk.log().snapshotIndex()) {
+            // This life's state machine applied the snapshot's entries, so it knows the term and history at `to`.
+            SimDisk.Compaction c = new SimDisk.Compaction(to, stateMachine.entry(to).term(), stateMachine.hash(to));
+            disk.submit(new SimDisk.Write(null, List.of(), List.of(), c), this::durable);
+        }
+        afterInput();
+    }
+
     private void durable(SimDisk.Write write) {
+        if (write.compaction() != null) {
+            SimDisk.Compaction c = write.compaction();
+            if (disk.lastCompactionDone()) {
+                compactions++;
+                invariants.compacted(id, c.index(), c.term(), c.hash(), disk.lastCompactionKept());
+                trace.record(queue.now(), id, "compacted", "to " + c.index() + "@" + c.term()
+                        + (disk.lastCompactionKept() ? "" : ", log discarded"));
+            }
+            if (restoring != null && disk.log().snapshotIndex() >= restoring.index()) {
+                restoring = null;
+            }
+        }
         List<LogEntry> entries = write.entries();
         trace.record(queue.now(), id, "durable", (write.hardState() == null ? "" : write.hardState() + " ")
                 + EventTrace.entries(entries));
@@ -271,7 +492,7 @@ final class SimNode {
             LogEntry last = entries.get(entries.size() - 1);
             protocol.persisted(last.index(), last.term());
         }
-        write.afterPersist().forEach(network::send);
+        write.afterPersist().forEach(this::send);
         afterInput();
     }
 

@@ -1,19 +1,45 @@
 package io.keelraft.testkit;
 
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.SnapshotMeta;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * A server's state machine: it just remembers the entries applied, in order. It is volatile, so a restarted
- * server starts with an empty one and applies the log again from index 1.
+ * A server's state machine: it just remembers the entries applied, in order, and the {@link HistoryHash} of
+ * every applied prefix. It is volatile: a restarted server starts from its newest durable snapshot (or empty)
+ * and applies the log after it; a follower that installs a leader's snapshot is replaced by it.
  */
 final class SimStateMachine {
 
-    private final List<LogEntry> applied = new ArrayList<>();
+    private final List<LogEntry> applied;
+    /** hashes[i] is the history hash of entries 1..i. */
+    private long[] hashes;
+
+    /** An empty state machine. */
+    SimStateMachine() {
+        this.applied = new ArrayList<>();
+        this.hashes = new long[64];
+    }
+
+    /** A state machine restored from {@code snapshot}: it has applied exactly what the snapshot holds. */
+    static SimStateMachine restore(SimSnapshot snapshot) {
+        SimStateMachine sm = new SimStateMachine();
+        for (LogEntry e : snapshot.applied()) {
+            sm.apply(e);
+        }
+        return sm;
+    }
 
     void apply(LogEntry e) {
         applied.add(e);
+        int i = applied.size();
+        if (i >= hashes.length) {
+            hashes = Arrays.copyOf(hashes, hashes.length * 2);
+        }
+        hashes[i] = HistoryHash.extend(hashes[i - 1], e);
     }
 
     /** Index of the last entry applied; 0 when none. */
@@ -24,5 +50,17 @@ final class SimStateMachine {
     /** The entry applied at {@code index}, or null when that index is not applied yet. */
     LogEntry entry(long index) {
         return index >= 1 && index <= applied.size() ? applied.get((int) (index - 1)) : null;
+    }
+
+    /** History hash of the entries applied through {@code index}, for 0 <= index <= appliedIndex(). */
+    long hash(long index) {
+        return hashes[(int) index];
+    }
+
+    /** A snapshot of everything applied so far (at least one entry), under {@code configuration}. */
+    SimSnapshot snapshot(ClusterConfiguration configuration) {
+        long index = appliedIndex();
+        return new SimSnapshot(new SnapshotMeta(index, entry(index).term(), configuration), List.copyOf(applied),
+                hash(index));
     }
 }

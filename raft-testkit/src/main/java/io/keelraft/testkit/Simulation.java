@@ -66,7 +66,7 @@ public final class Simulation {
             }
             Set<String> voters = new LinkedHashSet<>(ids);
             ClusterConfiguration bootstrap = ClusterConfiguration.ofVoters(voters);
-            network = new SimNetwork(options, ids, queue, random, trace, this::deliver);
+            network = new SimNetwork(options, ids, queue, random, trace, this::deliver, this::deliverSnapshot);
             for (String id : ids) {
                 nodes.add(new SimNode(id, options, bootstrap, queue, network, random, invariants, trace));
             }
@@ -109,6 +109,10 @@ public final class Simulation {
             nodes.get(Integer.parseInt(m.to(), 1, m.to().length(), 10) - 1).receive(m);
         }
 
+        private void deliverSnapshot(Message.InstallSnapshot m, SimSnapshot data) {
+            nodes.get(Integer.parseInt(m.to(), 1, m.to().length(), 10) - 1).receiveSnapshot(m, data);
+        }
+
         private SimulationFailure.RunContext context() {
             return new SimulationFailure.RunContext(options.seed(), options.clusterSize(), options.summary(),
                     queue.now(), queue.executed(), trace.milestoneLines(),
@@ -120,15 +124,23 @@ public final class Simulation {
             long crashes = 0;
             long readsServed = 0;
             long malformed = 0;
+            long snapshotsTaken = 0;
+            long snapshotsSent = 0;
+            long snapshotsInstalled = 0;
+            long compactions = 0;
             for (SimNode n : nodes) {
                 crashes += n.crashes();
                 readsServed += n.readsServed();
                 malformed += n.malformedDropped();
+                snapshotsTaken += n.snapshotsTaken();
+                snapshotsSent += n.snapshotsSent();
+                snapshotsInstalled += n.snapshotsInstalled();
+                compactions += n.compactions();
             }
             return new SimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), stateHash(), elections, Math.max(0, elections - 1), nemesis.episodes(), crashes,
                     invariants.highestCommitted(), client.proposalsAccepted(), readsServed, network.sent(),
-                    network.lost(), malformed);
+                    network.lost(), malformed, snapshotsTaken, snapshotsSent, snapshotsInstalled, compactions);
         }
 
         private long stateHash() {
@@ -138,7 +150,9 @@ public final class Simulation {
                 h = 31 * h + hs.currentTerm();
                 h = 31 * h + Objects.hashCode(hs.votedFor());
                 SimDurableLog log = n.disk().log();
-                for (long i = 1; i <= log.lastIndex(); i++) {
+                h = 31 * h + log.snapshotIndex();
+                h = 31 * h + log.hash(log.snapshotIndex());
+                for (long i = log.snapshotIndex() + 1; i <= log.lastIndex(); i++) {
                     LogEntry e = log.entry(i);
                     h = 31 * h + e.term();
                     h = 31 * h + Arrays.hashCode(e.payload());

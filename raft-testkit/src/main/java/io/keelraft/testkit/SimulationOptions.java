@@ -172,6 +172,38 @@ public final class SimulationOptions {
         return b.hashFullTrace;
     }
 
+    /**
+     * A server snapshots its state machine each time it has applied this many entries since its last
+     * snapshot, then compacts its log; 0 turns snapshots (and compaction, and InstallSnapshot) off.
+     */
+    public int snapshotEveryEntries() {
+        return b.snapshotEveryEntries;
+    }
+
+    /**
+     * Most entries a compaction keeps before the snapshot's index. Each compaction draws its margin: none half
+     * the time (so lagging followers need InstallSnapshot often), else up to this many.
+     */
+    public int maxCompactionMargin() {
+        return b.maxCompactionMargin;
+    }
+
+    /** A deliberate bug in the simulated driver's snapshot handling (test-only); {@link SnapshotBug#NONE} normally. */
+    public SnapshotBug snapshotBug() {
+        return b.snapshotBug;
+    }
+
+    /** Test-only bugs of the simulated driver's snapshot path, which the checkers must catch. */
+    public enum SnapshotBug {
+        /** No bug. */
+        NONE,
+        /**
+         * A follower installing a leader's snapshot restores its state machine from the snapshot it already had
+         * (or an empty one) instead of the one it received.
+         */
+        RESTORE_STALE_SNAPSHOT
+    }
+
     /** Called with every protocol instance the simulator creates, including after restarts. */
     public Consumer<RaftProtocol> protocolHook() {
         return b.protocolHook;
@@ -182,7 +214,9 @@ public final class SimulationOptions {
         return b.clusterSize + " nodes, seed " + b.seed + ", preVote=" + b.preVote + ", checkQuorum=" + b.checkQuorum
                 + ", electionTimeoutTicks=" + b.electionTimeoutTicks + ", heartbeatIntervalTicks="
                 + b.heartbeatIntervalTicks + ", tick=" + b.tickMillis + "ms, faults=" + (b.faults ? b.faultPhaseMillis
-                + "ms" : "off");
+                + "ms" : "off") + ", snapshots=" + (b.snapshotEveryEntries == 0 ? "off" : "every "
+                + b.snapshotEveryEntries + " entries, margin <= " + b.maxCompactionMargin)
+                + (b.snapshotBug == SnapshotBug.NONE ? "" : ", snapshotBug=" + b.snapshotBug);
     }
 
     @Override
@@ -220,6 +254,9 @@ public final class SimulationOptions {
         private int livenessProposals = 5;
         private int traceCapacity = 200;
         private boolean hashFullTrace;
+        private int snapshotEveryEntries = 25;
+        private int maxCompactionMargin = 20;
+        private SnapshotBug snapshotBug = SnapshotBug.NONE;
         private Consumer<RaftProtocol> protocolHook = p -> { };
 
         private Builder() {
@@ -256,6 +293,9 @@ public final class SimulationOptions {
             c.traceCapacity = traceCapacity;
             c.hashFullTrace = hashFullTrace;
             c.protocolHook = protocolHook;
+            c.snapshotEveryEntries = snapshotEveryEntries;
+            c.maxCompactionMargin = maxCompactionMargin;
+            c.snapshotBug = snapshotBug;
             return c;
         }
 
@@ -412,6 +452,24 @@ public final class SimulationOptions {
             return this;
         }
 
+        /** Snapshot every this many applied entries (0: never); see {@link SimulationOptions#snapshotEveryEntries()}. */
+        public Builder snapshotEveryEntries(int entries) {
+            this.snapshotEveryEntries = entries;
+            return this;
+        }
+
+        /** Most entries a compaction keeps before the snapshot's index. */
+        public Builder maxCompactionMargin(int entries) {
+            this.maxCompactionMargin = entries;
+            return this;
+        }
+
+        /** Test-only: a deliberate bug in the simulated driver's snapshot handling. */
+        public Builder snapshotBug(SnapshotBug bug) {
+            this.snapshotBug = Objects.requireNonNull(bug, "bug");
+            return this;
+        }
+
         /** Called with every protocol instance the simulator creates, including after restarts. */
         public Builder protocolHook(Consumer<RaftProtocol> hook) {
             this.protocolHook = Objects.requireNonNull(hook, "hook");
@@ -437,6 +495,8 @@ public final class SimulationOptions {
             atLeast("commitWithinMillis", commitWithinMillis, 1);
             atLeast("livenessProposals", livenessProposals, 1);
             atLeast("traceCapacity", traceCapacity, 1);
+            atLeast("snapshotEveryEntries", snapshotEveryEntries, 0);
+            atLeast("maxCompactionMargin", maxCompactionMargin, 0);
             probability("slowMessageProbability", slowMessageProbability);
             probability("lossProbability", lossProbability);
             probability("duplicateProbability", duplicateProbability);

@@ -19,9 +19,14 @@ package io.keelraft.testkit;
  * @param messagesSent       messages handed to the network
  * @param messagesLost       messages lost to cut links or random loss
  * @param malformedDropped   messages the protocol dropped as malformed (a well-behaved cluster sends none)
+ * @param snapshotsTaken     snapshots servers took of their own state machines
+ * @param snapshotsSent      InstallSnapshot messages leaders sent
+ * @param snapshotsInstalled leader snapshots followers restored (discarding their logs)
+ * @param compactions        log compactions that completed on disk
  */
 public record SimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                long stateHash, int elections, int leaderChanges, long faultEpisodes, long crashes,
                                long committedIndex, long proposalsAccepted, long readsServed, long messagesSent,
-                               long messagesLost, long malformedDropped) {
+                               long messagesLost, long malformedDropped, long snapshotsTaken, long snapshotsSent,
+                               long snapshotsInstalled, long compactions) {
 }

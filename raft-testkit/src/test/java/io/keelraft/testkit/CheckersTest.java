@@ -125,6 +125,100 @@ class CheckersTest {
         assertThatCode(() -> check.durable("n1", List.of(entry(3, 3, "c")))).doesNotThrowAnyException();
     }
 
+    /** History hash of {@code entries}, as logs, state machines and snapshots compute it. */
+    private static long hash(LogEntry... entries) {
+        long h = HistoryHash.EMPTY;
+        for (LogEntry e : entries) {
+            h = HistoryHash.extend(h, e);
+        }
+        return h;
+    }
+
+    /** A log compacted through {@code base} (whose prefix hashes to {@code baseHash}), then these terms. */
+    private static LogView compactedLog(long base, long baseHash, long... termsFromBase) {
+        return new LogView() {
+            @Override
+            public long lastIndex() {
+                return base + termsFromBase.length - 1;
+            }
+
+            @Override
+            public long term(long index) {
+                return termsFromBase[(int) (index - base)];
+            }
+
+            @Override
+            public long snapshotIndex() {
+                return base;
+            }
+
+            @Override
+            public long snapshotHash() {
+                return baseHash;
+            }
+        };
+    }
+
+    @Test
+    void logMatchingChecksALogDiscardedForASnapshotAgainstTheSnapshotsHistory() {
+        LogMatching check = new LogMatching();
+        LogEntry a = entry(1, 1, "a");
+        LogEntry b = entry(2, 1, "b");
+        check.durable("n1", List.of(a, b, entry(3, 2, "c")));
+        // n2 installs a snapshot of 1..2 and continues after it with the same history as n1.
+        check.compacted("n2", 2, 1, hash(a, b), false);
+        assertThatCode(() -> check.durable("n2", List.of(entry(3, 2, "c")))).doesNotThrowAnyException();
+
+        // A snapshot of another history ending in the same entry 2@1 is caught at once.
+        assertThatThrownBy(() -> check.compacted("n3", 2, 1, hash(a, entry(2, 1, "z")), false))
+                .isInstanceOf(SafetyViolation.class)
+                .hasMessageContaining("n3 and n1 both hold entry 2@1");
+    }
+
+    @Test
+    void logMatchingRejectsKeepingEntriesAfterASnapshotOfAnotherHistory() {
+        LogMatching check = new LogMatching();
+        check.durable("n1", List.of(entry(1, 1, "a"), entry(2, 1, "b"), entry(3, 1, "c")));
+
+        assertThatThrownBy(() -> check.compacted("n1", 2, 1, hash(entry(1, 1, "a"), entry(2, 1, "y")), true))
+                .isInstanceOf(SafetyViolation.class)
+                .hasMessageContaining("kept the entries after it");
+    }
+
+    @Test
+    void stateMachineSafetyChecksARestoredSnapshotAgainstWhatWasApplied() {
+        StateMachineSafety check = new StateMachineSafety();
+        LogEntry a = entry(1, 1, "a");
+        LogEntry b = entry(2, 1, "b");
+        check.applied("n1", 0, a, 1);
+        check.applied("n1", 1, b, 1);
+
+        assertThatCode(() -> check.restored("n2", 2, hash(a, b), "a snapshot")).doesNotThrowAnyException();
+        assertThatThrownBy(() -> check.restored("n2", 2, hash(a, entry(2, 1, "z")), "a snapshot"))
+                .isInstanceOf(SafetyViolation.class)
+                .hasMessageContaining("differs from what the servers applied");
+        assertThatThrownBy(() -> check.restored("n2", 3, hash(a, b, entry(3, 1, "c")), "a snapshot"))
+                .isInstanceOf(SafetyViolation.class)
+                .hasMessageContaining("beyond index 2");
+    }
+
+    @Test
+    void leaderCompletenessChecksACompactedPrefixByItsHash() {
+        StateMachineSafety committed = new StateMachineSafety();
+        LogEntry a = entry(1, 1, "a");
+        LogEntry b = entry(2, 1, "b");
+        committed.applied("n1", 0, a, 1);
+        committed.applied("n1", 1, b, 1);
+        committed.applied("n1", 2, entry(3, 2, "c"), 2);
+        LeaderCompleteness check = new LeaderCompleteness(committed);
+
+        assertThatCode(() -> check.becameLeader("n2", 3, compactedLog(2, hash(a, b), 1, 2)))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> check.becameLeader("n3", 4, compactedLog(2, hash(a, entry(2, 1, "z")), 1, 2)))
+                .isInstanceOf(SafetyViolation.class)
+                .hasMessageContaining("compacted through index 2, does not hold the committed entries");
+    }
+
     @Test
     void stateMachineSafetyRejectsTwoEntriesAppliedAtOneIndex() {
         StateMachineSafety check = new StateMachineSafety();

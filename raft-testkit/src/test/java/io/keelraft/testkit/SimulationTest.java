@@ -14,18 +14,20 @@ class SimulationTest {
 
     private static final int SEEDS = Integer.getInteger("keel.sim.seeds", 500);
     private static final long BASE_SEED = Long.getLong("keel.sim.baseSeed", 1);
+    /** Snapshot interval in applied entries; 0 runs without snapshots, compaction or InstallSnapshot. */
+    private static final int SNAPSHOT_EVERY = Integer.getInteger("keel.sim.snapshotEvery", 25);
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Fewer seeds than this say nothing about an average (e.g. when one seed is rerun). */
     private static final int SEEDS_FOR_AVERAGES = 20;
 
     @Test
     void threeServers() {
-        sweep("3 servers", SimulationOptions.builder().clusterSize(3).build(), SEEDS);
+        sweep("3 servers", SimulationOptions.builder().snapshotEveryEntries(SNAPSHOT_EVERY).clusterSize(3).build(), SEEDS);
     }
 
     @Test
     void fiveServers() {
-        sweep("5 servers", SimulationOptions.builder().clusterSize(5).build(), SEEDS);
+        sweep("5 servers", SimulationOptions.builder().snapshotEveryEntries(SNAPSHOT_EVERY).clusterSize(5).build(), SEEDS);
     }
 
     @Test
@@ -33,7 +35,7 @@ class SimulationTest {
         int seeds = Math.min(SEEDS, 100);
         for (int size : new int[] {3, 5}) {
             sweep(size + " servers, PreVote and CheckQuorum off",
-                    SimulationOptions.builder().clusterSize(size).preVote(false).checkQuorum(false).build(), seeds);
+                    SimulationOptions.builder().snapshotEveryEntries(SNAPSHOT_EVERY).clusterSize(size).preVote(false).checkQuorum(false).build(), seeds);
         }
     }
 
