@@ -14,13 +14,22 @@ final class FreePorts {
     private FreePorts() {
     }
 
+    /**
+     * A loopback port free now and outside the kernel's ephemeral range (32768 and up on Linux), so that no
+     * outbound connection of another transport can take it before the transport that owns it binds.
+     */
     static PeerAddress loopback() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return new PeerAddress("127.0.0.1", socket.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = random.nextInt(15_000, 32_000);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
+                return new PeerAddress("127.0.0.1", socket.getLocalPort());
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free loopback port found in [15000, 32000)"));
     }
 }

@@ -61,12 +61,21 @@ final class LocalCluster implements AutoCloseable {
         return nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
     }
 
+    /**
+     * A port free now and outside the kernel's ephemeral range (32768 and up on Linux), so that no outbound
+     * connection — one server dialling another that is not listening yet — can take it before its server binds.
+     */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = random.nextInt(15_000, 32_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port found in [15000, 32000)"));
     }
 
     @Override
