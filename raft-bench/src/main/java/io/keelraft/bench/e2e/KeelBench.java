@@ -26,6 +26,15 @@ public final class KeelBench {
             System.exit(2);
             return;
         }
+        try {
+            run(flags);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("keel-bench: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void run(BenchFlags flags) throws Exception {
         try (ServerProcesses servers = new ServerProcesses(flags.kvJar())) {
             Thread cleanup = new Thread(servers::close, "keel-bench-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
