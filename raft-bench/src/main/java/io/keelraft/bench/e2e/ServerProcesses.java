@@ -44,11 +44,16 @@ final class ServerProcesses implements AutoCloseable {
                     .map(e -> e.getKey() + "=" + e.getValue()).toList());
             for (Map.Entry<String, String> m : members.entrySet()) {
                 Path log = root.resolve(m.getKey() + ".log");
-                Process p = new ProcessBuilder(javaBinary(), "-Xmx1g", "-jar", kvJar.toString(),
+                List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx1g"));
+                // For profiling only (README): e.g. -XX:StartFlightRecording=filename=/tmp/{id}.jfr
+                String extra = System.getenv("KEEL_BENCH_SERVER_JVM_OPTS");
+                if (extra != null && !extra.isBlank()) {
+                    command.addAll(List.of(extra.replace("{id}", m.getKey()).trim().split("\\s+")));
+                }
+                command.addAll(List.of("-jar", kvJar.toString(),
                         "--id", m.getKey(), "--raft", m.getValue(), "--resp", "127.0.0.1:0",
-                        "--data", root.resolve(m.getKey()).toString(), "--members", memberList)
-                        .redirectError(log.toFile())
-                        .start();
+                        "--data", root.resolve(m.getKey()).toString(), "--members", memberList));
+                Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
                 processes.add(p);
                 resp.put(m.getKey(), awaitReady(m.getKey(), p, log));
             }
@@ -66,6 +71,9 @@ final class ServerProcesses implements AutoCloseable {
     private static String awaitReady(String id, Process p, Path log) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
+        while (line != null && line.startsWith("[")) {
+            line = out.readLine(); // JVM logging (e.g. a flight recording starting), not the server's
+        }
         if (line == null || !line.startsWith("READY ")) {
             throw new IllegalStateException("server " + id + " did not start: " + line + "; its log: "
                     + tail(log));
