@@ -85,17 +85,31 @@ public final class KvServerMain {
         new CountDownLatch(1).await(); // serve until a signal ends the JVM through the shutdown hook
     }
 
-    /** Prints the one-line reason and exits with status 1 (the hook closes whatever was opened). */
+    /**
+     * Closes whatever was opened, then prints the one-line reason (so it is the last line on stderr) and exits with
+     * status 1.
+     */
     private static void fail(String reason) {
+        close(false);
         System.err.println("keel-kv: " + reason.replace('\n', ' ').replace('\r', ' '));
         exitStatus = 1;
         System.exit(1);
     }
 
     private static void shutdown() {
+        close(true);
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(exitStatus);
+    }
+
+    /** Closes the RESP server, then the Raft node (which finishes its log writes and unlocks the directory). */
+    private static synchronized void close(boolean log) {
         RespServer resp = respServer;
         RaftNode node = raftNode;
-        if (resp != null || node != null) {
+        respServer = null;
+        raftNode = null;
+        if (log && (resp != null || node != null)) {
             LOG.info("stopping");
         }
         try {
@@ -112,11 +126,8 @@ public final class KvServerMain {
         } catch (RuntimeException e) {
             LOG.warn("closing the Raft node failed", e);
         }
-        if (resp != null || node != null) {
+        if (log && (resp != null || node != null)) {
             LOG.info("stopped");
         }
-        System.out.flush();
-        System.err.flush();
-        Runtime.getRuntime().halt(exitStatus);
     }
 }
