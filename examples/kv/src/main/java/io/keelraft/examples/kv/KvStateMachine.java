@@ -1,0 +1,202 @@
+package io.keelraft.examples.kv;
+
+import io.keelraft.core.StateMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The replicated key-value map. A log entry is a batch of write operations from one client connection
+ * ({@link KvCodec}), applied in order as one step; its result is the list of their replies. A query is a batch of
+ * read operations answered against the state at the read index. Deterministic: the replies depend only on the
+ * map and the batch, so every server computes the same ones.
+ *
+ * <p>Keys are kept as ISO-8859-1 strings, a one-to-one and compact view of their bytes. Called only on Keel's
+ * apply thread.
+ */
+final class KvStateMachine implements StateMachine {
+
+    static final String NOT_AN_INTEGER = "ERR value is not an integer or out of range";
+    static final String OVERFLOW = "ERR increment or decrement would overflow";
+
+    private final Map<String, byte[]> map = new HashMap<>();
+
+    @Override
+    public byte[] apply(long index, byte[] command) {
+        return run(command, true);
+    }
+
+    @Override
+    public byte[] query(byte[] query) {
+        return run(query, false);
+    }
+
+    private byte[] run(byte[] batch, boolean mayWrite) {
+        List<KvOp> ops;
+        try {
+            ops = KvCodec.decodeOps(batch);
+        } catch (IllegalArgumentException e) {
+            // Every server decodes the same bytes the same way, so answering (rather than throwing, which would
+            // stop the server) keeps the replicas identical.
+            return KvCodec.encodeReplies(List.of(Reply.error("ERR malformed batch: " + e.getMessage())));
+        }
+        List<Reply> replies = new ArrayList<>(ops.size());
+        for (KvOp op : ops) {
+            replies.add(execute(op, mayWrite));
+        }
+        return KvCodec.encodeReplies(replies);
+    }
+
+    /** Runs one operation; a write in a query is refused. */
+    Reply execute(KvOp kv, boolean mayWrite) {
+        if (kv.op().write && !mayWrite) {
+            return Reply.error("ERR " + kv.op() + " is a write and cannot run as a query");
+        }
+        byte[][] a = kv.args();
+        try {
+            switch (kv.op()) {
+                case SET:
+                    map.put(key(a[0]), a[1]);
+                    return Reply.OK;
+                case SET_NX:
+                    return map.putIfAbsent(key(a[0]), a[1]) == null ? Reply.OK : Reply.NIL;
+                case SET_XX:
+                    return map.replace(key(a[0]), a[1]) != null ? Reply.OK : Reply.NIL;
+                case DEL: {
+                    long n = 0;
+                    for (byte[] k : a) {
+                        n += map.remove(key(k)) != null ? 1 : 0;
+                    }
+                    return new Reply.Int(n);
+                }
+                case INCRBY:
+                    return incrBy(key(a[0]), ByteBuffer.wrap(a[1]).getLong());
+                case MSET:
+                    for (int i = 0; i + 1 < a.length; i += 2) {
+                        map.put(key(a[i]), a[i + 1]);
+                    }
+                    return Reply.OK;
+                case CAS: {
+                    String k = key(a[0]);
+                    byte[] current = map.get(k);
+                    if (current != null && Arrays.equals(current, a[1])) {
+                        map.put(k, a[2]);
+                        return new Reply.Int(1);
+                    }
+                    return new Reply.Int(0);
+                }
+                case GET: {
+                    byte[] v = map.get(key(a[0]));
+                    return v == null ? Reply.NIL : new Reply.Bulk(v);
+                }
+                case MGET: {
+                    List<Reply> values = new ArrayList<>(a.length);
+                    for (byte[] k : a) {
+                        byte[] v = map.get(key(k));
+                        values.add(v == null ? Reply.NIL : new Reply.Bulk(v));
+                    }
+                    return new Reply.Multi(values);
+                }
+                case EXISTS: {
+                    long n = 0;
+                    for (byte[] k : a) {
+                        n += map.containsKey(key(k)) ? 1 : 0;
+                    }
+                    return new Reply.Int(n);
+                }
+                case DBSIZE:
+                    return new Reply.Int(map.size());
+                default:
+                    return Reply.error("ERR unknown operation " + kv.op());
+            }
+        } catch (ArrayIndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+            return Reply.error("ERR malformed " + kv.op() + ": " + a.length + " arguments");
+        }
+    }
+
+    private Reply incrBy(String key, long delta) {
+        byte[] current = map.get(key);
+        long value = 0;
+        if (current != null) {
+            Long parsed = parseLong(current);
+            if (parsed == null) {
+                return Reply.error(NOT_AN_INTEGER);
+            }
+            value = parsed;
+        }
+        long result;
+        try {
+            result = Math.addExact(value, delta);
+        } catch (ArithmeticException e) {
+            return Reply.error(OVERFLOW);
+        }
+        map.put(key, Long.toString(result).getBytes(StandardCharsets.US_ASCII));
+        return new Reply.Int(result);
+    }
+
+    /**
+     * A signed 64-bit decimal as Redis accepts it: no sign-only, no leading zeros or '+', no spaces; else null.
+     */
+    static Long parseLong(byte[] bytes) {
+        if (bytes.length == 0 || bytes.length > 20) {
+            return null;
+        }
+        String s = new String(bytes, StandardCharsets.US_ASCII);
+        if (!s.matches("0|-?[1-9][0-9]*")) {
+            return null;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    static String key(byte[] bytes) {
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The number of keys (for tests). */
+    int size() {
+        return map.size();
+    }
+
+    /** Keys in sorted order, so every server with the same map writes the same bytes. */
+    @Override
+    public void writeSnapshot(OutputStream out) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeInt(map.size());
+        for (Map.Entry<String, byte[]> e : new TreeMap<>(map).entrySet()) {
+            byte[] k = e.getKey().getBytes(StandardCharsets.ISO_8859_1);
+            data.writeInt(k.length);
+            data.write(k);
+            data.writeInt(e.getValue().length);
+            data.write(e.getValue());
+        }
+        data.flush();
+    }
+
+    @Override
+    public void restoreSnapshot(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int n = data.readInt();
+        Map<String, byte[]> restored = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            byte[] k = data.readNBytes(data.readInt());
+            byte[] v = data.readNBytes(data.readInt());
+            restored.put(key(k), v);
+        }
+        map.clear();
+        map.putAll(restored);
+    }
+}

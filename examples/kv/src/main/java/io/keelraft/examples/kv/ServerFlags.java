@@ -1,0 +1,164 @@
+package io.keelraft.examples.kv;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The command line of {@code keel-kv.jar}, checked: each flag once, each with a value, addresses as host:port,
+ * this server among the members at its --raft address.
+ */
+record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<String, String> members,
+                   String clusterId, int maxValueBytes) {
+
+    static final String USAGE = String.join("\n",
+            "Usage: java -jar keel-kv.jar --id ID --raft HOST:PORT --resp HOST:PORT --data DIR --members ID=HOST:PORT,...",
+            "",
+            "Starts one server of a Keel cluster: a replicated key-value store that speaks the Redis protocol (RESP2).",
+            "Every server accepts every command; writes and reads are forwarded to the leader. Prints",
+            "'READY raft=HOST:PORT resp=HOST:PORT' on stdout once it serves; logs go to stderr. SIGTERM stops it cleanly.",
+            "",
+            "  --id ID                  this server's id, one of the ids in --members",
+            "  --raft HOST:PORT         the address this server listens on for Raft traffic; must be its address in --members",
+            "  --resp HOST:PORT         the address this server listens on for Redis clients (port 0: any free port)",
+            "  --data DIR               where this server keeps its log and term/vote (created if missing; restarting with",
+            "                           the same DIR resumes; one server per DIR)",
+            "  --members ID=HOST:PORT,...  every voting server of the cluster with its Raft address, the same on every server",
+            "  --cluster-id NAME        a name shared by the cluster's servers; peers of another cluster are refused",
+            "                           (default: keel)",
+            "  --max-value-bytes N      the largest key or value accepted (default: 1048576)",
+            "  --help                   print this help and exit",
+            "",
+            "Example (three servers, run one on each host, or all on one machine with ./keel-demo.sh):",
+            "  java -jar keel-kv.jar --id n1 --raft 127.0.0.1:7101 --resp 127.0.0.1:6401 --data data/n1 \\",
+            "       --members n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103");
+
+    /** A host and a port. */
+    record HostPort(String host, int port) {
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+
+        static HostPort parse(String flag, String text, boolean portZeroAllowed) {
+            int colon = text.lastIndexOf(':');
+            if (colon <= 0 || colon == text.length() - 1) {
+                throw new UsageException(flag + " " + text + ": expected HOST:PORT");
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new UsageException(flag + " " + text + ": the port is not a number");
+            }
+            if (port < (portZeroAllowed ? 0 : 1) || port > 65535) {
+                throw new UsageException(flag + " " + text + ": the port must be in " + (portZeroAllowed ? 0 : 1)
+                        + "..65535");
+            }
+            return new HostPort(host, port);
+        }
+    }
+
+    /** A command line that cannot be run; the message is the one line to print. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether the command line asks for help. */
+    static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Parses and checks {@code args}.
+     *
+     * @throws UsageException naming the first problem
+     */
+    static ServerFlags parse(String[] args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            String value;
+            int eq = flag.indexOf('=');
+            if (flag.startsWith("--") && eq > 0) {
+                value = flag.substring(eq + 1);
+                flag = flag.substring(0, eq);
+            } else {
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new UsageException(flag.startsWith("--") ? flag + " needs a value"
+                            : "unexpected argument '" + flag + "'");
+                }
+                value = args[++i];
+            }
+            switch (flag) {
+                case "--id", "--raft", "--resp", "--data", "--members", "--cluster-id", "--max-value-bytes" -> {
+                    if (values.put(flag, value) != null) {
+                        throw new UsageException(flag + " given twice");
+                    }
+                }
+                default -> throw new UsageException("unknown flag " + flag);
+            }
+        }
+        for (String required : new String[] {"--id", "--raft", "--resp", "--data", "--members"}) {
+            if (!values.containsKey(required)) {
+                throw new UsageException(required + " is required");
+            }
+        }
+        String id = values.get("--id");
+        if (id.isBlank()) {
+            throw new UsageException("--id must not be empty");
+        }
+        HostPort raft = HostPort.parse("--raft", values.get("--raft"), false);
+        HostPort resp = HostPort.parse("--resp", values.get("--resp"), true);
+        Map<String, String> members = members(values.get("--members"));
+        String own = members.get(id);
+        if (own == null) {
+            throw new UsageException("--id " + id + " is not one of --members " + members.keySet());
+        }
+        if (!own.equals(raft.toString())) {
+            throw new UsageException("--raft " + raft + " differs from " + id + "=" + own + " in --members");
+        }
+        int maxValue = KvLimits.DEFAULT_MAX_VALUE_BYTES;
+        if (values.containsKey("--max-value-bytes")) {
+            try {
+                maxValue = Integer.parseInt(values.get("--max-value-bytes"));
+            } catch (NumberFormatException e) {
+                maxValue = -1;
+            }
+            if (maxValue < 1 || maxValue > (64 << 20)) {
+                throw new UsageException("--max-value-bytes " + values.get("--max-value-bytes")
+                        + ": expected a number of bytes in 1..67108864");
+            }
+        }
+        return new ServerFlags(id, raft, resp, Path.of(values.get("--data")), members,
+                values.getOrDefault("--cluster-id", "keel"), maxValue);
+    }
+
+    private static Map<String, String> members(String text) {
+        Map<String, String> members = new LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--members " + text + ": expected ID=HOST:PORT,... but found '" + part + "'");
+            }
+            String memberId = part.substring(0, eq).trim();
+            HostPort address = HostPort.parse("--members " + memberId + "=", part.substring(eq + 1).trim(), false);
+            if (members.put(memberId, address.toString()) != null) {
+                throw new UsageException("--members names " + memberId + " twice");
+            }
+        }
+        return Collections.unmodifiableMap(members);
+    }
+}

@@ -1,0 +1,200 @@
+package io.keelraft.examples.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real keel-kv server processes from the packaged jar, on loopback with free ports: clients write through
+ * every server, the leader's process is killed (SIGKILL), and every SET that was acknowledged is then read back
+ * from every server, the old leader restarted on its data directory included. Also: a server survives garbage,
+ * an unterminated bulk string and a 1 GiB length prefix.
+ */
+class KvClusterIT {
+
+    @TempDir
+    Path dir;
+
+    private final List<KvProcess> processes = new ArrayList<>();
+    private final Map<String, Integer> respPorts = new LinkedHashMap<>();
+    private final Map<String, String> members = new LinkedHashMap<>();
+    private final Map<String, KvProcess> running = new LinkedHashMap<>();
+
+    @AfterEach
+    void killEverything() {
+        processes.forEach(KvProcess::close);
+    }
+
+    private void cluster(String... ids) {
+        for (String id : ids) {
+            members.put(id, "127.0.0.1:" + RespServerTest.freePort());
+            respPorts.put(id, RespServerTest.freePort());
+        }
+    }
+
+    private KvProcess start(String id) {
+        String memberList = members.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        KvProcess p = new KvProcess(dir.resolve(id + "-" + processes.size() + ".stderr"), "--id", id, "--raft",
+                members.get(id), "--resp", "127.0.0.1:" + respPorts.get(id), "--data", dir.resolve(id).toString(),
+                "--members", memberList);
+        processes.add(p);
+        running.put(id, p);
+        return p;
+    }
+
+    /** The id of the server that says it leads, once one does. */
+    private String awaitLeader() {
+        String[] leader = new String[1];
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            for (String id : running.keySet()) {
+                try (RespClient c = new RespClient(respPorts.get(id), 5_000)) {
+                    Object info = c.call("RAFT.INFO");
+                    if (info instanceof List<?> fields && fields.contains("role:leader")) {
+                        leader[0] = id;
+                        return true;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // not up, or just killed
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
+    @Test
+    void everyAcknowledgedSetIsReadableFromEveryServerAfterTheLeaderIsKilled() throws Exception {
+        cluster("n1", "n2", "n3");
+        for (String id : members.keySet()) {
+            start(id);
+        }
+        for (KvProcess p : running.values()) {
+            assertThat(p.awaitReady()).startsWith("READY raft=127.0.0.1:");
+        }
+        String leader = awaitLeader();
+
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        for (String id : members.keySet()) {
+            Thread t = new Thread(() -> write(id, acknowledged, stop), "writer-" + id);
+            t.start();
+            writers.add(t);
+        }
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 150);
+            running.remove(leader).kill();
+            int atKill = acknowledged.size();
+            long killedAt = System.nanoTime();
+            String newLeader = awaitLeader();
+            System.out.printf("killed leader %s with %d acknowledged SETs; %s leads after %d ms%n", leader, atKill,
+                    newLeader, (System.nanoTime() - killedAt) / 1_000_000);
+            assertThat(newLeader).isNotEqualTo(leader);
+            await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= atKill + 150);
+        } finally {
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(60_000);
+            }
+        }
+
+        // The old leader comes back on its data directory and catches up.
+        start(leader).awaitReady();
+        for (String id : members.keySet()) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEveryKeyReadable(id, acknowledged));
+        }
+    }
+
+    /** SETs through server {@code id} until told to stop or its process dies; records what was acknowledged. */
+    private void write(String id, Map<String, String> acknowledged, AtomicBoolean stop) {
+        try (RespClient c = new RespClient(respPorts.get(id), 60_000)) {
+            for (int i = 0; !stop.get(); i++) {
+                String key = "key-" + id + "-" + i;
+                String value = "value-" + i + "-" + "x".repeat(i % 50);
+                if ("OK".equals(c.call("SET", key, value))) {
+                    acknowledged.put(key, value);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the server was killed: whatever was in flight is neither acknowledged nor checked
+        }
+    }
+
+    private void assertEveryKeyReadable(String id, Map<String, String> acknowledged) throws IOException {
+        List<String> keys = new ArrayList<>(acknowledged.keySet());
+        try (RespClient c = new RespClient(respPorts.get(id), 30_000)) {
+            for (int from = 0; from < keys.size(); from += 200) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 200));
+                List<String> command = new ArrayList<>(List.of("MGET"));
+                command.addAll(chunk);
+                Object reply = c.call(command.toArray(String[]::new));
+                assertThat(reply).as("MGET on %s", id).isInstanceOf(List.class);
+                List<?> values = (List<?>) reply;
+                for (int i = 0; i < chunk.size(); i++) {
+                    assertThat(values.get(i)).as("%s on %s", chunk.get(i), id).isEqualTo(acknowledged.get(chunk.get(i)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aServerSurvivesGarbageAnUnterminatedBulkStringAndAOneGibLengthPrefix() throws Exception {
+        cluster("n1");
+        start("n1").awaitReady();
+        awaitLeader();
+        int port = respPorts.get("n1");
+        Random random = new Random(7);
+        for (int round = 0; round < 10; round++) {
+            byte[] junk = new byte[1 + random.nextInt(8192)];
+            random.nextBytes(junk);
+            try (RespClient bad = new RespClient(port, 10_000)) {
+                bad.send(junk);
+                bad.shutdownOutput();
+                assertThat(bad.closedByServer()).isTrue();
+            }
+        }
+        try (RespClient bad = new RespClient(port, 10_000)) {
+            bad.send("*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$100\r\nnot-all-of-it".getBytes(StandardCharsets.US_ASCII));
+            bad.shutdownOutput();
+            assertThat(bad.closedByServer()).isTrue();
+        }
+        try (RespClient bad = new RespClient(port, 10_000)) {
+            bad.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1073741824\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(bad.read()).asString().contains("ERR Protocol error");
+            assertThat(bad.closedByServer()).isTrue();
+        }
+        try (RespClient good = new RespClient(port)) {
+            assertThat(good.call("EXISTS", "half", "k")).isEqualTo(0L);
+            assertThat(good.call("SET", "after", "fine")).isEqualTo("OK");
+            assertThat(good.call("GET", "after")).isEqualTo("fine");
+        }
+        assertThat(running.get("n1").process.isAlive()).isTrue();
+    }
+
+    @Test
+    void withoutALeaderCommandsAnswerTryAgain() throws Exception {
+        cluster("n1", "n2", "n3");
+        start("n1").awaitReady(); // n2 and n3 never start: n1 can never be elected
+        try (RespClient c = new RespClient(respPorts.get("n1"))) {
+            assertThat(c.call("SET", "k", "v")).isEqualTo(new RespClient.Error("TRYAGAIN no leader elected yet"));
+            assertThat(c.call("GET", "k")).isEqualTo(new RespClient.Error("TRYAGAIN no leader elected yet"));
+            assertThat(String.valueOf(c.call("RAFT.INFO"))).contains("leader:,");
+        }
+    }
+}

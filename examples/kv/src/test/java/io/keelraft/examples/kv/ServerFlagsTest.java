@@ -1,0 +1,70 @@
+package io.keelraft.examples.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerFlagsTest {
+
+    private static final String MEMBERS = "n1=127.0.0.1:7101,n2=127.0.0.2:7102,n3=127.0.0.3:7103";
+
+    private static ServerFlags parse(String... args) {
+        return ServerFlags.parse(args);
+    }
+
+    private static void refused(String expected, String... args) {
+        assertThatThrownBy(() -> parse(args)).isInstanceOf(ServerFlags.UsageException.class)
+                .hasMessageContaining(expected);
+    }
+
+    @Test
+    void theDocumentedCommandLineParses() {
+        ServerFlags f = parse("--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS);
+        assertThat(f.id()).isEqualTo("n1");
+        assertThat(f.raft()).isEqualTo(new ServerFlags.HostPort("127.0.0.1", 7101));
+        assertThat(f.resp()).isEqualTo(new ServerFlags.HostPort("127.0.0.1", 6401));
+        assertThat(f.data()).isEqualTo(Path.of("d"));
+        assertThat(f.members()).containsExactly(Map.entry("n1", "127.0.0.1:7101"), Map.entry("n2", "127.0.0.2:7102"),
+                Map.entry("n3", "127.0.0.3:7103"));
+        assertThat(f.clusterId()).isEqualTo("keel");
+        assertThat(f.maxValueBytes()).isEqualTo(1048576);
+        assertThat(parse("--id=n1", "--raft=127.0.0.1:7101", "--resp=127.0.0.1:0", "--data=d", "--members=" + MEMBERS,
+                "--cluster-id", "c").clusterId()).isEqualTo("c");
+    }
+
+    @Test
+    void badCommandLinesAreNamed() {
+        String[] ok = {"--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+            "--members", MEMBERS};
+        refused("unknown flag --bogus", "--bogus", "1");
+        refused("--id is required", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS);
+        refused("--data needs a value", "--id", "n1", "--data");
+        refused("--id given twice", "--id", "n1", "--id", "n2");
+        refused("expected HOST:PORT", "--id", "n1", "--raft", "7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS);
+        refused("port must be in 0..65535", "--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:70000",
+                "--data", "d", "--members", MEMBERS);
+        refused("--id n9 is not one of --members", "--id", "n9", "--raft", "127.0.0.1:7101", "--resp",
+                "127.0.0.1:6401", "--data", "d", "--members", MEMBERS);
+        refused("differs from n1=127.0.0.1:7101", "--id", "n1", "--raft", "127.0.0.1:7999", "--resp",
+                "127.0.0.1:6401", "--data", "d", "--members", MEMBERS);
+        refused("names n1 twice", "--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data",
+                "d", "--members", MEMBERS + ",n1=127.0.0.1:7104");
+        refused("unexpected argument 'stray'", "stray");
+        assertThat(parse(ok).id()).isEqualTo("n1");
+    }
+
+    @Test
+    void helpIsRecognisedAndDocumentsEveryFlag() {
+        assertThat(ServerFlags.wantsHelp(new String[] {"--id", "x", "--help"})).isTrue();
+        for (String flag : new String[] {"--id", "--raft", "--resp", "--data", "--members", "--cluster-id",
+            "--max-value-bytes", "--help"}) {
+            assertThat(ServerFlags.USAGE).contains(flag);
+        }
+    }
+}
