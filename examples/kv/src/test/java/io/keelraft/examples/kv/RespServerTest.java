@@ -57,12 +57,20 @@ class RespServerTest {
         }
     }
 
+    /**
+     * A loopback port free now and below the kernel's ephemeral range (32768 and up on Linux), so that no
+     * outbound connection — a server dialling a peer that is not listening yet — can take it first.
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(15_000, 32_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in [15000, 32000)"));
     }
 
     @Test
