@@ -20,18 +20,18 @@ final class Retrying {
     /** Runs {@code attempt} until it succeeds, fails for good, or {@link #MAX_ATTEMPTS} attempts failed. */
     static <T> CompletableFuture<T> until(NodeRuntime runtime, Supplier<CompletableFuture<T>> attempt) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        run(runtime, attempt, 1, out);
+        run(runtime, attempt, 1, runtime.nanoTime() + runtime.requestTimeoutNanos(), out);
         return out;
     }
 
     private static <T> void run(NodeRuntime runtime, Supplier<CompletableFuture<T>> attempt, int number,
-                                CompletableFuture<T> out) {
+                                long deadline, CompletableFuture<T> out) {
         attempt.get().whenComplete((result, e) -> {
+            long backoff = FIRST_BACKOFF_NANOS << Math.min(number - 1, 5);
             if (e == null) {
                 out.complete(result);
-            } else if (retryable(e) && number < MAX_ATTEMPTS) {
-                long backoff = FIRST_BACKOFF_NANOS << Math.min(number - 1, 5);
-                runtime.schedule(() -> run(runtime, attempt, number + 1, out), backoff);
+            } else if (retryable(e) && number < MAX_ATTEMPTS && runtime.nanoTime() + backoff < deadline) {
+                runtime.schedule(() -> run(runtime, attempt, number + 1, deadline, out), backoff);
             } else {
                 out.completeExceptionally(e);
             }

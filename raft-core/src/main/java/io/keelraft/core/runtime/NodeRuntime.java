@@ -24,6 +24,7 @@ public final class NodeRuntime implements AutoCloseable {
     private final RaftScheduler scheduler;
     private final Executor callbacks;
     private final io.keelraft.core.metrics.RaftMetrics metrics;
+    private final long requestTimeoutNanos;
 
     public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
                        StateMachine stateMachine, RaftScheduler scheduler, Executor callbackExecutor) {
@@ -31,6 +32,17 @@ public final class NodeRuntime implements AutoCloseable {
         this.scheduler = scheduler;
         this.callbacks = callbackExecutor;
         this.metrics = settings.metrics();
+        this.requestTimeoutNanos = settings.requestTimeoutNanos();
+    }
+
+    /** How long a request may take in all, retries included. */
+    public long requestTimeoutNanos() {
+        return requestTimeoutNanos;
+    }
+
+    /** The node's clock. */
+    public long nanoTime() {
+        return scheduler.nanoTime();
     }
 
     public void start() {

@@ -207,4 +207,25 @@ class RaftNodeInProcessTest {
                     .hasCauseInstanceOf(ShutdownException.class).hasMessageContaining("failed to apply entry 2");
         }
     }
+
+    @Test
+    void withoutALeaderSessionsAndTheirCommandsGiveUpWithinTheRequestTimeout() throws Exception {
+        // The other two servers never start: this one can never be elected.
+        RaftNode alone = RaftNode.builder().id("n1")
+                .members(Map.of("n1", "local:n1", "n2", "local:n2", "n3", "local:n3"))
+                .stores(new InMemoryLogStore("n1"), new InMemoryMetaStore())
+                .transport(new LocalNetwork().transport("n1"))
+                .stateMachine(new KeyValueStateMachine())
+                .options(RaftOptions.builder().electionTimeout(Duration.ofMillis(300))
+                        .heartbeatInterval(Duration.ofMillis(30)).requestTimeout(Duration.ofSeconds(1)).build())
+                .build().start();
+        try (alone) {
+            // Retries stop at the 1 s request timeout (unbounded, 20 attempts with backoff took over 10 s).
+            CompletableFuture<ClientSession> session = alone.openSession();
+            assertThatThrownBy(() -> session.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotLeaderException.class);
+            ClientSession resumed = alone.resumeSession(1, 1);
+            assertThatThrownBy(() -> resumed.submit(put("k", "v")).get(5, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(NotLeaderException.class);
+        }
+    }
 }
