@@ -47,7 +47,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private static final int RESUME_QUEUED = 1024;
     /** The most commands in one log entry or query. */
     private static final int MAX_BATCH = 1024;
-    /** Retrying reads and session opening through an election: about 3 s in all. */
+    /** Retrying reads through an election: about 3 s in all. (Opening a session retries inside RaftNode.) */
     private static final int RETRIES = 8;
 
     private final RaftNode node;
@@ -225,7 +225,8 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     /** Submits a write batch in this connection's session; once more in a new session if it had expired. */
     private CompletableFuture<byte[]> submit(byte[] command, boolean again) {
         if (session == null || session.isCompletedExceptionally()) {
-            session = retrying(node::openSession, RETRIES);
+            // RaftNode retries opening through an election, for at most its request timeout.
+            session = node.openSession();
         }
         CompletableFuture<ClientSession> current = session;
         CompletableFuture<byte[]> out = new CompletableFuture<>();
