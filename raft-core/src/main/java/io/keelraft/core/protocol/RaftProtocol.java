@@ -592,8 +592,10 @@ public final class RaftProtocol {
             String peer = e.getKey();
             ReplicationProgress pr = e.getValue();
             boolean sent = newEntriesToReplicate && sendAppends(peer);
-            boolean idleReplicate = pr.state() == ReplicationProgress.State.REPLICATE && pr.inflights().isEmpty();
-            if (!sent && (readRound || (commitToAnnounce && idleReplicate))) {
+            // A follower that has not heard of the latest commit learns it now, not at the next heartbeat: a
+            // command forwarded through it completes only once it has applied the entry too.
+            boolean commitNews = pr.idle() && pr.sentCommit() < log.commitIndex();
+            if (!sent && (readRound || commitNews)) {
                 sendHeartbeat(peer);
             }
         }
@@ -626,6 +628,7 @@ public final class RaftProtocol {
         }
         messages.add(new Message.AppendEntries(currentTerm, id, peer, prevIndex, log.term(prevIndex), entries,
                 log.commitIndex(), reads.seq()));
+        pr.commitSent(Math.min(log.commitIndex(), prevIndex + entries.size()));
         if (entries.isEmpty()) {
             pr.sentProbe();
         } else {
@@ -661,6 +664,7 @@ public final class RaftProtocol {
         }
         messages.add(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
                 log.commitIndex(), reads.seq()));
+        pr.commitSent(Math.min(log.commitIndex(), match));
     }
 
     /** Thesis §5.3: a follower that needs compacted entries gets the newest snapshot instead. */
@@ -703,6 +707,9 @@ public final class RaftProtocol {
                 commitToAnnounce = true;
             }
             sendAppends(r.from());
+            if (pr.idle() && pr.sentCommit() < log.commitIndex()) {
+                commitToAnnounce = true; // it acknowledged after the commit was announced to the others
+            }
         } else if (pr.rejected(r.rejectedIndex(), nextIndexHint(r))) {
             sendAppend(r.from(), true);
         }

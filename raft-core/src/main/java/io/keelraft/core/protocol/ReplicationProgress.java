@@ -27,6 +27,8 @@ final class ReplicationProgress {
     private long ackedReadSeq;
     /** Leader ticks with appends outstanding and no acknowledgement; detects lost pipelined appends. */
     private int stalledTicks;
+    /** Highest leaderCommit sent to this follower: whether it still has to hear of the latest commit. */
+    private long sentCommit;
     /** In SNAPSHOT: the index of the snapshot being sent. */
     private long pendingSnapshot;
 
@@ -161,6 +163,19 @@ final class ReplicationProgress {
         pendingSnapshot = index;
         stalledTicks = 0;
         inflights.reset();
+    }
+
+    void commitSent(long commitIndex) {
+        sentCommit = Math.max(sentCommit, commitIndex);
+    }
+
+    long sentCommit() {
+        return sentCommit;
+    }
+
+    /** REPLICATE with nothing in flight: a heartbeat now cannot overtake pipelined appends. */
+    boolean idle() {
+        return state == State.REPLICATE && inflights.isEmpty();
     }
 
     long pendingSnapshot() {
