@@ -117,16 +117,6 @@ final class SimDurableLog implements DurableLog {
             throw new IndexOutOfBoundsException("range [" + fromIndex + ", " + toIndex + ") outside [" + (base + 1)
                     + ", " + (lastIndex() + 1) + ")");
         }
-        List<LogEntry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = fromIndex; i < toIndex; i++) {
-            LogEntry e = entry(i);
-            if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
-                break;
-            }
-            bytes += e.sizeInBytes();
-            out.add(e);
-        }
-        return out;
+        return LogEntry.prefixWithin(entries.subList((int) (fromIndex - base - 1), (int) (toIndex - base - 1)), maxBytes);
     }
 }

@@ -122,17 +122,7 @@ final class SimNodeStorage {
 
         @Override
         public List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
-            List<LogEntry> out = new ArrayList<>();
-            long bytes = 0;
-            for (long i = fromIndex; i < toIndex; i++) {
-                LogEntry e = visible.get((int) i - 1);
-                if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
-                    break;
-                }
-                bytes += e.sizeInBytes();
-                out.add(e);
-            }
-            return out;
+            return LogEntry.prefixWithin(visible.subList((int) fromIndex - 1, (int) toIndex - 1), maxBytes);
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.keelraft.core.protocol;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,6 +25,24 @@ public record LogEntry(long index, long term, EntryType type, byte[] payload) {
     public LogEntry {
         Objects.requireNonNull(type, "type");
         payload = payload == null ? EMPTY : payload;
+    }
+
+    /**
+     * The longest prefix of {@code entries} whose sizes add up to at most {@code maxBytes} — but at least the
+     * first entry, so a read always makes progress: how {@link DurableLog#entries} bounds what it returns.
+     * Returns a copy.
+     */
+    public static List<LogEntry> prefixWithin(List<LogEntry> entries, long maxBytes) {
+        int n = 0;
+        long bytes = 0;
+        for (LogEntry e : entries) {
+            if (n > 0 && bytes + e.sizeInBytes() > maxBytes) {
+                break;
+            }
+            bytes += e.sizeInBytes();
+            n++;
+        }
+        return new ArrayList<>(entries.subList(0, n));
     }
 
     /** Size counted against batch and in-flight byte limits. */

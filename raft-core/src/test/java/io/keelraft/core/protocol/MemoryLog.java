@@ -90,16 +90,6 @@ final class MemoryLog implements DurableLog {
 
     @Override
     public List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
-        List<LogEntry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = fromIndex; i < toIndex; i++) {
-            LogEntry e = entries.get((int) (i - base) - 1);
-            if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
-                break;
-            }
-            bytes += e.sizeInBytes();
-            out.add(e);
-        }
-        return out;
+        return LogEntry.prefixWithin(entries.subList((int) (fromIndex - base) - 1, (int) (toIndex - base) - 1), maxBytes);
     }
 }

@@ -71,17 +71,7 @@ public final class InMemoryLogStore implements LogStore {
 
     @Override
     public synchronized List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
-        List<LogEntry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = fromIndex; i < toIndex; i++) {
-            LogEntry e = entries.get((int) i - 1);
-            if (!out.isEmpty() && bytes + e.sizeInBytes() > maxBytes) {
-                break;
-            }
-            bytes += e.sizeInBytes();
-            out.add(e);
-        }
-        return out;
+        return LogEntry.prefixWithin(entries.subList((int) fromIndex - 1, (int) toIndex - 1), maxBytes);
     }
 
     @Override
