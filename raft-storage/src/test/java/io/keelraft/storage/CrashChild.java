@@ -66,7 +66,8 @@ public final class CrashChild {
 
             @Override
             public void failed(StorageException cause) {
-                cause.printStackTrace();
+                // stderr goes to a file the parent prints when the child dies: name the failure there
+                org.slf4j.LoggerFactory.getLogger(CrashChild.class).error("the log store failed; halting", cause);
                 Runtime.getRuntime().halt(3);
             }
         });

@@ -53,6 +53,8 @@ final class RespLoad implements AutoCloseable {
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopped;
+    /** Notified whenever a connection stops having a request in flight, for {@link #stopAndDrain()}. */
+    private final Object idle = new Object();
 
     RespLoad(String address) {
         int colon = address.lastIndexOf(':');
@@ -106,8 +108,18 @@ final class RespLoad implements AutoCloseable {
     void stopAndDrain() throws InterruptedException {
         stopped = true;
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
-        while (System.nanoTime() < deadline && connections.stream().anyMatch(c -> c.issuedAt != 0)) {
-            Thread.sleep(10); // a benchmark driver's drain, not a test: nothing else to wait on
+        synchronized (idle) {
+            long left;
+            while ((left = deadline - System.nanoTime()) > 0 && connections.stream().anyMatch(c -> c.issuedAt != 0)) {
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+        }
+    }
+
+    private void nothingInFlight(Connection c) {
+        c.issuedAt = 0;
+        synchronized (idle) {
+            idle.notifyAll();
         }
     }
 
@@ -163,7 +175,7 @@ final class RespLoad implements AutoCloseable {
         }
 
         void reopen() {
-            issuedAt = 0;
+            nothingInFlight(this);
             if (channel != null) {
                 channel.close();
             }
@@ -174,7 +186,7 @@ final class RespLoad implements AutoCloseable {
 
         void issue() {
             if (stopped) {
-                issuedAt = 0;
+                nothingInFlight(this);
                 return;
             }
             issuedAt = System.nanoTime();
@@ -196,7 +208,7 @@ final class RespLoad implements AutoCloseable {
             long done = System.nanoTime();
             if (msg instanceof ErrorRedisMessage) {
                 failed(issued);
-                issuedAt = 0;
+                nothingInFlight(this);
                 ctx.executor().schedule(this::issue, 10, TimeUnit.MILLISECONDS);
                 return;
             }
