@@ -28,7 +28,14 @@ public final class NodeRuntime implements AutoCloseable {
 
     public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
                        StateMachine stateMachine, RaftScheduler scheduler, Executor callbackExecutor) {
-        this.loop = new RaftLoop(settings, logStore, metaStore, transport, stateMachine, scheduler);
+        this(settings, logStore, metaStore, null, transport, stateMachine, scheduler, callbackExecutor);
+    }
+
+    /** A runtime with snapshots kept in {@code snapshots} (null: none). */
+    public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore,
+                       io.keelraft.core.spi.SnapshotStore snapshots, Transport transport, StateMachine stateMachine,
+                       RaftScheduler scheduler, Executor callbackExecutor) {
+        this.loop = new RaftLoop(settings, logStore, metaStore, snapshots, transport, stateMachine, scheduler);
         this.scheduler = scheduler;
         this.callbacks = callbackExecutor;
         this.metrics = settings.metrics();
@@ -114,6 +121,27 @@ public final class NodeRuntime implements AutoCloseable {
 
     private static Throwable unwrap(Throwable e) {
         return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** Takes a snapshot now; completes (on the callback executor) with what it covers. */
+    public CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> snapshot() {
+        CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> user = new CompletableFuture<>();
+        loop.snapshot().whenComplete((m, e) -> deliver(() -> {
+            if (e != null) {
+                user.completeExceptionally(unwrap(e));
+            } else {
+                user.complete(m);
+            }
+        }));
+        return user;
+    }
+
+    /**
+     * Snapshot counters, read on the raft loop: {@code [own snapshots taken, leader snapshots installed,
+     * snapshot transfers completed as leader]} since this runtime started.
+     */
+    public CompletableFuture<long[]> snapshotCounts() {
+        return loop.snapshotCounts();
     }
 
     public CompletableFuture<NodeStatus> status() {
