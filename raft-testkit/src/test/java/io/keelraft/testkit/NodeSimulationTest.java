@@ -82,7 +82,22 @@ class NodeSimulationTest {
                         + "operations checked; leader changes mean %.2f; %d crashes%n", size, BASE_SEED,
                 BASE_SEED + SEEDS - 1, results.size(), failures.size(), (System.nanoTime() - started) / 1_000_000,
                 ops, changes, crashes);
+        long taken = results.stream().mapToLong(r -> r.snapshots().taken()).sum();
+        long installed = results.stream().mapToLong(r -> r.snapshots().installed()).sum();
+        System.out.printf("[node simulation] %d servers: snapshots taken %d (failed %d), installed from a leader %d "
+                        + "in %d runs, %d snapshot bytes sent, %d compactions, %d resumed transfers; crashes while "
+                        + "snapshotting %d, while receiving a snapshot %d%n", size, taken,
+                results.stream().mapToLong(r -> r.snapshots().failed()).sum(), installed,
+                results.stream().filter(r -> r.snapshots().installed() > 0).count(),
+                results.stream().mapToLong(r -> r.snapshots().chunkBytesSent()).sum(),
+                results.stream().mapToLong(r -> r.snapshots().compactions()).sum(),
+                results.stream().mapToLong(r -> r.snapshots().resumedTransfers()).sum(),
+                results.stream().mapToLong(r -> r.snapshots().crashesWhileSnapshotting()).sum(),
+                results.stream().mapToLong(r -> r.snapshots().crashesWhileReceiving()).sum());
         failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
+        if (!failures.isEmpty()) {
+            System.out.println(failures.get(0).getMessage());
+        }
         assertThat(failures).as("failing seeds").isEmpty();
     }
 }

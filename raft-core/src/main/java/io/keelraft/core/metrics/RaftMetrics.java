@@ -51,6 +51,10 @@ public interface RaftMetrics {
     default void messageReceived() {
     }
 
+    /** This server started taking a snapshot of its own state. */
+    default void snapshotStarted() {
+    }
+
     /** This server made a snapshot of its own state through {@code index} durable: {@code bytes}, in {@code nanos}. */
     default void snapshotTaken(long index, long bytes, long nanos) {
     }

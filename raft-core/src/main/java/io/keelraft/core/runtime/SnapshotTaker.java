@@ -133,6 +133,7 @@ final class SnapshotTaker {
 
     private void start() {
         inProgress = true;
+        metrics.snapshotStarted();
         bytesAtStart = bytesSinceSnapshot;
         long started = clock.getAsLong();
         long after = snapshotIndex;
