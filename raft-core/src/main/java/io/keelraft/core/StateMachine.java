@@ -58,8 +58,9 @@ public interface StateMachine {
     }
 
     /**
-     * Replaces the whole state with one written by a {@link StateSnapshot} (at start, or when the leader
-     * installs its snapshot on a lagging follower). Called on the apply thread.
+     * Replaces the whole state with one written by a {@link StateSnapshot}: at start (on the thread that builds
+     * the node, before any of its threads runs), or when the leader installs its snapshot on a lagging follower
+     * (on the apply thread, between applies). The stream holds exactly the bytes the snapshot wrote.
      */
     void restoreSnapshot(InputStream in) throws IOException;
 

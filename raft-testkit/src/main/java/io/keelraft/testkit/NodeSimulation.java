@@ -86,7 +86,7 @@ public final class NodeSimulation {
      * @param compactions           log compactions that reached a disk
      * @param crashesWhileSnapshotting crashes between starting an own snapshot and its commit
      * @param crashesWhileReceiving crashes with a leader's snapshot partly received
-     * @param resumedTransfers      transfers that resumed a partly received snapshot
+     * @param resumedTransfers      chunks answered with a later offset: a transfer resumed where one stopped
      */
     public record SnapshotCounts(long taken, long failed, long installed, long chunkBytesSent, long compactions,
                                  long crashesWhileSnapshotting, long crashesWhileReceiving, long resumedTransfers) {
@@ -210,10 +210,9 @@ public final class NodeSimulation {
             }
             ids.forEach(id -> running.get(id).scheduler().close());
             long compactions = 0;
-            long resumed = 0;
+            long resumed = transports.snapshotResumes();
             for (SimNodeStorage d : disks.values()) {
                 compactions += d.compactions();
-                resumed += ((io.keelraft.testkit.memory.InMemorySnapshotStore) d.snapshotStore()).resumedAt().size();
             }
             return new NodeSimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), history.size(), Math.max(0, termsWithLeader.size() - 1), crashes,

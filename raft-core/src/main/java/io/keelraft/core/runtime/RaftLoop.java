@@ -178,10 +178,14 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         } else {
             // One thread for every snapshot read and write: the store is never touched from two threads, and
             // the raft loop and apply thread never wait for a snapshot's disk I/O.
-            Executor snapshotThread = inlineOnceClosed(scheduler.serialExecutor("snapshot"));
+            Executor snapshotThread = droppedOnceClosed(scheduler.serialExecutor("snapshot"));
+            // Snapshot-thread confined: the newest snapshot committed to the store, taken or received.
+            java.util.concurrent.atomic.AtomicLong newestCommitted = new java.util.concurrent.atomic.AtomicLong(
+                    restored == null ? 0 : restored.meta().index());
             SnapshotSettings s = settings.snapshots();
             snapshotTaker = new SnapshotTaker(id, snapshots, applier, loop, snapshotThread, s, metrics,
-                    scheduler::nanoTime, restored == null ? null : restored.meta(), appliedIndex, this::ownSnapshotDurable);
+                    scheduler::nanoTime, restored == null ? null : restored.meta(), appliedIndex, newestCommitted,
+                    this::ownSnapshotDurable);
             snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics,
                     new SnapshotSender.Outcome() {
                         @Override
@@ -209,9 +213,21 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                             scheduleReady();
                         }
                     });
-            snapshotReceiver = new SnapshotReceiver(id, snapshots, snapshotThread, metrics,
+            snapshotReceiver = new SnapshotReceiver(id, snapshots, snapshotThread, metrics, newestCommitted,
                     (file, chunk, response) -> loop.execute(() -> received(file, chunk, response)));
         }
+    }
+
+    private static Executor droppedOnceClosed(Executor e) {
+        // Snapshot work left when the server closes is dropped: its waiters are failed by close(), a follower's
+        // unanswered chunk times out at the leader, and no disk work runs on whichever thread called.
+        return task -> {
+            try {
+                e.execute(task);
+            } catch (RejectedExecutionException closed) {
+                // dropped
+            }
+        };
     }
 
     private static boolean holds(LogStore log, long index, long term) {

@@ -34,12 +34,15 @@ final class SnapshotReceiver {
     private final Executor snapshotThread;
     private final RaftMetrics metrics;
     private final Complete complete;
+    /** Index of the newest snapshot committed to the store (shared with the snapshot taker, same thread). */
+    private final java.util.concurrent.atomic.AtomicLong newestCommitted;
     private SnapshotSink sink;
     private long sinkSize;
     private int sinkCrc;
 
     SnapshotReceiver(String id, SnapshotStore store, Executor snapshotThread, RaftMetrics metrics,
-                     Complete complete) {
+                     java.util.concurrent.atomic.AtomicLong newestCommitted, Complete complete) {
+        this.newestCommitted = newestCommitted;
         this.id = id;
         this.store = store;
         this.snapshotThread = snapshotThread;
@@ -103,6 +106,7 @@ final class SnapshotReceiver {
         sink = null;
         try (done) {
             SnapshotFile file = done.commit(); // checks the whole checksum; durable and complete when it returns
+            newestCommitted.accumulateAndGet(file.meta().index(), Math::max);
             complete.received(file, chunk, response);
         }
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -56,10 +57,13 @@ final class SnapshotTaker {
     private List<CompletableFuture<SnapshotMeta>> waiting = new ArrayList<>();
     private List<CompletableFuture<SnapshotMeta>> waitingForNext = new ArrayList<>();
     private SnapshotMeta latest;
+    /** Snapshot-thread confined (shared with the receiver): index of the newest snapshot committed to the store. */
+    private final AtomicLong newestCommitted;
 
     SnapshotTaker(String id, SnapshotStore store, Applier applier, Executor loop, Executor snapshotThread,
                   SnapshotSettings settings, RaftMetrics metrics, LongSupplier clock, SnapshotMeta restored,
-                  long appliedAtStart, Consumer<SnapshotFile> durable) {
+                  long appliedAtStart, AtomicLong newestCommitted, Consumer<SnapshotFile> durable) {
+        this.newestCommitted = newestCommitted;
         this.id = id;
         this.store = store;
         this.applier = applier;
@@ -151,11 +155,17 @@ final class SnapshotTaker {
 
     /** Snapshot thread: writes the envelope into a new snapshot and commits it (durable and complete). */
     private void write(Applier.Capture capture, long started) {
+        if (capture.meta().index() <= newestCommitted.get()) {
+            // A leader's snapshot newer than this capture was installed meanwhile: this one would be useless.
+            loop.execute(() -> finished(null, started));
+            return;
+        }
         try (SnapshotSink sink = store.create(capture.meta())) {
             OutputStream out = new BufferedOutputStream(sink.stream(), WRITE_BUFFER_BYTES);
             SnapshotEnvelope.write(out, capture.sessions(), capture.state());
             out.flush();
             SnapshotFile file = sink.commit();
+            newestCommitted.set(file.meta().index());
             loop.execute(() -> finished(file, started));
         } catch (Exception | Error e) {
             loop.execute(() -> failed(e));

@@ -53,7 +53,9 @@ class SnapshotRuntimeTest {
         RaftOptions.Builder tuning = RaftOptions.builder().snapshotLogEntries(100).snapshotTrailingEntries(10);
         try (InProcessCluster c = new InProcessCluster(THREE, tuning)) {
             RaftNode leader = c.awaitLeader();
-            writeAll(leader, 0, 350, "v");
+            for (int round = 0; round < 7; round++) {
+                writeAll(leader, round * 50, round * 50 + 50, "v");
+            }
             await().atMost(WAIT).untilAsserted(() -> {
                 for (String id : THREE) {
                     assertThat(c.snapshots.get(id).latest()).as(id).isPresent();
