@@ -19,6 +19,7 @@ class NodeSimulationTest {
 
     private static final long SEEDS = Math.max(1, Long.getLong("keel.sim.seeds", 500) * 2 / 5);
     private static final long BASE_SEED = Long.getLong("keel.sim.baseSeed", 1);
+    private static final int SNAPSHOT_EVERY = Integer.getInteger("keel.sim.snapshotEvery", 25);
 
     @Test
     void threeServers() {
@@ -58,7 +59,8 @@ class NodeSimulationTest {
     }
 
     private static SimulationOptions options(int size) {
-        return SimulationOptions.builder().clusterSize(size).faultPhaseMillis(10_000).build();
+        return SimulationOptions.builder().clusterSize(size).faultPhaseMillis(10_000)
+                .snapshotEveryEntries(SNAPSHOT_EVERY).build();
     }
 
     private static void sweep(int size) {

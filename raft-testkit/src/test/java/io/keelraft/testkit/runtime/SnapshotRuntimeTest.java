@@ -268,4 +268,72 @@ class SnapshotRuntimeTest {
             assertThat(c.snapshots.get(leader.id()).commits()).isGreaterThanOrEqualTo(15);
         }
     }
+
+    /** State kept "on its own disk": the same instance survives a restart and says how far it got. */
+    private static final class OwnDurableState implements io.keelraft.core.StateMachine {
+        final KeyValueStateMachine inner = new KeyValueStateMachine();
+        volatile long applied;
+        final AtomicInteger restores = new AtomicInteger();
+
+        @Override
+        public byte[] apply(long index, byte[] command) {
+            byte[] result = inner.apply(index, command); // throws when an entry is applied twice
+            applied = index;
+            return result;
+        }
+
+        @Override
+        public byte[] query(byte[] query) {
+            return inner.query(query);
+        }
+
+        @Override
+        public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+            inner.writeSnapshot(out);
+        }
+
+        @Override
+        public void restoreSnapshot(java.io.InputStream in) throws java.io.IOException {
+            restores.incrementAndGet();
+            inner.restoreSnapshot(in);
+        }
+
+        @Override
+        public long lastAppliedAtStart() {
+            return applied;
+        }
+    }
+
+    @Test
+    void aStateMachineThatKeptItsOwnStateIsNotRestoredAndReplaysOnlyWhatItLacks() throws Exception {
+        LocalNetwork network = new LocalNetwork();
+        InMemoryLogStore log = new InMemoryLogStore("n1");
+        InMemoryMetaStore meta = new InMemoryMetaStore();
+        io.keelraft.testkit.memory.InMemorySnapshotStore snapshots =
+                new io.keelraft.testkit.memory.InMemorySnapshotStore(2);
+        OwnDurableState state = new OwnDurableState();
+        RaftOptions options = RaftOptions.builder().electionTimeout(Duration.ofMillis(300))
+                .heartbeatInterval(Duration.ofMillis(30)).snapshotTrailingEntries(0).build();
+        long snapshotIndex;
+        try (RaftNode node = RaftNode.builder().id("n1").members(Map.of("n1", "local:n1"))
+                .stores(log, meta, snapshots).transport(network.transport("n1")).stateMachine(state)
+                .options(options).build().start()) {
+            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.protocol.Role.LEADER);
+            writeAll(node, 0, 30, "a");
+            snapshotIndex = node.snapshot().get(10, TimeUnit.SECONDS).index();
+            writeAll(node, 30, 45, "b");
+        }
+        long before = state.applied;
+        try (RaftNode node = RaftNode.builder().id("n1").members(Map.of("n1", "local:n1"))
+                .stores(log.reopen(), meta, snapshots).transport(network.transport("n1")).stateMachine(state)
+                .options(options).build().start()) {
+            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.protocol.Role.LEADER);
+            node.submit(put("k0", "after")).get(10, TimeUnit.SECONDS);
+            assertThat(state.restores).hasValue(0);
+            assertThat(before).isGreaterThan(snapshotIndex);
+            assertThat(text(node.query(get("k44")).get(10, TimeUnit.SECONDS))).isEqualTo("b44");
+            assertThat(text(node.query(get("k0")).get(10, TimeUnit.SECONDS))).isEqualTo("after");
+            assertThat(node.terminated()).isNotDone();
+        }
+    }
 }
