@@ -136,13 +136,6 @@ public final class NodeRuntime implements AutoCloseable {
         return user;
     }
 
-    /**
-     * Snapshot counters, read on the raft loop: {@code [own snapshots taken, leader snapshots installed,
-     * snapshot transfers completed as leader]} since this runtime started.
-     */
-    public CompletableFuture<long[]> snapshotCounts() {
-        return loop.snapshotCounts();
-    }
 
     public CompletableFuture<NodeStatus> status() {
         return loop.status();

@@ -93,7 +93,6 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private SnapshotFile latestSnapshot;
     /** A leader's snapshot received and committed, being stepped into the protocol. */
     private SnapshotFile installing;
-    private long snapshotsInstalled;
     private final Map<Long, ReadWaiter> reads = new HashMap<>();
     private long nextReadId;
     private String announcedLeader;
@@ -466,7 +465,6 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         applier.restore(file);
         ownSnapshotKnown(file);
         snapshotTaker.installed(meta);
-        snapshotsInstalled++;
         metrics.snapshotInstalled(meta.index(), file.size());
         LOG.info("{} installed the leader's snapshot through index {} (term {})", id, meta.index(), meta.term());
     }
@@ -522,13 +520,6 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         return out;
     }
 
-    /** Counters for tests and the simulator: own snapshots taken, leader snapshots installed, transfers sent. */
-    CompletableFuture<long[]> snapshotCounts() {
-        CompletableFuture<long[]> out = new CompletableFuture<>();
-        loop.execute(() -> out.complete(new long[] {snapshotTaker == null ? 0 : snapshotTaker.taken(),
-                snapshotsInstalled, snapshotSender == null ? 0 : snapshotSender.completed()}));
-        return out;
-    }
 
     @Override
     public void durable(long index, long term) {

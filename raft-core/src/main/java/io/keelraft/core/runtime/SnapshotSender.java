@@ -69,7 +69,6 @@ final class SnapshotSender {
     private final RaftMetrics metrics;
     private final Outcome outcome;
     private final Map<String, Transfer> transfers = new HashMap<>();
-    private long completed;
 
     SnapshotSender(String id, Transport transport, Executor loop, Executor snapshotThread, int chunkBytes,
                    RaftMetrics metrics, Outcome outcome) {
@@ -80,11 +79,6 @@ final class SnapshotSender {
         this.chunkBytes = chunkBytes;
         this.metrics = metrics;
         this.outcome = outcome;
-    }
-
-    /** Transfers that ended with the follower holding the whole snapshot. */
-    long completed() {
-        return completed;
     }
 
     /**
@@ -177,7 +171,6 @@ final class SnapshotSender {
             outcome.progressed(t.peer);
             if (accepted.nextOffset() >= t.file.size()) {
                 transfers.remove(t.peer);
-                completed++;
                 LOG.info("{}: {} holds the snapshot through index {}", id, t.peer, t.file.meta().index());
                 return;
             }

@@ -52,7 +52,6 @@ final class SnapshotTaker {
     private long bytesAtStart;
     private long ticks;
     private long retryAtTick;
-    private long taken;
     private long failed;
     private List<CompletableFuture<SnapshotMeta>> waiting = new ArrayList<>();
     private List<CompletableFuture<SnapshotMeta>> waitingForNext = new ArrayList<>();
@@ -76,11 +75,6 @@ final class SnapshotTaker {
         this.latest = restored;
         this.snapshotIndex = restored == null ? 0 : restored.index();
         this.handedToApply = appliedAtStart;
-    }
-
-    /** Snapshots taken (and made durable) by this server since it started. */
-    long taken() {
-        return taken;
     }
 
     /** Committed entries were handed to the apply thread: counts the log grown since the last snapshot. */
@@ -175,7 +169,6 @@ final class SnapshotTaker {
     private void finished(SnapshotFile file, long started) {
         inProgress = false;
         if (file != null) {
-            taken++;
             bytesSinceSnapshot = Math.max(0, bytesSinceSnapshot - bytesAtStart);
             if (file.meta().index() > snapshotIndex) {
                 snapshotIndex = file.meta().index();
