@@ -48,6 +48,7 @@ public final class NodeSimulation {
 
     private final SimulationOptions options;
     private final ReadMode forcedReadMode;
+    private final boolean lossyRestore;
 
     /** Prepares a run of {@code options} (seed, size, network, disk, fault phase); nothing runs yet. */
     public NodeSimulation(SimulationOptions options) {
@@ -56,8 +57,14 @@ public final class NodeSimulation {
 
     /** A run whose clients read only in {@code readMode} (tests show STALE_LOCAL reads are caught). */
     NodeSimulation(SimulationOptions options, ReadMode readMode) {
+        this(options, readMode, false);
+    }
+
+    /** A run whose state machines lose a key when restored from a snapshot (tests show it is caught). */
+    NodeSimulation(SimulationOptions options, ReadMode readMode, boolean lossyRestore) {
         this.options = Objects.requireNonNull(options, "options");
         this.forcedReadMode = readMode;
+        this.lossyRestore = lossyRestore;
     }
 
     /**
@@ -268,7 +275,7 @@ public final class NodeSimulation {
         @Override
         public void restart(String id) {
             VirtualScheduler scheduler = new VirtualScheduler(queue, random.split());
-            SimKvStateMachine machine = new SimKvStateMachine(id, this::applied);
+            SimKvStateMachine machine = new SimKvStateMachine(id, this::applied, lossyRestore);
             SimNodeStorage disk = disks.get(id);
             SnapshotMetrics metrics = new SnapshotMetrics();
             RaftNode node = RaftNode.builder().id(id).members(members)

@@ -91,6 +91,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     // Raft-loop confined.
     /** The newest durable snapshot the protocol knows of: what a leader sends to followers that need it. */
     private SnapshotFile latestSnapshot;
+    /** The one before: an InstallSnapshot the protocol queued just before a newer snapshot arrived names it. */
+    private SnapshotFile previousSnapshot;
     /** A leader's snapshot received and committed, being stepped into the protocol. */
     private SnapshotFile installing;
     private final Map<Long, ReadWaiter> reads = new HashMap<>();
@@ -492,6 +494,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private void ownSnapshotKnown(SnapshotFile file) {
         if (latestSnapshot == null || file.meta().index() > latestSnapshot.meta().index()) {
+            previousSnapshot = latestSnapshot;
             latestSnapshot = file;
             // Before any compaction past it (RaftProtocol#snapshotAvailable).
             protocol.snapshotAvailable(file.meta());
@@ -606,7 +609,12 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     }
                 } else if (m instanceof Message.InstallSnapshot is) {
                     // Metadata only: the bytes go in chunks, streamed from the durable snapshot.
-                    snapshotSender.send(is, latestSnapshot);
+                    if (snapshotSender != null) {
+                        snapshotSender.send(is, previousSnapshot != null
+                                && previousSnapshot.meta().equals(is.snapshot()) ? previousSnapshot : latestSnapshot);
+                    } else {
+                        protocol.snapshotSendFailed(is.to());
+                    }
                     continue;
                 }
                 transport.send(m);

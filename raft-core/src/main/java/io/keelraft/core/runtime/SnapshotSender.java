@@ -87,8 +87,9 @@ final class SnapshotSender {
      */
     void send(Message.InstallSnapshot is, SnapshotFile file) {
         if (file == null || !file.meta().equals(is.snapshot())) {
-            LOG.warn("{} cannot send snapshot {} to {}: the durable snapshot is {}", id, is.snapshot(), is.to(),
-                    file == null ? "none" : file.meta());
+            // A newer snapshot replaced it meanwhile: the protocol will send that one instead.
+            LOG.info("{} does not send snapshot {} to {}: the newest durable snapshot is {}", id, is.snapshot(),
+                    is.to(), file == null ? "none" : file.meta());
             outcome.failed(is.to());
             return;
         }
