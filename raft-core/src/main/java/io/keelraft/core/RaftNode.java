@@ -3,12 +3,15 @@ package io.keelraft.core;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.Role;
+import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.runtime.NodeRuntime;
 import io.keelraft.core.runtime.RuntimeSettings;
+import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageProvider;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportProvider;
@@ -137,6 +140,17 @@ public final class RaftNode implements AutoCloseable {
         return runtime.terminated().copy();
     }
 
+    /**
+     * Takes a snapshot of the state applied on this server now (thesis chapter 5), after the one in progress if
+     * any, and compacts the log behind it (keeping {@link RaftOptions#snapshotTrailingEntries()}). Snapshots are
+     * also taken automatically (see {@link RaftOptions#snapshotLogBytes()}). Completes with what the snapshot
+     * covers — the newest snapshot when nothing was applied since — or fails when it could not be written (the
+     * log is then left as it was) or the server has no snapshot store.
+     */
+    public CompletableFuture<SnapshotMeta> snapshot() {
+        return runtime.snapshot();
+    }
+
     /** This server's id. */
     public String id() {
         return runtime.id();
@@ -195,6 +209,7 @@ public final class RaftNode implements AutoCloseable {
         private Path dataDirectory;
         private LogStore logStore;
         private MetaStore metaStore;
+        private SnapshotStore snapshotStore;
         private Transport transport;
         private StateMachine stateMachine;
         private RaftOptions options = RaftOptions.defaults();
@@ -219,16 +234,29 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** Where to keep the log and term/vote (requires {@code raft-storage} on the classpath). */
+        /**
+         * Where to keep the log, term/vote and snapshots (requires {@code raft-storage} on the classpath): in
+         * {@code log/}, {@code meta/} and {@code snapshots/} below it.
+         */
         public Builder dataDirectory(Path directory) {
             this.dataDirectory = directory;
             return this;
         }
 
-        /** Explicit stores, instead of a data directory. */
+        /**
+         * Explicit stores, instead of a data directory, without snapshots: the log is never compacted and a
+         * follower that needs compacted entries cannot catch up. Prefer {@link #stores(LogStore, MetaStore,
+         * SnapshotStore)}.
+         */
         public Builder stores(LogStore logStore, MetaStore metaStore) {
+            return stores(logStore, metaStore, null);
+        }
+
+        /** Explicit stores, instead of a data directory; {@code snapshotStore} may be null (no snapshots). */
+        public Builder stores(LogStore logStore, MetaStore metaStore, SnapshotStore snapshotStore) {
             this.logStore = logStore;
             this.metaStore = metaStore;
+            this.snapshotStore = snapshotStore;
             return this;
         }
 
@@ -300,11 +328,16 @@ public final class RaftNode implements AutoCloseable {
             try {
                 LogStore log = logStore;
                 MetaStore meta = metaStore;
+                SnapshotStore snapshots = snapshotStore;
                 if (storage != null) {
                     log = storage.openLog(dataDirectory);
                     opened.add(log);
                     meta = storage.openMeta(dataDirectory);
                     opened.add(meta);
+                    snapshots = openSnapshots(storage);
+                    if (snapshots != null) {
+                        opened.add(snapshots);
+                    }
                 }
                 Transport net = transport;
                 if (transportProvider != null) {
@@ -320,9 +353,12 @@ public final class RaftNode implements AutoCloseable {
                         ClusterConfiguration.ofVoters(members.keySet()), members,
                         options.heartbeatInterval().toNanos(), options.requestTimeout().toNanos(),
                         options.maxPendingProposals(), options.maxPendingBytes(), options.forwardToLeader(),
-                        options.sessionTimeout().toMillis(), metrics);
-                return new RaftNode(new NodeRuntime(settings, log, meta, net, stateMachine, time, callbackExecutor),
-                        options);
+                        options.sessionTimeout().toMillis(), metrics,
+                        new SnapshotSettings(options.snapshotLogBytes(), options.snapshotLogEntries(),
+                                options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
+                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())));
+                return new RaftNode(new NodeRuntime(settings, log, meta, snapshots, net, stateMachine, time,
+                        callbackExecutor), options);
             } catch (RuntimeException e) {
                 for (int i = opened.size() - 1; i >= 0; i--) {
                     try {
@@ -332,6 +368,19 @@ public final class RaftNode implements AutoCloseable {
                     }
                 }
                 throw e;
+            }
+        }
+
+        private SnapshotStore openSnapshots(StorageProvider storage) {
+            try {
+                // Like openLog and openMeta, the provider is given the data directory and picks its subdirectory.
+                return storage.openSnapshots(dataDirectory, options.snapshotsRetained());
+            } catch (UnsupportedOperationException e) {
+                // A provider without snapshots: run without them (the log is not compacted), and say so.
+                org.slf4j.LoggerFactory.getLogger(RaftNode.class).warn("{}: the storage provider {} keeps no "
+                        + "snapshots ({}); the log will not be compacted", id, storage.getClass().getName(),
+                        e.getMessage());
+                return null;
             }
         }
 

@@ -24,6 +24,11 @@ public final class RaftOptions {
     private final Duration requestTimeout;
     private final boolean forwardToLeader;
     private final Duration sessionTimeout;
+    private final long snapshotLogBytes;
+    private final long snapshotLogEntries;
+    private final long snapshotTrailingEntries;
+    private final int snapshotChunkBytes;
+    private final int snapshotsRetained;
 
     private RaftOptions(Builder b) {
         this.electionTimeout = b.electionTimeout;
@@ -40,6 +45,11 @@ public final class RaftOptions {
         this.requestTimeout = b.requestTimeout;
         this.forwardToLeader = b.forwardToLeader;
         this.sessionTimeout = b.sessionTimeout;
+        this.snapshotLogBytes = b.snapshotLogBytes;
+        this.snapshotLogEntries = b.snapshotLogEntries;
+        this.snapshotTrailingEntries = b.snapshotTrailingEntries;
+        this.snapshotChunkBytes = b.snapshotChunkBytes;
+        this.snapshotsRetained = b.snapshotsRetained;
     }
 
     /** The defaults. */
@@ -122,6 +132,37 @@ public final class RaftOptions {
         return sessionTimeout;
     }
 
+    /**
+     * A snapshot is taken once the entries applied since the last one add up to this many bytes (thesis §5.1:
+     * snapshot when the log is large enough that compacting it pays off). Default 64 MiB.
+     */
+    public long snapshotLogBytes() {
+        return snapshotLogBytes;
+    }
+
+    /** A snapshot is also taken once this many entries were applied since the last one; 0 (default): no limit. */
+    public long snapshotLogEntries() {
+        return snapshotLogEntries;
+    }
+
+    /**
+     * Entries kept below a snapshot's index when the log is compacted, so that a follower lagging by fewer
+     * entries still catches up with AppendEntries instead of a whole snapshot. Default 4096.
+     */
+    public long snapshotTrailingEntries() {
+        return snapshotTrailingEntries;
+    }
+
+    /** Size of the chunks a leader sends a snapshot in (one chunk in flight per follower). Default 1 MiB. */
+    public int snapshotChunkBytes() {
+        return snapshotChunkBytes;
+    }
+
+    /** Complete snapshots kept on disk (the newest is never deleted). Default 2. */
+    public int snapshotsRetained() {
+        return snapshotsRetained;
+    }
+
     /** The protocol configuration these options imply: one tick per heartbeat interval. */
     ProtocolConfig protocolConfig(String id) {
         int electionTicks = (int) Math.max(2, electionTimeout.toNanos() / heartbeatInterval.toNanos());
@@ -153,6 +194,11 @@ public final class RaftOptions {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private boolean forwardToLeader = true;
         private Duration sessionTimeout = Duration.ofMinutes(1);
+        private long snapshotLogBytes = 64L << 20;
+        private long snapshotLogEntries;
+        private long snapshotTrailingEntries = 4096;
+        private int snapshotChunkBytes = 1 << 20;
+        private int snapshotsRetained = 2;
 
         private Builder() {
         }
@@ -241,6 +287,36 @@ public final class RaftOptions {
             return this;
         }
 
+        /** See {@link RaftOptions#snapshotLogBytes()}; default 64 MiB. */
+        public Builder snapshotLogBytes(long bytes) {
+            this.snapshotLogBytes = bytes;
+            return this;
+        }
+
+        /** See {@link RaftOptions#snapshotLogEntries()}; default 0 (no entry limit). */
+        public Builder snapshotLogEntries(long entries) {
+            this.snapshotLogEntries = entries;
+            return this;
+        }
+
+        /** See {@link RaftOptions#snapshotTrailingEntries()}; default 4096. */
+        public Builder snapshotTrailingEntries(long entries) {
+            this.snapshotTrailingEntries = entries;
+            return this;
+        }
+
+        /** See {@link RaftOptions#snapshotChunkBytes()}; default 1 MiB. */
+        public Builder snapshotChunkBytes(int bytes) {
+            this.snapshotChunkBytes = bytes;
+            return this;
+        }
+
+        /** See {@link RaftOptions#snapshotsRetained()}; default 2. */
+        public Builder snapshotsRetained(int count) {
+            this.snapshotsRetained = count;
+            return this;
+        }
+
         /** Checks every value and builds. */
         public RaftOptions build() {
             positive("heartbeatInterval", heartbeatInterval);
@@ -254,6 +330,13 @@ public final class RaftOptions {
             positive("maxPendingProposals", maxPendingProposals);
             positive("maxPendingBytes", maxPendingBytes);
             positive("maxCommandBytes", maxCommandBytes);
+            positive("snapshotLogBytes", snapshotLogBytes);
+            positive("snapshotChunkBytes", snapshotChunkBytes);
+            positive("snapshotsRetained", snapshotsRetained);
+            if (snapshotLogEntries < 0 || snapshotTrailingEntries < 0) {
+                throw new IllegalArgumentException("snapshotLogEntries and snapshotTrailingEntries must not be "
+                        + "negative, were " + snapshotLogEntries + " and " + snapshotTrailingEntries);
+            }
             RaftOptions options = new RaftOptions(this);
             options.protocolConfig("check"); // validates the protocol-level limits with their names
             return options;

@@ -33,4 +33,10 @@ public final class FileStorageProvider implements StorageProvider {
     public FileMetaStore openMeta(Path dataDirectory) {
         return FileMetaStore.open(dataDirectory.resolve(META_DIRECTORY));
     }
+
+    @Override
+    public io.keelraft.core.spi.SnapshotStore openSnapshots(Path dataDirectory, int retain) {
+        // Replaced by the FileSnapshotStore adapter on the snapshot branch (issue 8).
+        throw new UnsupportedOperationException("snapshot store: work in progress on branch snap-spi");
+    }
 }

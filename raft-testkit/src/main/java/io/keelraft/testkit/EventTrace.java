@@ -107,6 +107,14 @@ final class EventTrace {
             return "InstallSnapshot t" + is.term() + " " + is.from() + "->" + is.to() + " snapshot="
                     + is.snapshot().index() + "@" + is.snapshot().term();
         }
+        if (o instanceof io.keelraft.core.spi.ForwardRequest.InstallSnapshotChunk c) {
+            return "InstallSnapshotChunk t" + c.term() + " from " + c.leaderId() + " snapshot="
+                    + c.snapshot().index() + "@" + c.snapshot().term() + " [" + c.offset() + ", "
+                    + (c.offset() + c.data().length) + ") of " + c.totalBytes();
+        }
+        if (o instanceof io.keelraft.core.spi.ForwardResponse.SnapshotChunkAccepted a) {
+            return "SnapshotChunkAccepted t" + a.term() + " next=" + a.nextOffset();
+        }
         if (o instanceof Message.RequestVote rv) {
             return (rv.preVote() ? "PreVote" : "RequestVote") + " t" + rv.term() + " " + rv.from() + "->" + rv.to()
                     + " last=" + rv.lastLogIndex() + "@" + rv.lastLogTerm();

@@ -3,6 +3,7 @@ package io.keelraft.testkit;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ReadMode;
+import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.testkit.linearizability.CheckResult;
@@ -42,9 +43,12 @@ public final class NodeSimulation {
     private static final List<String> KEYS = List.of("a", "b", "c");
     private static final long CLIENT_TIMEOUT_MILLIS = 3_000;
     private static final long FORWARD_TIMEOUT_MILLIS = 1_000;
+    /** Small chunks, so that a transfer takes several round trips and crashes and cuts land inside it. */
+    private static final int SNAPSHOT_CHUNK_BYTES = 64;
 
     private final SimulationOptions options;
     private final ReadMode forcedReadMode;
+    private final boolean lossyRestore;
 
     /** Prepares a run of {@code options} (seed, size, network, disk, fault phase); nothing runs yet. */
     public NodeSimulation(SimulationOptions options) {
@@ -53,8 +57,14 @@ public final class NodeSimulation {
 
     /** A run whose clients read only in {@code readMode} (tests show STALE_LOCAL reads are caught). */
     NodeSimulation(SimulationOptions options, ReadMode readMode) {
+        this(options, readMode, false);
+    }
+
+    /** A run whose state machines lose a key when restored from a snapshot (tests show it is caught). */
+    NodeSimulation(SimulationOptions options, ReadMode readMode, boolean lossyRestore) {
         this.options = Objects.requireNonNull(options, "options");
         this.forcedReadMode = readMode;
+        this.lossyRestore = lossyRestore;
     }
 
     /**
@@ -70,7 +80,23 @@ public final class NodeSimulation {
     /** The outcome of one passing run. */
     public record NodeSimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                        int operations, long leaderChanges, long crashes, long faultEpisodes,
-                                       long highestApplied) {
+                                       long highestApplied, SnapshotCounts snapshots) {
+    }
+
+    /**
+     * What the snapshot machinery did in one run, over every server and incarnation.
+     *
+     * @param taken                 own snapshots made durable
+     * @param failed                own snapshots that failed (retried later)
+     * @param installed             leader snapshots installed (state machine restored, log discarded)
+     * @param chunkBytesSent        snapshot bytes followers accepted
+     * @param compactions           log compactions that reached a disk
+     * @param crashesWhileSnapshotting crashes between starting an own snapshot and its commit
+     * @param crashesWhileReceiving crashes with a leader's snapshot partly received
+     * @param resumedTransfers      chunks answered with a later offset: a transfer resumed where one stopped
+     */
+    public record SnapshotCounts(long taken, long failed, long installed, long chunkBytesSent, long compactions,
+                                 long crashesWhileSnapshotting, long crashesWhileReceiving, long resumedTransfers) {
     }
 
     private final class Run implements NodeNemesis.Cluster {
@@ -93,8 +119,51 @@ public final class NodeSimulation {
         boolean finished;
         long crashes;
 
-        record Incarnation(RaftNode node, VirtualScheduler scheduler, SimKvStateMachine machine) {
+        record Incarnation(RaftNode node, VirtualScheduler scheduler, SimKvStateMachine machine,
+                           SnapshotMetrics metrics) {
         }
+
+        /** Snapshot events of one incarnation, added to the run's totals. */
+        final class SnapshotMetrics implements RaftMetrics {
+            long started;
+            long ended;
+
+            @Override
+            public void snapshotStarted() {
+                started++;
+            }
+
+            @Override
+            public void snapshotTaken(long index, long bytes, long nanos) {
+                ended++;
+                snapshotsTaken++;
+                trace.record(queue.now(), null, "snapshot taken", "through " + index + ", " + bytes + " bytes");
+            }
+
+            @Override
+            public void snapshotFailed() {
+                ended++;
+                snapshotsFailed++;
+            }
+
+            @Override
+            public void snapshotInstalled(long index, long bytes) {
+                snapshotsInstalled++;
+            }
+
+            @Override
+            public void snapshotChunkSent(long bytes) {
+                chunkBytesSent += bytes;
+            }
+        }
+
+        long snapshotsTaken;
+        long snapshotsFailed;
+        long snapshotsInstalled;
+        long chunkBytesSent;
+        long crashesWhileSnapshotting;
+        long crashesWhileReceiving;
+        final long trailingEntries;
 
         Run() {
             for (int i = 1; i <= options.clusterSize(); i++) {
@@ -107,7 +176,12 @@ public final class NodeSimulation {
                 disks.put(id, new SimNodeStorage(options, queue, random.split()));
             }
             ProtocolConfig timing = options.protocolConfig(ids.get(0));
+            // Half the runs keep no trailing entries, so lagging followers need InstallSnapshot often.
+            trailingEntries = random.nextBoolean() ? 0 : random.nextLong(0, options.maxCompactionMargin() + 1);
             raftOptions = RaftOptions.builder()
+                    .snapshotLogEntries(Math.max(0, options.snapshotEveryEntries()))
+                    .snapshotTrailingEntries(trailingEntries)
+                    .snapshotChunkBytes(SNAPSHOT_CHUNK_BYTES)
                     .electionTimeout(Duration.ofMillis((long) options.tickMillis() * timing.electionTimeoutTicks()))
                     .heartbeatInterval(Duration.ofMillis((long) options.tickMillis() * timing.heartbeatIntervalTicks()))
                     .preVote(options.preVote()).checkQuorum(options.checkQuorum())
@@ -142,9 +216,16 @@ public final class NodeSimulation {
                 throw new SafetyViolation("No unexpected exception", e + " escaped during the run", e).in(context());
             }
             ids.forEach(id -> running.get(id).scheduler().close());
+            long compactions = 0;
+            long resumed = transports.snapshotResumes();
+            for (SimNodeStorage d : disks.values()) {
+                compactions += d.compactions();
+            }
             return new NodeSimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), history.size(), Math.max(0, termsWithLeader.size() - 1), crashes,
-                    nemesis.episodes(), appliedAt.size());
+                    nemesis.episodes(), appliedAt.size(), new SnapshotCounts(snapshotsTaken, snapshotsFailed,
+                    snapshotsInstalled, chunkBytesSent, compactions, crashesWhileSnapshotting,
+                    crashesWhileReceiving, resumed));
         }
 
         // ------------------------------------------------------------ servers
@@ -177,6 +258,15 @@ public final class NodeSimulation {
         public void crash(String id) {
             Incarnation gone = running.remove(id);
             gone.scheduler().close();
+            SimNodeStorage disk = disks.get(id);
+            int[] open = ((io.keelraft.testkit.memory.InMemorySnapshotStore) disk.snapshotStore()).openSinks();
+            if (gone.metrics().started > gone.metrics().ended) {
+                crashesWhileSnapshotting++;
+            }
+            if (open[1] > 0) {
+                crashesWhileReceiving++;
+            }
+            disk.crashed();
             transports.crashed(id);
             crashes++;
             trace.milestone(queue.now(), id, "crashed", null);
@@ -185,18 +275,20 @@ public final class NodeSimulation {
         @Override
         public void restart(String id) {
             VirtualScheduler scheduler = new VirtualScheduler(queue, random.split());
-            SimKvStateMachine machine = new SimKvStateMachine(id, this::applied);
+            SimKvStateMachine machine = new SimKvStateMachine(id, this::applied, lossyRestore);
             SimNodeStorage disk = disks.get(id);
+            SnapshotMetrics metrics = new SnapshotMetrics();
             RaftNode node = RaftNode.builder().id(id).members(members)
-                    .stores(disk.logStore(scheduler), disk.metaStore())
-                    .transport(transports.transport(id, scheduler))
+                    .stores(disk.logStore(scheduler), disk.metaStore(),
+                            options.snapshotEveryEntries() > 0 ? disk.snapshotStore() : null)
+                    .transport(transports.transport(id, scheduler)).metrics(metrics)
                     .stateMachine(machine).options(raftOptions).scheduler(scheduler).build();
             node.addLeaderListener((leader, term) -> {
                 if (leader != null && termsWithLeader.add(term)) {
                     trace.milestone(queue.now(), id, "leader known", leader + " in term " + term);
                 }
             });
-            running.put(id, new Incarnation(node, scheduler, machine));
+            running.put(id, new Incarnation(node, scheduler, machine, metrics));
             node.start();
             trace.milestone(queue.now(), id, "started", "term " + disk.hardState().currentTerm());
         }

@@ -30,9 +30,17 @@ final class SimKvStateMachine implements StateMachine {
     private final AppliedLog appliedLog;
     private final Map<String, String> data = new TreeMap<>();
 
+    /** Test-only: a restore that forgets one key, to prove the simulation checks restored state. */
+    private final boolean lossyRestore;
+
     SimKvStateMachine(String server, AppliedLog appliedLog) {
+        this(server, appliedLog, false);
+    }
+
+    SimKvStateMachine(String server, AppliedLog appliedLog, boolean lossyRestore) {
         this.server = server;
         this.appliedLog = appliedLog;
+        this.lossyRestore = lossyRestore;
     }
 
     static byte[] encode(Command command) {
@@ -106,6 +114,9 @@ final class SimKvStateMachine implements StateMachine {
         data.clear();
         for (int n = d.readInt(); n > 0; n--) {
             data.put(d.readUTF(), d.readUTF());
+        }
+        if (lossyRestore && !data.isEmpty()) {
+            data.remove(((TreeMap<String, String>) data).lastKey());
         }
     }
 }

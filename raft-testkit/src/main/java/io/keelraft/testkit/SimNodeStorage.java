@@ -5,16 +5,19 @@ import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
+import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageException;
+import io.keelraft.testkit.memory.InMemorySnapshotStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * One server's disk for the real runtime in virtual time: what survives a crash is exactly what was reported
- * durable. Each incarnation of the server opens a {@link #logStore} and {@link #metaStore} on it; appends become
- * durable in order, after a random write latency (longer while the disk is stalled), on the incarnation's
- * scheduler, so a crash loses every write not yet durable.
+ * durable. Each incarnation of the server opens a {@link #logStore} and {@link #metaStore} on it; appends and
+ * compactions become durable in order, after a random write latency (longer while the disk is stalled), on the
+ * incarnation's scheduler, so a crash loses every write not yet durable. Snapshots live in an
+ * {@link InMemorySnapshotStore}: a committed snapshot is durable, an unfinished one dies with the process.
  */
 final class SimNodeStorage {
 
@@ -22,15 +25,84 @@ final class SimNodeStorage {
     private final EventQueue queue;
     private final SplittableRandom random;
     /** What the disk holds: survives crashes. */
-    private final List<LogEntry> durable = new ArrayList<>();
+    private final Segment durable = new Segment();
+    private final InMemorySnapshotStore snapshots;
     private HardState hardState = HardState.INITIAL;
     private boolean stalled;
     private long lastWriteDue;
+    private long compactions;
 
     SimNodeStorage(SimulationOptions options, EventQueue queue, SplittableRandom random) {
         this.options = options;
         this.queue = queue;
         this.random = random;
+        this.snapshots = new InMemorySnapshotStore(2);
+    }
+
+    /** A log after a base (index, term): the shape both the disk and an incarnation's view have. */
+    private static final class Segment {
+        long baseIndex;
+        long baseTerm;
+        final List<LogEntry> entries = new ArrayList<>();
+
+        Segment() {
+        }
+
+        Segment(Segment copy) {
+            baseIndex = copy.baseIndex;
+            baseTerm = copy.baseTerm;
+            entries.addAll(copy.entries);
+        }
+
+        long lastIndex() {
+            return baseIndex + entries.size();
+        }
+
+        long term(long index) {
+            if (index == baseIndex) {
+                return baseTerm;
+            }
+            if (index < baseIndex || index > lastIndex()) {
+                throw new IndexOutOfBoundsException("index " + index + " outside [" + baseIndex + ", " + lastIndex()
+                        + "]");
+            }
+            return entries.get((int) (index - baseIndex) - 1).term();
+        }
+
+        void append(List<LogEntry> write) {
+            long first = write.get(0).index();
+            if (first <= baseIndex) {
+                // Entries the disk compacted away meanwhile: only those after the base remain.
+                write = write.stream().filter(e -> e.index() > baseIndex).toList();
+                if (write.isEmpty()) {
+                    return;
+                }
+                first = write.get(0).index();
+            }
+            while (lastIndex() >= first) {
+                entries.remove(entries.size() - 1);
+            }
+            if (first != lastIndex() + 1) {
+                throw new IllegalStateException("write at " + first + " leaves a gap after " + lastIndex());
+            }
+            entries.addAll(write);
+        }
+
+        /** Paper Figure 13 rules 6 and 7; returns false when the log was discarded. */
+        boolean compactTo(long index, long term) {
+            if (index <= baseIndex) {
+                return true;
+            }
+            boolean holds = index <= lastIndex() && term(index) == term;
+            if (holds) {
+                entries.subList(0, (int) (index - baseIndex)).clear();
+            } else {
+                entries.clear();
+            }
+            baseIndex = index;
+            baseTerm = term;
+            return holds;
+        }
     }
 
     /** While stalled, writes take up to {@link SimulationOptions#maxStalledDiskWriteMillis()}. */
@@ -42,9 +114,29 @@ final class SimNodeStorage {
         return hardState;
     }
 
-    /** The durable log, for end-of-run checks. */
-    List<LogEntry> durableEntries() {
-        return List.copyOf(durable);
+    /** The snapshots on this disk (the store of every incarnation). */
+    SnapshotStore snapshotStore() {
+        return snapshots;
+    }
+
+    /** The server crashed: a snapshot being received dies with the process. */
+    void crashed() {
+        snapshots.dropUnfinished();
+    }
+
+    /** Snapshots committed on this disk (taken or received). */
+    long snapshotCommits() {
+        return snapshots.commits();
+    }
+
+    /** Compactions that reached this disk. */
+    long compactions() {
+        return compactions;
+    }
+
+    /** Entries the durable log holds now (after its base). */
+    int durableEntryCount() {
+        return durable.entries.size();
     }
 
     /** The log store of one incarnation, whose pending writes die with {@code scheduler}. */
@@ -71,24 +163,29 @@ final class SimNodeStorage {
         };
     }
 
-    private static void applyWrite(List<LogEntry> log, List<LogEntry> write) {
-        long first = write.get(0).index();
-        while (log.size() >= first) {
-            log.remove(log.size() - 1);
-        }
-        log.addAll(write);
-    }
-
     private long writeDelay() {
         long max = stalled ? options.maxStalledDiskWriteMillis() : options.maxDiskWriteMillis();
         return random.nextLong(options.minDiskWriteMillis(), max + 1);
     }
 
-    /** The incarnation's view: durable entries with its own pending writes laid over them. */
+    /** Writes reach the disk in submission order (one file, one writer), each after its own latency. */
+    private void queueWrite(VirtualScheduler scheduler, Runnable onDisk) {
+        long due = Math.max(lastWriteDue, queue.now() + writeDelay());
+        lastWriteDue = due;
+        queue.at(due, () -> {
+            if (!scheduler.closed()) { // else the process died first: the write never reached the disk
+                onDisk.run();
+            }
+        });
+    }
+
+    /** The incarnation's view: the durable log with its own pending writes laid over it. */
     private final class Log implements LogStore {
         private final VirtualScheduler scheduler;
-        private final List<LogEntry> visible = new ArrayList<>(durable);
+        private final Segment visible = new Segment(durable);
         private DurabilityListener listener;
+        /** Bumped when a compaction discards the log: appends queued before are never reported durable. */
+        private long generation;
 
         Log(VirtualScheduler scheduler) {
             this.scheduler = scheduler;
@@ -96,33 +193,32 @@ final class SimNodeStorage {
 
         @Override
         public long snapshotIndex() {
-            return 0;
+            return visible.baseIndex;
         }
 
         @Override
         public long snapshotTerm() {
-            return 0;
+            return visible.baseTerm;
         }
 
         @Override
         public long lastIndex() {
-            return visible.size();
+            return visible.lastIndex();
         }
 
         @Override
         public long term(long index) {
-            if (index == 0) {
-                return 0;
-            }
-            if (index < 0 || index > visible.size()) {
-                throw new IndexOutOfBoundsException("index " + index + " outside [0, " + visible.size() + "]");
-            }
-            return visible.get((int) index - 1).term();
+            return visible.term(index);
         }
 
         @Override
         public List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
-            return LogEntry.prefixWithin(visible.subList((int) fromIndex - 1, (int) toIndex - 1), maxBytes);
+            if (fromIndex <= visible.baseIndex || toIndex > visible.lastIndex() + 1) {
+                throw new IndexOutOfBoundsException("entries [" + fromIndex + ", " + toIndex + ") outside ("
+                        + visible.baseIndex + ", " + (visible.lastIndex() + 1) + "]");
+            }
+            return LogEntry.prefixWithin(List.copyOf(visible.entries.subList((int) (fromIndex - visible.baseIndex) - 1,
+                    (int) (toIndex - visible.baseIndex) - 1)), maxBytes);
         }
 
         @Override
@@ -130,22 +226,20 @@ final class SimNodeStorage {
             if (entries.isEmpty()) {
                 return;
             }
-            if (entries.get(0).index() > visible.size() + 1) {
-                throw new StorageException("append at " + entries.get(0).index() + " would leave a gap after "
-                        + visible.size());
+            long first = entries.get(0).index();
+            if (first > visible.lastIndex() + 1 || first <= visible.baseIndex) {
+                throw new StorageException("append at " + first + " outside (" + visible.baseIndex + ", "
+                        + (visible.lastIndex() + 1) + "]");
             }
             List<LogEntry> write = List.copyOf(entries);
-            applyWrite(visible, write);
-            // Writes complete in submission order (one file, one writer), each after its own latency.
-            long due = Math.max(lastWriteDue, queue.now() + writeDelay());
-            lastWriteDue = due;
-            queue.at(due, () -> {
-                if (scheduler.closed()) {
-                    return; // the process died first: the write never reached the disk
+            visible.append(write);
+            long queuedIn = generation;
+            queueWrite(scheduler, () -> {
+                durable.append(write);
+                if (queuedIn == generation) {
+                    LogEntry last = write.get(write.size() - 1);
+                    listener.durable(last.index(), last.term());
                 }
-                applyWrite(durable, write);
-                LogEntry last = write.get(write.size() - 1);
-                listener.durable(last.index(), last.term());
             });
         }
 
@@ -156,7 +250,16 @@ final class SimNodeStorage {
 
         @Override
         public void compactTo(long index, long term) {
-            throw new UnsupportedOperationException("the simulated disk does not compact yet");
+            if (index <= visible.baseIndex) {
+                return;
+            }
+            if (!visible.compactTo(index, term)) {
+                generation++;
+            }
+            queueWrite(scheduler, () -> {
+                durable.compactTo(index, term);
+                compactions++;
+            });
         }
 
         @Override

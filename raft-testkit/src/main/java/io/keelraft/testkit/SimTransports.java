@@ -21,6 +21,8 @@ final class SimTransports {
     private final long forwardTimeoutMillis;
     /** The live incarnation of each server that has started its transport. */
     private final Map<String, TransportReceiver> receivers = new HashMap<>();
+    /** Snapshot chunks answered with a later offset than the chunk's end: transfers resumed by the follower. */
+    private long snapshotResumes;
 
     SimTransports(SimNetwork network, long forwardTimeoutMillis) {
         this.network = network;
@@ -61,6 +63,11 @@ final class SimTransports {
                     if (to != null) {
                         to.onForward(id, request).whenComplete((response, e) -> {
                             if (e == null) {
+                                if (request instanceof ForwardRequest.InstallSnapshotChunk c
+                                        && response instanceof ForwardResponse.SnapshotChunkAccepted a
+                                        && a.nextOffset() > c.offset() + c.data().length) {
+                                    snapshotResumes++;
+                                }
                                 network.carry(peer, id, response, false, () -> answer.complete(response));
                             }
                         });
@@ -77,6 +84,11 @@ final class SimTransports {
                 receivers.remove(id, receiver);
             }
         };
+    }
+
+    /** Snapshot transfers a follower resumed past what the leader sent (see {@code SnapshotReceiver}). */
+    long snapshotResumes() {
+        return snapshotResumes;
     }
 
     /** Server {@code id} crashed: nothing reaches it until its next incarnation starts. */

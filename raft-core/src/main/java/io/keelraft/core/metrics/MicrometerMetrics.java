@@ -104,4 +104,33 @@ public final class MicrometerMetrics implements RaftMetrics {
     public void messageReceived() {
         messagesReceived.increment();
     }
+
+    @Override
+    public void snapshotTaken(long index, long bytes, long nanos) {
+        Timer.builder("keel.snapshot.taken").tag("server", server).register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        Counter.builder("keel.snapshot.bytes.written").baseUnit("bytes").tag("server", server).register(registry)
+                .increment(bytes);
+    }
+
+    @Override
+    public void snapshotFailed() {
+        Counter.builder("keel.snapshot.failed").tag("server", server).register(registry).increment();
+    }
+
+    @Override
+    public void snapshotInstalled(long index, long bytes) {
+        Counter.builder("keel.snapshot.installed").tag("server", server).register(registry).increment();
+    }
+
+    @Override
+    public void snapshotChunkSent(long bytes) {
+        Counter.builder("keel.snapshot.bytes.sent").baseUnit("bytes").tag("server", server).register(registry)
+                .increment(bytes);
+    }
+
+    @Override
+    public void snapshotChunkRefused() {
+        Counter.builder("keel.snapshot.chunks.refused").tag("server", server).register(registry).increment();
+    }
 }

@@ -50,4 +50,28 @@ public interface RaftMetrics {
     /** A Raft message arrived from a peer. */
     default void messageReceived() {
     }
+
+    /** This server started taking a snapshot of its own state. */
+    default void snapshotStarted() {
+    }
+
+    /** This server made a snapshot of its own state through {@code index} durable: {@code bytes}, in {@code nanos}. */
+    default void snapshotTaken(long index, long bytes, long nanos) {
+    }
+
+    /** Taking a snapshot failed (it is retried later; the log is not compacted meanwhile). */
+    default void snapshotFailed() {
+    }
+
+    /** This server installed a leader's snapshot through {@code index} ({@code bytes}). */
+    default void snapshotInstalled(long index, long bytes) {
+    }
+
+    /** A snapshot chunk of {@code bytes} was accepted by a follower. */
+    default void snapshotChunkSent(long bytes) {
+    }
+
+    /** A snapshot chunk was refused: it failed its checksum, or the follower could not write it. */
+    default void snapshotChunkRefused() {
+    }
 }

@@ -3,7 +3,14 @@ package io.keelraft.core.runtime;
 import io.keelraft.core.NotLeaderException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.StateMachine;
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.LogEntry;
+import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.spi.SnapshotFile;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +41,14 @@ final class Applier {
     private final java.util.function.LongSupplier clock;
     private volatile long lastApplied;
     // Apply-thread confined.
+    /** Term of the entry at lastApplied, and the configuration in force there (for a snapshot's metadata). */
+    private long lastAppliedTerm;
+    private ClusterConfiguration configuration;
+    /**
+     * The state machine keeps its own durable state through this index ({@link StateMachine#lastAppliedAtStart}):
+     * entries up to it are replayed into the session table only.
+     */
+    private final long sessionsOnlyThrough;
     private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
     private boolean stopped;
 
@@ -42,8 +57,12 @@ final class Applier {
      *              cannot apply a committed entry would otherwise diverge silently
      */
     Applier(String serverId, StateMachine stateMachine, SessionTable sessions, PendingProposals proposals,
-            Executor applyThread, long appliedIndex, BiConsumer<String, Throwable> fatal,
+            Executor applyThread, long appliedIndex, long appliedTerm, ClusterConfiguration configuration,
+            long sessionsOnlyThrough, BiConsumer<String, Throwable> fatal,
             io.keelraft.core.metrics.RaftMetrics metrics, java.util.function.LongSupplier clock) {
+        this.lastAppliedTerm = appliedTerm;
+        this.configuration = configuration;
+        this.sessionsOnlyThrough = sessionsOnlyThrough;
         this.metrics = metrics;
         this.clock = clock;
         this.serverId = serverId;
@@ -115,6 +134,7 @@ final class Applier {
                 return;
             }
             lastApplied = e.index();
+            lastAppliedTerm = e.term();
             count++;
             proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
             runWaiters();
@@ -126,13 +146,16 @@ final class Applier {
         switch (e.type()) {
             case COMMAND:
                 break;
-            case NO_OP:
             case CONFIGURATION:
+                configuration = ClusterConfiguration.decode(e.payload());
+                return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
+            case NO_OP:
             default:
                 return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
         }
         CommandEnvelope envelope = CommandEnvelope.decode(e.payload());
         sessions.advanceTime(envelope.timeMillis());
+        boolean replayOnly = e.index() <= sessionsOnlyThrough;
         switch (envelope.kind()) {
             case OPEN_SESSION:
                 sessions.open(e.index());
@@ -140,7 +163,7 @@ final class Applier {
                         ByteBuffer.allocate(8).putLong(e.index()).array(), null);
             case SESSION:
                 SessionTable.Outcome o = sessions.apply(envelope.sessionId(), envelope.seq(), envelope.ackedThrough(),
-                        envelope.command(), () -> applyToStateMachine(e.index(), envelope.command()));
+                        envelope.command(), () -> replayOnly ? null : applyToStateMachine(e.index(), envelope.command()));
                 if (o instanceof SessionTable.Outcome.Result r) {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
                 }
@@ -152,9 +175,73 @@ final class Applier {
                         new SessionExpiredException(((SessionTable.Outcome.Expired) o).reason()));
             case PLAIN:
             default:
+                if (replayOnly) {
+                    return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
+                }
                 return new PendingProposals.AppliedResult(e.index(), applyToStateMachine(e.index(), envelope.command()),
                         null);
         }
+    }
+
+    /** A consistent view captured for a snapshot on the apply thread: metadata, session table, state. */
+    record Capture(SnapshotMeta meta, byte[] sessions, StateMachine.StateSnapshot state) {
+    }
+
+    /**
+     * Captures the state for a snapshot on the apply thread, after every entry queued so far (thesis §5.2:
+     * snapshot the applied state, never the log beyond it). {@code done} gets null when nothing was applied
+     * beyond {@code after}, or the error when the state machine could not capture.
+     */
+    void capture(long after, BiConsumer<Capture, Throwable> done) {
+        applyThread.execute(() -> {
+            if (stopped) {
+                done.accept(null, new IllegalStateException("server " + serverId + " is stopping"));
+                return;
+            }
+            if (lastApplied <= after || lastApplied == 0) {
+                done.accept(null, null);
+                return;
+            }
+            try {
+                ByteArrayOutputStream table = new ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(table);
+                sessions.writeTo(out);
+                out.flush();
+                StateMachine.StateSnapshot state = stateMachine.snapshot();
+                if (state == null) {
+                    throw new IllegalStateException("StateMachine.snapshot() returned null");
+                }
+                done.accept(new Capture(new SnapshotMeta(lastApplied, lastAppliedTerm, configuration),
+                        table.toByteArray(), state), null);
+            } catch (IOException | RuntimeException e) {
+                done.accept(null, e);
+            }
+        });
+    }
+
+    /**
+     * Replaces the state machine and the session table with a leader's snapshot, after every entry handed out
+     * before (paper Figure 13, InstallSnapshot rule 8: reset the state machine using the snapshot contents). A
+     * snapshot that cannot be read stops the server: its state machine is then in no known state.
+     */
+    void restore(SnapshotFile file) {
+        applyThread.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            SnapshotMeta meta = file.meta();
+            try (InputStream in = file.open()) {
+                SnapshotEnvelope.restore(in, sessions, stateMachine);
+            } catch (IOException | RuntimeException e) {
+                stop("could not restore the state machine from the snapshot at index " + meta.index(), e);
+                return;
+            }
+            lastApplied = meta.index();
+            lastAppliedTerm = meta.term();
+            configuration = meta.configuration();
+            proposals.failThrough(meta.index(), new NotLeaderException(serverId, null, null));
+            runWaiters();
+        });
     }
 
     private byte[] applyToStateMachine(long index, byte[] command) {

@@ -28,7 +28,14 @@ public final class NodeRuntime implements AutoCloseable {
 
     public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
                        StateMachine stateMachine, RaftScheduler scheduler, Executor callbackExecutor) {
-        this.loop = new RaftLoop(settings, logStore, metaStore, transport, stateMachine, scheduler);
+        this(settings, logStore, metaStore, null, transport, stateMachine, scheduler, callbackExecutor);
+    }
+
+    /** A runtime with snapshots kept in {@code snapshots} (null: none). */
+    public NodeRuntime(RuntimeSettings settings, LogStore logStore, MetaStore metaStore,
+                       io.keelraft.core.spi.SnapshotStore snapshots, Transport transport, StateMachine stateMachine,
+                       RaftScheduler scheduler, Executor callbackExecutor) {
+        this.loop = new RaftLoop(settings, logStore, metaStore, snapshots, transport, stateMachine, scheduler);
         this.scheduler = scheduler;
         this.callbacks = callbackExecutor;
         this.metrics = settings.metrics();
@@ -115,6 +122,20 @@ public final class NodeRuntime implements AutoCloseable {
     private static Throwable unwrap(Throwable e) {
         return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
+
+    /** Takes a snapshot now; completes (on the callback executor) with what it covers. */
+    public CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> snapshot() {
+        CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> user = new CompletableFuture<>();
+        loop.snapshot().whenComplete((m, e) -> deliver(() -> {
+            if (e != null) {
+                user.completeExceptionally(unwrap(e));
+            } else {
+                user.complete(m);
+            }
+        }));
+        return user;
+    }
+
 
     public CompletableFuture<NodeStatus> status() {
         return loop.status();

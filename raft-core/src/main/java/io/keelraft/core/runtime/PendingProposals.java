@@ -63,6 +63,16 @@ final class PendingProposals {
         }
     }
 
+    /** Fails the proposals at or below {@code index}: a snapshot replaced their entries (they may have applied). */
+    void failThrough(long index, RuntimeException cause) {
+        for (Map.Entry<Long, Pending> e : byIndex.headMap(index, true).entrySet()) {
+            if (byIndex.remove(e.getKey(), e.getValue())) {
+                removed(e.getValue());
+                e.getValue().future().completeExceptionally(cause);
+            }
+        }
+    }
+
     /** Fails every pending proposal (the server stops). */
     void failAll(RuntimeException cause) {
         for (Map.Entry<Long, Pending> e : byIndex.entrySet()) {

@@ -19,7 +19,7 @@ final class PersistQueue {
         boolean entriesPending;
         final long lastIndex;
         final long lastTerm;
-        final List<Message> messages;
+        List<Message> messages;
         final long submittedNanos;
 
         Ticket(boolean hardStatePending, List<LogEntry> entries, List<Message> messages, long submittedNanos) {
@@ -90,6 +90,21 @@ final class PersistQueue {
         }
         release();
         return oldest;
+    }
+
+    /**
+     * The log store discarded every queued append (a leader's snapshot replaced the log, paper Figure 13 rule
+     * 7): those appends will never be reported durable, so the Readys waiting on them stop waiting, and their
+     * messages — acknowledgements of entries that are gone — are dropped, never sent.
+     */
+    void entriesDiscarded() {
+        for (Ticket t : tickets) {
+            if (t.entriesPending) {
+                t.entriesPending = false;
+                t.messages = List.of();
+            }
+        }
+        release();
     }
 
     /** Number of Readys whose writes are not yet all durable. */

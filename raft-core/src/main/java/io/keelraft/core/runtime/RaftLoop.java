@@ -10,6 +10,7 @@ import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.ProposeResult;
@@ -17,15 +18,21 @@ import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.protocol.Role;
+import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.SnapshotFile;
+import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageException;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportReceiver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -75,8 +82,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
     private final StateMachine stateMachine;
     private final RaftMetrics metrics;
+    /** Null when snapshots are off (no snapshot store): the log is never compacted. */
+    private final SnapshotStore snapshots;
+    private final SnapshotTaker snapshotTaker;
+    private final SnapshotSender snapshotSender;
+    private final SnapshotReceiver snapshotReceiver;
 
     // Raft-loop confined.
+    /** The newest durable snapshot the protocol knows of: what a leader sends to followers that need it. */
+    private SnapshotFile latestSnapshot;
+    /** The one before: an InstallSnapshot the protocol queued just before a newer snapshot arrived names it. */
+    private SnapshotFile previousSnapshot;
+    /** A leader's snapshot received and committed, being stepped into the protocol. */
+    private SnapshotFile installing;
     private final Map<Long, ReadWaiter> reads = new HashMap<>();
     private long nextReadId;
     private String announcedLeader;
@@ -89,9 +107,22 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private volatile long term;
     private volatile String leaderId;
 
-    /** Restores the server from its stores; call {@link #start()} to join the cluster. */
+    /** Restores the server from its stores, without snapshots; call {@link #start()} to join the cluster. */
     public RaftLoop(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, Transport transport,
                     StateMachine stateMachine, RaftScheduler scheduler) {
+        this(settings, logStore, metaStore, null, transport, stateMachine, scheduler);
+    }
+
+    /**
+     * Restores the server from its stores (thesis §5.1: the newest snapshot, then the log after it); call
+     * {@link #start()} to join the cluster. The state machine is restored here, on the caller's thread, before
+     * any of the server's threads runs.
+     *
+     * @param snapshots the snapshot store, or null to run without snapshots (the log then grows forever)
+     * @throws IllegalStateException when the stores do not fit together, or the newest snapshot cannot be read
+     */
+    public RaftLoop(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, SnapshotStore snapshots,
+                    Transport transport, StateMachine stateMachine, RaftScheduler scheduler) {
         this.settings = settings;
         this.id = settings.id();
         this.logStore = logStore;
@@ -102,16 +133,130 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
         this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
         Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
+        this.snapshots = snapshots;
+        this.metrics = settings.metrics();
         HardState hardState = metaStore.load();
-        // The state machine lives in memory: it starts empty and replays from the log's base.
+        SessionTable sessions = new SessionTable(settings.sessionTimeoutMillis());
+        long appliedAtStart = stateMachine.lastAppliedAtStart();
+        SnapshotFile restored = snapshots == null ? null : snapshots.latest().orElse(null);
+        ClusterConfiguration base = settings.bootstrap();
         long appliedIndex = logStore.snapshotIndex();
-        this.protocol = new RaftProtocol(settings.protocol(), settings.bootstrap(), hardState, logStore, appliedIndex,
+        long appliedTerm = logStore.snapshotTerm();
+        if (restored != null) {
+            SnapshotMeta meta = restored.meta();
+            if (logStore.snapshotIndex() > meta.index()) {
+                throw new IllegalStateException("server " + id + ": the log is compacted through index "
+                        + logStore.snapshotIndex() + ", beyond the newest snapshot " + meta);
+            }
+            if (logStore.snapshotIndex() < meta.index() && !holds(logStore, meta.index(), meta.term())) {
+                // The compaction after the snapshot (or the log's entries) did not reach the disk before a crash,
+                // or the snapshot came from a leader: the log starts at the snapshot (Figure 13, rule 7).
+                logStore.compactTo(meta.index(), meta.term());
+            }
+            restore(restored, sessions, stateMachine, appliedAtStart);
+            base = meta.configuration();
+            appliedIndex = meta.index();
+            appliedTerm = meta.term();
+        } else if (appliedIndex > 0 && appliedAtStart < appliedIndex) {
+            throw new IllegalStateException("server " + id + ": the log starts after index " + appliedIndex
+                    + " but there is no snapshot to restore the state machine from"
+                    + (snapshots == null ? " (no snapshot store was given)" : ""));
+        }
+        this.protocol = new RaftProtocol(settings.protocol(), base, hardState, logStore, appliedIndex,
                 new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
+        if (restored != null) {
+            protocol.snapshotAvailable(restored.meta());
+            latestSnapshot = restored;
+        }
         this.term = hardState.currentTerm();
         this.persistQueue = new PersistQueue(transport::send);
-        this.metrics = settings.metrics();
-        this.applier = new Applier(id, stateMachine, new SessionTable(settings.sessionTimeoutMillis()), proposals,
-                applyThread, appliedIndex, this::fatal, metrics, scheduler::nanoTime);
+        this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
+                base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
+        if (snapshots == null) {
+            snapshotTaker = null;
+            snapshotSender = null;
+            snapshotReceiver = null;
+        } else {
+            // One thread for every snapshot read and write: the store is never touched from two threads, and
+            // the raft loop and apply thread never wait for a snapshot's disk I/O.
+            Executor snapshotThread = droppedOnceClosed(scheduler.serialExecutor("snapshot"));
+            // Snapshot-thread confined: the newest snapshot committed to the store, taken or received.
+            java.util.concurrent.atomic.AtomicLong newestCommitted = new java.util.concurrent.atomic.AtomicLong(
+                    restored == null ? 0 : restored.meta().index());
+            SnapshotSettings s = settings.snapshots();
+            snapshotTaker = new SnapshotTaker(id, snapshots, applier, loop, snapshotThread, s, metrics,
+                    scheduler::nanoTime, restored == null ? null : restored.meta(), appliedIndex, newestCommitted,
+                    this::ownSnapshotDurable);
+            snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics,
+                    new SnapshotSender.Outcome() {
+                        @Override
+                        public boolean leads(long t) {
+                            return !closed && protocol.role() == Role.LEADER && protocol.currentTerm() == t;
+                        }
+
+                        @Override
+                        public void progressed(String peer) {
+                            protocol.snapshotSendProgressed(peer);
+                        }
+
+                        @Override
+                        public void failed(String peer) {
+                            protocol.snapshotSendFailed(peer);
+                            scheduleReady();
+                        }
+
+                        @Override
+                        public void higherTerm(String peer, long t) {
+                            // The follower's answer carries its term, as an AppendEntries rejection would: step it
+                            // as one, so the protocol's single rule for a higher term applies (paper §5.1).
+                            protocol.snapshotSendFailed(peer);
+                            protocol.step(new Message.AppendEntriesResponse(t, peer, id, false, 0, 0, 0, 0, 0));
+                            scheduleReady();
+                        }
+                    });
+            snapshotReceiver = new SnapshotReceiver(id, snapshots, snapshotThread, metrics, newestCommitted,
+                    (file, chunk, response) -> loop.execute(() -> received(file, chunk, response)));
+        }
+    }
+
+    private static Executor droppedOnceClosed(Executor e) {
+        // Snapshot work left when the server closes is dropped: its waiters are failed by close(), a follower's
+        // unanswered chunk times out at the leader, and no disk work runs on whichever thread called.
+        return task -> {
+            try {
+                e.execute(task);
+            } catch (RejectedExecutionException closed) {
+                // dropped
+            }
+        };
+    }
+
+    private static boolean holds(LogStore log, long index, long term) {
+        if (index > log.lastIndex() || index < log.snapshotIndex()) {
+            return false;
+        }
+        try {
+            return log.term(index) == term;
+        } catch (IndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    /**
+     * At start: restores the session table and, unless it kept its own state that far
+     * ({@link StateMachine#lastAppliedAtStart()}), the state machine from the newest snapshot.
+     */
+    private void restore(SnapshotFile file, SessionTable sessions, StateMachine stateMachine, long appliedAtStart) {
+        try (InputStream in = file.open()) {
+            if (appliedAtStart >= file.meta().index()) {
+                SnapshotEnvelope.readSessions(in, sessions);
+            } else {
+                SnapshotEnvelope.restore(in, sessions, stateMachine);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("server " + id + " could not restore its snapshot " + file.meta(), e);
+        }
+        LOG.info("{} restored its snapshot through index {} (term {})", id, file.meta().index(), file.meta().term());
     }
 
     private static Executor inlineOnceClosed(Executor e) {
@@ -234,7 +379,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             loop.execute(() -> proposeOnLoop(submit.command(), out, false));
             out.whenComplete((r, e) -> response.complete(e != null ? failed(e)
                     : r.failure() != null ? failed(r.failure()) : new ForwardResponse.Applied(r.index(), r.result())));
-        } else {
+        } else if (request instanceof ForwardRequest.InstallSnapshotChunk chunk) {
+            loop.execute(() -> receiveChunk(from, chunk, response));
+        } else if (request instanceof ForwardRequest.ReadIndex) {
             loop.execute(() -> {
                 if (closed) {
                     response.complete(failed(stopped()));
@@ -243,9 +390,139 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 readIndex(readIndex -> response.complete(new ForwardResponse.ReadIndex(readIndex)),
                         e -> response.complete(failed(e)), false, false);
             });
+        } else {
+            response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null,
+                    "unknown request " + request.getClass().getSimpleName()));
         }
         return response;
     }
+
+    // ------------------------------------------------------------ snapshots
+
+    /** Raft loop: a leader's snapshot chunk (thesis §5.3). */
+    private void receiveChunk(String from, ForwardRequest.InstallSnapshotChunk chunk,
+                              CompletableFuture<ForwardResponse> response) {
+        if (closed) {
+            response.complete(failed(stopped()));
+            return;
+        }
+        long current = protocol.currentTerm();
+        if (chunk.term() < current) {
+            // Paper §5.1: a stale leader learns the current term from the answer and steps down.
+            response.complete(new ForwardResponse.SnapshotChunkAccepted(current, chunk.offset()));
+            return;
+        }
+        if (snapshots == null) {
+            response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, "server " + id
+                    + " has no snapshot store and cannot install a snapshot"));
+            return;
+        }
+        if (!from.equals(chunk.leaderId())) {
+            response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, "chunk from " + from
+                    + " claims to come from " + chunk.leaderId()));
+            return;
+        }
+        if (chunk.snapshot().index() <= protocol.commitIndex()) {
+            // Everything it covers is committed here already: no bytes needed. Stepping it tells the leader so.
+            protocol.step(new Message.InstallSnapshot(chunk.term(), from, id, chunk.snapshot()));
+            processReady();
+            response.complete(new ForwardResponse.SnapshotChunkAccepted(protocol.currentTerm(), chunk.totalBytes()));
+            return;
+        }
+        snapshotReceiver.receive(chunk, current, response);
+    }
+
+    /**
+     * Raft loop: a leader's snapshot is durable and complete here: only now is its InstallSnapshot stepped into
+     * the protocol, which restores from it when it is news (see processReady) and acknowledges it.
+     */
+    private void received(SnapshotFile file, ForwardRequest.InstallSnapshotChunk last,
+                          CompletableFuture<ForwardResponse> response) {
+        if (closed) {
+            response.complete(failed(stopped()));
+            return;
+        }
+        installing = file;
+        protocol.step(new Message.InstallSnapshot(last.term(), last.leaderId(), id, file.meta()));
+        processReady();
+        installing = null;
+        if (protocol.commitIndex() >= file.meta().index()) {
+            // It holds committed state only (a leader snapshots what it applied): it may be sent on, as ours.
+            ownSnapshotKnown(file);
+        }
+        response.complete(new ForwardResponse.SnapshotChunkAccepted(protocol.currentTerm(), file.size()));
+    }
+
+    /** Raft loop: Ready.snapshotToRestore: the log is discarded and the state machine restored from the snapshot. */
+    private void restoreFromLeader(SnapshotMeta meta) {
+        SnapshotFile file = installing;
+        if (file == null || !file.meta().equals(meta)) {
+            fatal("the protocol asked to restore " + meta + " but the snapshot being installed is "
+                    + (file == null ? "none" : file.meta()), null);
+            return;
+        }
+        // The snapshot is durable (committed before it was stepped), so the log may go: Figure 13 rule 7.
+        logStore.compactTo(meta.index(), meta.term());
+        persistQueue.entriesDiscarded();
+        applier.restore(file);
+        ownSnapshotKnown(file);
+        snapshotTaker.installed(meta);
+        metrics.snapshotInstalled(meta.index(), file.size());
+        LOG.info("{} installed the leader's snapshot through index {} (term {})", id, meta.index(), meta.term());
+    }
+
+    /** Raft loop: this server's own snapshot is durable: report it, then compact the log behind it. */
+    private void ownSnapshotDurable(SnapshotFile file) {
+        if (closed) {
+            return;
+        }
+        ownSnapshotKnown(file);
+        SnapshotMeta meta = file.meta();
+        // Keep a trailing margin so that slightly lagging followers still get entries (thesis §5.1.3).
+        long to = Math.min(meta.index() - settings.snapshots().trailingEntries(), logStore.lastIndex());
+        if (to > logStore.snapshotIndex()) {
+            long t;
+            try {
+                t = logStore.term(to);
+            } catch (IndexOutOfBoundsException e) {
+                return;
+            }
+            logStore.compactTo(to, t);
+        }
+        processReady();
+    }
+
+    private void ownSnapshotKnown(SnapshotFile file) {
+        if (latestSnapshot == null || file.meta().index() > latestSnapshot.meta().index()) {
+            previousSnapshot = latestSnapshot;
+            latestSnapshot = file;
+            // Before any compaction past it (RaftProtocol#snapshotAvailable).
+            protocol.snapshotAvailable(file.meta());
+        }
+    }
+
+    /** Takes a snapshot now; see {@code RaftNode#snapshot()}. */
+    CompletableFuture<SnapshotMeta> snapshot() {
+        CompletableFuture<SnapshotMeta> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            if (snapshotTaker == null) {
+                out.completeExceptionally(new IllegalStateException("server " + id + " has no snapshot store"));
+                return;
+            }
+            snapshotTaker.takeNow().whenComplete((m, e) -> {
+                if (e != null) {
+                    out.completeExceptionally(e);
+                } else {
+                    out.complete(m);
+                }
+            });
+        });
+        return out;
+    }
+
 
     @Override
     public void durable(long index, long term) {
@@ -273,6 +550,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         protocol.tick();
+        if (snapshotTaker != null) {
+            snapshotTaker.tick();
+        }
         processReady();
         tickTask = scheduler.schedule(loop, this::tick, settings.tickNanos());
     }
@@ -299,6 +579,12 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private void processReady() {
         while (!closed && protocol.hasReady()) {
             Ready r = protocol.ready();
+            if (r.snapshotToRestore() != null) {
+                restoreFromLeader(r.snapshotToRestore());
+                if (closed) {
+                    return;
+                }
+            }
             if (!r.nothingToPersist() || !r.messagesAfterPersist().isEmpty()) {
                 Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
                         scheduler.nanoTime());
@@ -321,6 +607,15 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     for (var e : ae.entries()) {
                         entryBytes += e.sizeInBytes();
                     }
+                } else if (m instanceof Message.InstallSnapshot is) {
+                    // Metadata only: the bytes go in chunks, streamed from the durable snapshot.
+                    if (snapshotSender != null) {
+                        snapshotSender.send(is, previousSnapshot != null
+                                && previousSnapshot.meta().equals(is.snapshot()) ? previousSnapshot : latestSnapshot);
+                    } else {
+                        protocol.snapshotSendFailed(is.to());
+                    }
+                    continue;
                 }
                 transport.send(m);
             }
@@ -329,6 +624,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             if (!r.committedEntries().isEmpty()) {
                 applier.apply(r.committedEntries());
+                if (snapshotTaker != null) {
+                    snapshotTaker.handedToApply(r.committedEntries());
+                }
             }
             for (ReadState rs : r.readStates()) {
                 ReadWaiter w = reads.remove(rs.requestId());
@@ -369,6 +667,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             } else if (now == Role.CANDIDATE) {
                 metrics.electionStarted(protocol.currentTerm());
             }
+        }
+        if (role == Role.LEADER && now != Role.LEADER && snapshotSender != null) {
+            snapshotSender.clear();
         }
         role = now;
         term = protocol.currentTerm();
@@ -570,6 +871,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             tickTask.cancel();
         }
         persistQueue.abandon();
+        if (snapshotTaker != null) {
+            snapshotTaker.close(stopped());
+        }
         List<ReadWaiter> waiting = new ArrayList<>(reads.values());
         reads.clear();
         waiting.forEach(w -> w.failed(stopped()));
@@ -590,12 +894,18 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         closed = true;
         closeQuietly("transport", transport);
         applier.close();
+        if (snapshotReceiver != null) {
+            snapshotReceiver.close();
+        }
         // Stops the threads after they ran what was queued (every queued task sees `closed` and fails fast).
         closeQuietly("scheduler", scheduler);
         failWaitingReads();
         proposals.failAll(stopped());
         closeQuietly("log store", logStore);
         closeQuietly("term/vote store", metaStore);
+        if (snapshots != null) {
+            closeQuietly("snapshot store", snapshots);
+        }
         terminated.complete(null);
         if (wasRunning) {
             LOG.info("{} closed", id);

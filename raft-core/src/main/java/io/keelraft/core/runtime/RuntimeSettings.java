@@ -18,14 +18,17 @@ import java.util.Map;
  * @param forwardToLeader     whether followers forward commands and reads to the leader
  * @param sessionTimeoutMillis client session expiry, by log time
  * @param metrics             where to report (never null)
+ * @param snapshots           when to snapshot, how much log to keep, how to send snapshots
  */
 public record RuntimeSettings(ProtocolConfig protocol, ClusterConfiguration bootstrap, Map<String, String> addresses,
                               long tickNanos, long requestTimeoutNanos, int maxPendingProposals, long maxPendingBytes,
-                              boolean forwardToLeader, long sessionTimeoutMillis, RaftMetrics metrics) {
+                              boolean forwardToLeader, long sessionTimeoutMillis, RaftMetrics metrics,
+                              SnapshotSettings snapshots) {
 
     public RuntimeSettings {
         addresses = Map.copyOf(addresses);
         metrics = metrics == null ? RaftMetrics.NONE : metrics;
+        snapshots = snapshots == null ? SnapshotSettings.DEFAULTS : snapshots;
     }
 
     public String id() {

@@ -1,5 +1,8 @@
 package io.keelraft.core.runtime;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -78,7 +81,8 @@ final class SessionTable {
      * Applies a session command at most once: a retried sequence number returns the cached response.
      *
      * @param command the command's bytes: a retry must carry the same command as the first attempt
-     * @param apply   runs the command against the state machine (only for a sequence number not seen before)
+     * @param apply   runs the command against the state machine (only for a sequence number not seen before);
+     *                may return null when the command took effect but its response is unknown (a replay)
      */
     Outcome apply(long sessionId, long seq, long ackedThrough, byte[] command, Supplier<byte[]> apply) {
         Session s = sessions.get(sessionId);
@@ -99,6 +103,11 @@ final class SessionTable {
                 return new Outcome.Reused("session " + sessionId + " already used sequence " + seq
                         + " for a different command; each command needs its own sequence number");
             }
+            if (cached.value() == null) {
+                // Applied while the state machine kept its own state, replayed for the session table only.
+                return new Outcome.Expired("session " + sessionId + " sequence " + seq + " was applied, but its "
+                        + "response was not kept across a restart");
+            }
             return new Outcome.Result(cached.value(), true);
         }
         if (seq <= s.discardedThrough) {
@@ -112,5 +121,63 @@ final class SessionTable {
 
     int size() {
         return sessions.size();
+    }
+
+    /** Format version of {@link #writeTo}. */
+    private static final int FORMAT = 1;
+
+    /**
+     * Writes the table into a snapshot (thesis §6.3: the session table is part of the replicated state, so a
+     * snapshot must carry it, or a command retried after a restart or an install would be applied twice).
+     */
+    void writeTo(DataOutputStream out) throws IOException {
+        out.writeInt(FORMAT);
+        out.writeLong(logTimeMillis);
+        out.writeLong(lastExpiryScanMillis);
+        out.writeInt(sessions.size());
+        for (Map.Entry<Long, Session> e : new TreeMap<>(sessions).entrySet()) {
+            Session s = e.getValue();
+            out.writeLong(e.getKey());
+            out.writeLong(s.lastActiveMillis);
+            out.writeLong(s.discardedThrough);
+            out.writeInt(s.responses.size());
+            for (Map.Entry<Long, Response> r : s.responses.entrySet()) {
+                out.writeLong(r.getKey());
+                out.writeInt(r.getValue().commandHash());
+                byte[] v = r.getValue().value();
+                out.writeInt(v == null ? -1 : v.length);
+                if (v != null) {
+                    out.write(v);
+                }
+            }
+        }
+    }
+
+    /** Replaces the table with one written by {@link #writeTo}. */
+    void readFrom(DataInputStream in) throws IOException {
+        int format = in.readInt();
+        if (format != FORMAT) {
+            throw new IOException("session table format " + format + " is not supported (expected " + FORMAT + ")");
+        }
+        sessions.clear();
+        logTimeMillis = in.readLong();
+        lastExpiryScanMillis = in.readLong();
+        for (int n = in.readInt(); n > 0; n--) {
+            long id = in.readLong();
+            Session s = new Session(in.readLong());
+            s.discardedThrough = in.readLong();
+            for (int r = in.readInt(); r > 0; r--) {
+                long seq = in.readLong();
+                int hash = in.readInt();
+                int length = in.readInt();
+                byte[] v = null;
+                if (length >= 0) {
+                    v = new byte[length];
+                    in.readFully(v);
+                }
+                s.responses.put(seq, new Response(v, hash));
+            }
+            sessions.put(id, s);
+        }
     }
 }

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /** The leader's answer to a {@link ForwardRequest}. */
 public sealed interface ForwardResponse
-        permits ForwardResponse.Applied, ForwardResponse.ReadIndex, ForwardResponse.Failed {
+        permits ForwardResponse.Applied, ForwardResponse.ReadIndex, ForwardResponse.Failed,
+        ForwardResponse.SnapshotChunkAccepted {
 
     /** The command was committed and applied; {@code result} is what the state machine returned. */
     record Applied(long index, byte[] result) implements ForwardResponse {
@@ -15,6 +16,14 @@ public sealed interface ForwardResponse
 
     /** Reads that wait until {@code readIndex} is applied are linearizable. */
     record ReadIndex(long readIndex) implements ForwardResponse {
+    }
+
+    /**
+     * A follower's answer to {@link ForwardRequest.InstallSnapshotChunk}: the offset of the next byte it wants
+     * ({@code totalBytes} once the whole snapshot is durable and installed), and its current term (a higher
+     * one makes the leader step down).
+     */
+    record SnapshotChunkAccepted(long term, long nextOffset) implements ForwardResponse {
     }
 
     /** Why the request failed; {@code leaderHint} names the leader when the receiver knows it. */

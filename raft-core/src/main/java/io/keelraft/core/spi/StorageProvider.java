@@ -13,4 +13,10 @@ public interface StorageProvider {
 
     /** Opens (creating if needed) the term/vote store in {@code directory}. */
     MetaStore openMeta(Path directory);
+
+    /**
+     * Opens (creating if needed) the snapshot store in {@code directory}, keeping the newest {@code retain}
+     * complete snapshots (at least 1).
+     */
+    SnapshotStore openSnapshots(Path directory, int retain);
 }

@@ -17,7 +17,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InMemoryLogStore implements LogStore {
 
+    /** Entries after the base (baseIndex, baseTerm), which a compaction moves forward. */
     private final List<LogEntry> entries = new ArrayList<>();
+    private long baseIndex;
+    private long baseTerm;
+    /** Bumped when a compaction discards the log: appends queued before it are never reported durable. */
+    private long generation;
     private ExecutorService writer;
     private volatile DurabilityListener listener;
     private final String name;
@@ -45,33 +50,48 @@ public final class InMemoryLogStore implements LogStore {
 
     @Override
     public synchronized long snapshotIndex() {
-        return 0;
+        return baseIndex;
     }
 
     @Override
     public synchronized long snapshotTerm() {
-        return 0;
+        return baseTerm;
     }
 
     @Override
     public synchronized long lastIndex() {
+        return baseIndex + entries.size();
+    }
+
+    /** Entries held (after the base): what a test checks to see that compaction bounds the log. */
+    public synchronized int size() {
         return entries.size();
+    }
+
+    /** Bytes of the entries held. */
+    public synchronized long bytes() {
+        long total = 0;
+        for (LogEntry e : entries) {
+            total += e.sizeInBytes();
+        }
+        return total;
     }
 
     @Override
     public synchronized long term(long index) {
-        if (index == 0) {
-            return 0;
+        if (index == baseIndex) {
+            return baseTerm;
         }
-        if (index < 0 || index > entries.size()) {
-            throw new IndexOutOfBoundsException("index " + index + " outside [0, " + entries.size() + "]");
+        if (index < baseIndex || index > lastIndex()) {
+            throw new IndexOutOfBoundsException("index " + index + " outside [" + baseIndex + ", " + lastIndex() + "]");
         }
-        return entries.get((int) index - 1).term();
+        return entries.get((int) (index - baseIndex) - 1).term();
     }
 
     @Override
     public synchronized List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
-        return LogEntry.prefixWithin(entries.subList((int) fromIndex - 1, (int) toIndex - 1), maxBytes);
+        return LogEntry.prefixWithin(List.copyOf(entries.subList((int) (fromIndex - baseIndex) - 1,
+                (int) (toIndex - baseIndex) - 1)), maxBytes);
     }
 
     @Override
@@ -80,16 +100,23 @@ public final class InMemoryLogStore implements LogStore {
             return;
         }
         long first = toAppend.get(0).index();
-        if (first > entries.size() + 1) {
-            throw new StorageException("append at " + first + " would leave a gap after " + entries.size());
+        if (first > lastIndex() + 1 || first <= baseIndex) {
+            throw new StorageException("append at " + first + " outside (" + baseIndex + ", " + (lastIndex() + 1)
+                    + "]");
         }
-        while (entries.size() >= first) {
+        while (lastIndex() >= first) {
             entries.remove(entries.size() - 1);
         }
         entries.addAll(toAppend);
         LogEntry last = toAppend.get(toAppend.size() - 1);
+        long queuedIn = generation;
         writer.execute(() -> {
             DurabilityListener l = listener;
+            synchronized (this) {
+                if (queuedIn != generation) {
+                    return; // discarded by a compaction before it was reported
+                }
+            }
             if (l != null) {
                 l.durable(last.index(), last.term());
             }
@@ -102,8 +129,19 @@ public final class InMemoryLogStore implements LogStore {
     }
 
     @Override
-    public void compactTo(long index, long term) {
-        throw new UnsupportedOperationException("InMemoryLogStore does not compact");
+    public synchronized void compactTo(long index, long term) {
+        if (index <= baseIndex) {
+            return;
+        }
+        boolean holds = index <= lastIndex() && term(index) == term;
+        if (holds) {
+            entries.subList(0, (int) (index - baseIndex)).clear();
+        } else {
+            entries.clear(); // paper Figure 13, rules 6 and 7: the snapshot replaces the whole log
+            generation++;
+        }
+        baseIndex = index;
+        baseTerm = term;
     }
 
     @Override

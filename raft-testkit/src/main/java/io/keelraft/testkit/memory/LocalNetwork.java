@@ -19,6 +19,24 @@ public final class LocalNetwork {
 
     private final Map<String, TransportReceiver> receivers = new ConcurrentHashMap<>();
     private final Set<String> cut = ConcurrentHashMap.newKeySet();
+    private volatile ForwardFilter filter = (from, to, request, deliver) -> deliver.apply(request);
+
+    /** Sees every forwarded request on its way: may change it, drop it or watch its answer (tests of faults). */
+    @FunctionalInterface
+    public interface ForwardFilter {
+        /**
+         * @param deliver hands a request to the receiver and returns its answer
+         * @return the answer the sender gets
+         */
+        CompletableFuture<ForwardResponse> forward(String from, String to, ForwardRequest request,
+                                                   java.util.function.Function<ForwardRequest,
+                                                           CompletableFuture<ForwardResponse>> deliver);
+    }
+
+    /** Installs a {@link ForwardFilter} (replacing the previous one). */
+    public void filterForwards(ForwardFilter filter) {
+        this.filter = java.util.Objects.requireNonNull(filter, "filter");
+    }
 
     /** The transport of server {@code id}. */
     public Transport transport(String id) {
@@ -65,7 +83,7 @@ public final class LocalNetwork {
             if (r == null || !linked(id, peer)) {
                 return CompletableFuture.failedFuture(new TransportException(peer + " is unreachable from " + id));
             }
-            return r.onForward(id, request);
+            return filter.forward(id, peer, request, req -> r.onForward(id, req));
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.testkit.memory.InMemoryLogStore;
 import io.keelraft.testkit.memory.InMemoryMetaStore;
+import io.keelraft.testkit.memory.InMemorySnapshotStore;
 import io.keelraft.testkit.memory.KeyValueStateMachine;
 import io.keelraft.testkit.memory.LocalNetwork;
 import java.time.Duration;
@@ -22,6 +23,7 @@ final class InProcessCluster implements AutoCloseable {
     final Map<String, KeyValueStateMachine> machines = new LinkedHashMap<>();
     final Map<String, InMemoryLogStore> logs = new LinkedHashMap<>();
     final Map<String, InMemoryMetaStore> metas = new LinkedHashMap<>();
+    final Map<String, InMemorySnapshotStore> snapshots = new LinkedHashMap<>();
     private final Map<String, String> members = new LinkedHashMap<>();
     private final RaftOptions options;
 
@@ -31,6 +33,7 @@ final class InProcessCluster implements AutoCloseable {
             members.put(id, "local:" + id);
             logs.put(id, new InMemoryLogStore(id));
             metas.put(id, new InMemoryMetaStore());
+            snapshots.put(id, new InMemorySnapshotStore(2));
         }
         for (String id : ids) {
             start(id);
@@ -40,11 +43,17 @@ final class InProcessCluster implements AutoCloseable {
     /** Starts (or restarts, keeping its durable state) server {@code id} with an empty state machine. */
     RaftNode start(String id) {
         KeyValueStateMachine sm = new KeyValueStateMachine();
-        RaftNode node = RaftNode.builder().id(id).members(members).stores(logs.get(id).reopen(), metas.get(id))
+        RaftNode node = RaftNode.builder().id(id).members(members).stores(logs.get(id).reopen(), metas.get(id), snapshots.get(id))
                 .transport(network.transport(id)).stateMachine(sm).options(options).build().start();
         nodes.put(id, node);
         machines.put(id, sm);
         return node;
+    }
+
+    /** Stops server {@code id} (its stores keep what they hold). */
+    void stop(String id) {
+        nodes.remove(id).close();
+        machines.remove(id);
     }
 
     RaftNode awaitLeader() {

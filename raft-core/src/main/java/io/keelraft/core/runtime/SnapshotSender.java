@@ -1,0 +1,209 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.core.spi.SnapshotFile;
+import io.keelraft.core.spi.Transport;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A leader's snapshot transfers (thesis §5.3, InstallSnapshot in chunks): for each follower the protocol sends
+ * an InstallSnapshot, it streams the durable snapshot file in chunks over {@link Transport#forward}, one chunk
+ * in flight, each read from disk on the snapshot thread (never the whole snapshot in memory). The follower's
+ * answer names the offset it wants next, which gives flow control and lets a transfer resume where an earlier
+ * one stopped. Raft-loop confined, except chunk reads.
+ */
+final class SnapshotSender {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotSender.class);
+    /** Refused chunks (bad checksum on the way, a follower's write failing) retried before giving up. */
+    private static final int MAX_REFUSALS = 3;
+
+    /** What the raft loop does with the outcome of transfers. */
+    interface Outcome {
+        /** True while this server still leads in {@code term}. */
+        boolean leads(long term);
+
+        /** A chunk reached the follower: the transfer is alive. */
+        void progressed(String peer);
+
+        /** The transfer failed: the protocol probes the follower (and sends a snapshot) again. */
+        void failed(String peer);
+
+        /** The follower is in a higher term: this server must step down. */
+        void higherTerm(String peer, long term);
+    }
+
+    private final class Transfer {
+        final String peer;
+        final long term;
+        final SnapshotFile file;
+        long offset;
+        int refusals;
+
+        Transfer(String peer, long term, SnapshotFile file) {
+            this.peer = peer;
+            this.term = term;
+            this.file = file;
+        }
+
+        boolean current() {
+            return transfers.get(peer) == this && outcome.leads(term);
+        }
+    }
+
+    private final String id;
+    private final Transport transport;
+    private final Executor loop;
+    private final Executor snapshotThread;
+    private final int chunkBytes;
+    private final RaftMetrics metrics;
+    private final Outcome outcome;
+    private final Map<String, Transfer> transfers = new HashMap<>();
+
+    SnapshotSender(String id, Transport transport, Executor loop, Executor snapshotThread, int chunkBytes,
+                   RaftMetrics metrics, Outcome outcome) {
+        this.id = id;
+        this.transport = transport;
+        this.loop = loop;
+        this.snapshotThread = snapshotThread;
+        this.chunkBytes = chunkBytes;
+        this.metrics = metrics;
+        this.outcome = outcome;
+    }
+
+    /**
+     * The protocol sent {@code is}: streams {@code file} (the durable snapshot it names) to the follower. A
+     * transfer of the same snapshot in the same term that is still running goes on.
+     */
+    void send(Message.InstallSnapshot is, SnapshotFile file) {
+        if (file == null || !file.meta().equals(is.snapshot())) {
+            // A newer snapshot replaced it meanwhile: the protocol will send that one instead.
+            LOG.info("{} does not send snapshot {} to {}: the newest durable snapshot is {}", id, is.snapshot(),
+                    is.to(), file == null ? "none" : file.meta());
+            outcome.failed(is.to());
+            return;
+        }
+        Transfer running = transfers.get(is.to());
+        if (running != null && running.term == is.term() && running.file.meta().equals(is.snapshot())) {
+            return;
+        }
+        Transfer t = new Transfer(is.to(), is.term(), file);
+        transfers.put(is.to(), t);
+        LOG.info("{} sends its snapshot through index {} ({} bytes) to {}", id, file.meta().index(), file.size(),
+                is.to());
+        readChunk(t);
+    }
+
+    private void readChunk(Transfer t) {
+        long offset = t.offset;
+        snapshotThread.execute(() -> {
+            ForwardRequest.InstallSnapshotChunk chunk;
+            try {
+                chunk = chunk(t, offset);
+            } catch (IOException | RuntimeException e) {
+                loop.execute(() -> {
+                    LOG.warn("{} could not read its snapshot at offset {} for {}", id, offset, t.peer, e);
+                    giveUp(t);
+                });
+                return;
+            }
+            loop.execute(() -> forward(t, chunk));
+        });
+    }
+
+    /** Snapshot thread: reads one chunk at {@code offset}. */
+    private ForwardRequest.InstallSnapshotChunk chunk(Transfer t, long offset) throws IOException {
+        SnapshotFile file = t.file;
+        long size = file.size();
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(chunkBytes, Math.max(0, size - offset)));
+        while (buffer.hasRemaining()) {
+            int n = file.read(offset + buffer.position(), buffer);
+            if (n < 0) {
+                throw new IOException("snapshot " + file.meta() + " ends at " + (offset + buffer.position())
+                        + ", before its size " + size);
+            }
+        }
+        byte[] data = buffer.array();
+        CRC32C crc = new CRC32C();
+        crc.update(data);
+        return new ForwardRequest.InstallSnapshotChunk(t.term, id, file.meta(), size, file.crc32c(), offset, data,
+                (int) crc.getValue(), offset + data.length == size);
+    }
+
+    private void forward(Transfer t, ForwardRequest.InstallSnapshotChunk chunk) {
+        if (!t.current()) {
+            return;
+        }
+        transport.forward(t.peer, chunk).whenComplete((response, error) -> loop.execute(() ->
+                answered(t, chunk, response, error)));
+    }
+
+    private void answered(Transfer t, ForwardRequest.InstallSnapshotChunk chunk, ForwardResponse response,
+                          Throwable error) {
+        if (!t.current()) {
+            if (transfers.get(t.peer) == t) {
+                transfers.remove(t.peer);
+            }
+            return;
+        }
+        if (error != null) {
+            LOG.info("{}: snapshot chunk at offset {} to {} failed: {}", id, chunk.offset(), t.peer, error.toString());
+            giveUp(t);
+        } else if (response instanceof ForwardResponse.SnapshotChunkAccepted accepted) {
+            if (accepted.term() > t.term) {
+                transfers.remove(t.peer);
+                outcome.higherTerm(t.peer, accepted.term());
+                return;
+            }
+            if (accepted.nextOffset() > chunk.offset()) {
+                metrics.snapshotChunkSent(accepted.nextOffset() - chunk.offset());
+            }
+            t.refusals = 0;
+            outcome.progressed(t.peer);
+            if (accepted.nextOffset() >= t.file.size()) {
+                transfers.remove(t.peer);
+                LOG.info("{}: {} holds the snapshot through index {}", id, t.peer, t.file.meta().index());
+                return;
+            }
+            // The follower says where to go on: after this chunk, or where an earlier transfer stopped.
+            t.offset = Math.max(0, accepted.nextOffset());
+            readChunk(t);
+        } else {
+            String why = response instanceof ForwardResponse.Failed f ? f.reason() + ": " + f.message()
+                    : String.valueOf(response);
+            metrics.snapshotChunkRefused();
+            if (++t.refusals > MAX_REFUSALS) {
+                LOG.warn("{}: {} refused snapshot chunks {} times in a row, last: {}", id, t.peer, t.refusals, why);
+                giveUp(t);
+                return;
+            }
+            LOG.warn("{}: {} refused the snapshot chunk at offset {} ({}); sending it again", id, t.peer,
+                    chunk.offset(), why);
+            readChunk(t);
+        }
+    }
+
+    private void giveUp(Transfer t) {
+        if (transfers.get(t.peer) == t) {
+            transfers.remove(t.peer);
+        }
+        if (outcome.leads(t.term)) {
+            outcome.failed(t.peer);
+        }
+    }
+
+    /** Leadership ended: drops every transfer (answers still on their way are ignored). */
+    void clear() {
+        transfers.clear();
+    }
+}
