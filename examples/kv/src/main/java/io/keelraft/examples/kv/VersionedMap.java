@@ -1,8 +1,8 @@
 package io.keelraft.examples.kv;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -164,14 +164,23 @@ final class VersionedMap {
             if (released) {
                 throw new IllegalStateException("view already released");
             }
-            for (Map.Entry<String, Node> e : map.entrySet()) {
-                Node n = e.getValue();
-                while (n != null && n.epoch > captured) {
-                    n = n.older;
-                }
-                if (n != null && n.value != null) {
-                    consumer.accept(e.getKey(), n.value);
-                }
+            try {
+                // ConcurrentHashMap.forEach: no entry object per key, unlike iterating entrySet().
+                map.forEach((key, head) -> {
+                    Node n = head;
+                    while (n != null && n.epoch > captured) {
+                        n = n.older;
+                    }
+                    if (n != null && n.value != null) {
+                        try {
+                            consumer.accept(key, n.value);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
         }
 
@@ -193,18 +202,17 @@ final class VersionedMap {
             }
             // Sweep: a capture opened meanwhile reads only the newest node of each key, which stays; a write
             // racing with a conditional replace below wins, and its node derives from the same chain.
-            for (Map.Entry<String, Node> e : map.entrySet()) {
-                Node n = e.getValue();
+            map.forEach((key, n) -> {
                 if (n.older == null && n.value != null) {
-                    continue;
+                    return;
                 }
                 Node older = needed(n.older, n.epoch, open);
                 if (n.value == null && older == null) {
-                    map.remove(e.getKey(), n);
+                    map.remove(key, n);
                 } else if (older != n.older) {
-                    map.replace(e.getKey(), n, new Node(n.value, n.epoch, older));
+                    map.replace(key, n, new Node(n.value, n.epoch, older));
                 }
-            }
+            });
         }
     }
 
