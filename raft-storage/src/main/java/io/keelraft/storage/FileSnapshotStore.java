@@ -326,9 +326,11 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
-    /** Deletes a received snapshot's data (a mismatch, a failed commit, another snapshot arriving). */
-    synchronized void discard(Partial received) {
-        discardLocked(received);
+    /** Deletes a received snapshot's data (a mismatch, a failed commit) unless a later sink took it over. */
+    synchronized void discard(Partial received, SnapshotWriter writer) {
+        if (received.owner == writer || received.owner == null) {
+            discardLocked(received);
+        }
     }
 
     private void discardLocked(Partial received) {

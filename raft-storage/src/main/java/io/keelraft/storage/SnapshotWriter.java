@@ -138,6 +138,11 @@ public final class SnapshotWriter implements SnapshotSink {
             throw new IllegalStateException("snapshot " + describe() + " already committed or abandoned");
         }
         finished = true;
+        if (partial != null && partial.owner != this) {
+            closeChannel(); // the data belongs to the later sink now: leave it alone
+            throw new StorageException("received snapshot " + describe() + " is being received by a later sink;"
+                    + " this one cannot commit it");
+        }
         if (failure != null) {
             discard();
             throw new StorageException("cannot complete snapshot " + describe() + " in " + directory
@@ -165,7 +170,7 @@ public final class SnapshotWriter implements SnapshotSink {
     private void discard() {
         closeChannel();
         if (partial != null) {
-            store.discard(partial);
+            store.discard(partial, this);
         } else {
             store.abandon(directory);
         }

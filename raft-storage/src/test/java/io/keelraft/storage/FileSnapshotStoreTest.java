@@ -364,6 +364,9 @@ class FileSnapshotStoreTest {
                 assertThat(sink.position()).isEqualTo(100);
                 assertThatThrownBy(() -> stale.stream().write(data, 100, 10)).isInstanceOf(IOException.class)
                         .hasMessageContaining("later sink");
+                // Nor can it commit, or discard the data the later sink is writing.
+                assertThatThrownBy(stale::commit).isInstanceOf(StorageException.class)
+                        .hasMessageContaining("later sink");
                 stale.close();
                 sink.stream().write(data, 100, data.length - 100);
                 sink.commit();
