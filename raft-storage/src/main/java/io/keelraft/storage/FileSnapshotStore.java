@@ -1,43 +1,60 @@
 package io.keelraft.storage;
 
+import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.spi.SnapshotFile;
+import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageCorruptedException;
 import io.keelraft.core.spi.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots on disk, one directory each (the skeleton of the snapshot issue; the layout is fixed here):
+ * Snapshots on disk, one directory each — the file {@link SnapshotStore}:
  *
  * <pre>
  *   keel.lock
  *   00000000000000004711-00000000000000000003/   complete: lastIncludedIndex-lastIncludedTerm
  *       data   the state machine's bytes
- *       meta   an {@link AtomicFile} ("KSNP"): lastIncludedIndex, lastIncludedTerm, data size, data CRC32C,
- *              configuration length and bytes — all under the file's checksum
- *   tmp-00000000000000005000-00000000000000000003-1/   being written: ignored, deleted on open
- *   del-00000000000000001000-00000000000000000002/     being deleted: deleted on open
+ *       meta   {@link SnapshotMetaFile}: index, term, data size, data CRC32C, configuration
+ *   tmp-00000000000000005000-00000000000000000003-1/     our own snapshot being written
+ *   recv-00000000000000006000-00000000000000000004-…/    a leader's snapshot being received
+ *   del-00000000000000001000-00000000000000000002/       being deleted
  * </pre>
  *
- * <p>A snapshot is written into a {@code tmp-} directory; {@link SnapshotWriter#commit()} forces the data,
- * writes the metadata, forces the directory, renames it to its final name and forces the parent. A crash at
- * any point leaves either no new snapshot or a complete one. Old snapshots beyond the last {@code retain}
- * are first renamed to {@code del-} (so no half-deleted directory ever looks complete), then deleted.
+ * <p>A snapshot is written into a {@code tmp-} or {@code recv-} directory; {@link SnapshotWriter#commit()} forces
+ * the data, writes the metadata, forces the directory, renames it to its final name and forces the parent. A
+ * crash at any point leaves either no new snapshot or a complete one. Old snapshots beyond the newest
+ * {@code retain} are first renamed to {@code del-} (so no half-deleted directory ever looks complete), then
+ * deleted. {@code tmp-}, {@code recv-} and {@code del-} directories are deleted on open: an unfinished
+ * transfer survives a dropped connection, not a restart.
+ *
+ * <p><b>Verification cost.</b> {@link #latest()} reads the whole data file of a snapshot once per process to
+ * check its CRC32C (about as long as reading the file: a 100 MB snapshot costs a fraction of a second on an
+ * SSD; at server start this is small next to restoring it). Snapshots this process committed, or already
+ * verified, are not read again. Damage after that is still caught by {@link SnapshotFile#open()} (checked at
+ * the end of the stream) and, for a transfer, by the receiver's check of the whole CRC.
  */
-public final class FileSnapshotStore implements AutoCloseable {
+public final class FileSnapshotStore implements SnapshotStore {
 
-    static final String DATA_FILE = "data";
-    static final String META_FILE = "meta";
-    static final int META_MAGIC = 0x4B534E50; // "KSNP"
+    private static final Logger log = LoggerFactory.getLogger(FileSnapshotStore.class);
     private static final String TEMP_PREFIX = "tmp-";
+    private static final String RECEIVE_PREFIX = "recv-";
     private static final String DELETE_PREFIX = "del-";
     private static final Pattern COMPLETE = Pattern.compile("(\\d{20})-(\\d{20})");
 
@@ -46,7 +63,35 @@ public final class FileSnapshotStore implements AutoCloseable {
     private final Disk disk;
     private final DirectoryLock lock;
     private final AtomicLong tempCounter = new AtomicLong();
+    /** Names of complete snapshots whose data this process has checked (or written). */
+    private final Set<String> verified = new HashSet<>();
+    /** The one received snapshot not yet committed, kept so that a transfer can resume; or null. */
+    private Partial partial;
     private boolean closed;
+
+    /** An unfinished received snapshot: where it is, what it should become, and the checksum so far. */
+    static final class Partial {
+        final SnapshotMeta meta;
+        final long size;
+        final int crc32c;
+        final Path directory;
+        /** Of the bytes before {@link #position}; updated by the owning sink only. */
+        final CRC32C crc = new CRC32C();
+        volatile long position;
+        /** The sink allowed to write; a later {@code receive} of the same snapshot takes over. */
+        volatile SnapshotWriter owner;
+
+        Partial(SnapshotMeta meta, long size, int crc32c, Path directory) {
+            this.meta = meta;
+            this.size = size;
+            this.crc32c = crc32c;
+            this.directory = directory;
+        }
+
+        boolean isFor(SnapshotMeta meta, long size, int crc32c) {
+            return this.meta.equals(meta) && this.size == size && this.crc32c == crc32c;
+        }
+    }
 
     private FileSnapshotStore(Path directory, int retain, Disk disk, DirectoryLock lock) {
         this.directory = directory;
@@ -57,7 +102,7 @@ public final class FileSnapshotStore implements AutoCloseable {
 
     /**
      * Opens (creating if needed) the store in {@code directory}, which it locks, and deletes snapshots that
-     * were being written or deleted when the process stopped.
+     * were being written, received or deleted when the process stopped.
      *
      * @param retain how many complete snapshots to keep (at least 1)
      */
@@ -76,7 +121,7 @@ public final class FileSnapshotStore implements AutoCloseable {
             boolean removed = false;
             for (Path child : store.children()) {
                 String name = child.getFileName().toString();
-                if (name.startsWith(TEMP_PREFIX) || name.startsWith(DELETE_PREFIX)) {
+                if (name.startsWith(TEMP_PREFIX) || name.startsWith(RECEIVE_PREFIX) || name.startsWith(DELETE_PREFIX)) {
                     store.deleteTree(child);
                     removed = true;
                 }
@@ -92,74 +137,175 @@ public final class FileSnapshotStore implements AutoCloseable {
         }
     }
 
-    /** Starts writing a snapshot covering the log through {@code metadata.lastIncludedIndex()}. */
-    public synchronized SnapshotWriter create(SnapshotMetadata metadata) {
+    /** The store's directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public synchronized SnapshotWriter create(SnapshotMeta meta) {
         checkOpen();
-        Path temp = directory.resolve(TEMP_PREFIX + name(metadata) + "-" + tempCounter.incrementAndGet());
+        Path temp = directory.resolve(TEMP_PREFIX + name(meta) + "-" + tempCounter.incrementAndGet());
         try {
             Files.createDirectory(temp);
-            return new SnapshotWriter(this, metadata, temp, disk);
+            return new SnapshotWriter(this, meta, temp, disk);
         } catch (IOException e) {
             abandon(temp);
-            throw new StorageException("cannot start snapshot " + metadata + " in " + temp + ": " + e, e);
+            throw new StorageException("cannot start snapshot " + meta.index() + "@" + meta.term() + " in " + temp
+                    + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * The newest complete snapshot (highest index, then term), or empty when there is none.
+     * {@inheritDoc}
      *
-     * @throws StorageCorruptedException when its metadata is damaged or its data file has the wrong size:
-     *                                   an older snapshot is not used instead, since the log may already be
-     *                                   compacted past it
+     * <p>One received snapshot is kept at a time: receiving a different one deletes the earlier partial data. A
+     * sink returned earlier for the same snapshot stops accepting writes.
      */
-    public synchronized Optional<StoredSnapshot> latest() {
+    @Override
+    public synchronized SnapshotWriter receive(SnapshotMeta meta, long size, int crc32c) {
         checkOpen();
+        if (size < 0) {
+            throw new IllegalArgumentException("negative snapshot size " + size);
+        }
+        if (partial != null && !partial.isFor(meta, size, crc32c)) {
+            log.info("discarding {} bytes received of snapshot {}@{} for snapshot {}@{}", partial.position,
+                    partial.meta.index(), partial.meta.term(), meta.index(), meta.term());
+            discardLocked(partial);
+        }
         try {
-            List<Path> complete = complete();
-            return complete.isEmpty() ? Optional.empty() : Optional.of(read(complete.get(complete.size() - 1)));
+            if (partial == null) {
+                Path dir = directory.resolve(String.format("%s%s-%d-%08x-%d", RECEIVE_PREFIX, name(meta), size,
+                        crc32c, tempCounter.incrementAndGet()));
+                Files.createDirectory(dir);
+                partial = new Partial(meta, size, crc32c, dir);
+            }
+            SnapshotWriter writer = new SnapshotWriter(this, partial, disk);
+            partial.owner = writer;
+            return writer;
         } catch (IOException e) {
-            throw new StorageException("cannot read snapshots in " + directory + ": " + e, e);
+            if (partial != null) {
+                discardLocked(partial);
+            }
+            throw new StorageException("cannot receive snapshot " + meta.index() + "@" + meta.term() + " in "
+                    + directory + ": " + e.getMessage(), e);
         }
     }
 
-    private StoredSnapshot read(Path snapshot) throws IOException {
-        AtomicFile meta = new AtomicFile(disk, snapshot.resolve(META_FILE), META_MAGIC, "snapshot metadata file");
-        byte[] content = meta.read().orElseThrow(() -> new StorageCorruptedException(meta.file(), 0,
-                "complete snapshot has no metadata file (it is written before the directory is renamed into place)"));
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        if (content.length < 32 || buffer.getInt(28) != content.length - 32) {
-            throw new StorageCorruptedException(meta.file(), 8, "snapshot metadata does not parse");
+    /**
+     * The newest complete snapshot whose metadata and data verify. A damaged one is logged (file and problem)
+     * and skipped in favour of the next older; the caller must check that what it gets is not older than its
+     * log's base, since entries compacted past it cannot be replayed.
+     *
+     * @throws StorageCorruptedException naming the newest snapshot's damaged file when snapshots exist but none
+     *                                   verifies
+     */
+    @Override
+    public synchronized Optional<SnapshotFile> latest() {
+        return latestStored().map(s -> s);
+    }
+
+    /** {@link #latest()}, typed. */
+    public synchronized Optional<StoredSnapshot> latestStored() {
+        checkOpen();
+        List<Path> complete;
+        try {
+            complete = complete();
+        } catch (IOException e) {
+            throw new StorageException("cannot list snapshots in " + directory + ": " + e.getMessage(), e);
         }
-        long index = buffer.getLong();
-        long term = buffer.getLong();
-        long dataBytes = buffer.getLong();
-        int dataCrc = buffer.getInt();
-        byte[] configuration = new byte[buffer.getInt()];
-        buffer.get(configuration);
-        Path data = snapshot.resolve(DATA_FILE);
-        long actual = Files.exists(data) ? Files.size(data) : -1;
-        if (actual != dataBytes) {
-            throw new StorageCorruptedException(data, Math.max(actual, 0), "snapshot data file is " + actual
-                    + " bytes but its metadata says " + dataBytes);
+        StorageCorruptedException newestProblem = null;
+        for (int i = complete.size() - 1; i >= 0; i--) {
+            Path dir = complete.get(i);
+            try {
+                StoredSnapshot snapshot = verify(dir);
+                if (newestProblem != null) {
+                    log.warn("using the older snapshot {} instead", dir);
+                }
+                return Optional.of(snapshot);
+            } catch (StorageCorruptedException e) {
+                log.warn("skipping damaged snapshot {}: {}", dir, e.getMessage());
+                newestProblem = newestProblem == null ? e : newestProblem;
+            } catch (IOException e) {
+                throw new StorageException("cannot read snapshot " + dir + ": " + e.getMessage(), e);
+            }
         }
-        return new StoredSnapshot(new SnapshotMetadata(index, term, configuration), snapshot, dataBytes, dataCrc);
+        if (newestProblem != null) {
+            throw new StorageCorruptedException(newestProblem.file(), newestProblem.offset(), "none of the "
+                    + complete.size() + " snapshots in " + directory + " verifies (the others are logged); the"
+                    + " newest: " + newestProblem.getMessage() + ". Restore this server's data directory from a"
+                    + " backup, or remove the server from the cluster and add it back with an empty directory.");
+        }
+        return Optional.empty();
+    }
+
+    private StoredSnapshot verify(Path dir) throws IOException {
+        StoredSnapshot snapshot = SnapshotMetaFile.read(disk, dir);
+        if (!dir.getFileName().toString().equals(name(snapshot.meta()))) {
+            throw new StorageCorruptedException(dir.resolve(SnapshotMetaFile.NAME), 8, "metadata names snapshot "
+                    + name(snapshot.meta()) + " in directory " + dir.getFileName());
+        }
+        String key = dir.getFileName().toString();
+        if (verified.contains(key)) {
+            return snapshot;
+        }
+        Path data = snapshot.dataFile();
+        if (!Files.exists(data)) {
+            throw new StorageCorruptedException(data, 0, "snapshot data file is missing");
+        }
+        CRC32C crc = new CRC32C();
+        long count = 0;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.READ)) {
+            if (channel.size() != snapshot.size()) {
+                throw new StorageCorruptedException(data, Math.min(channel.size(), snapshot.size()), "snapshot data"
+                        + " file is " + channel.size() + " bytes but its metadata records " + snapshot.size());
+            }
+            while (channel.read(buffer.clear()) > 0) {
+                count += buffer.flip().remaining();
+                crc.update(buffer);
+            }
+        }
+        if (count != snapshot.size() || (int) crc.getValue() != snapshot.crc32c()) {
+            throw new StorageCorruptedException(data, 0, String.format("snapshot data checksum mismatch (metadata"
+                    + " %08x over %d bytes, data %08x over %d bytes)", snapshot.crc32c(), snapshot.size(),
+                    (int) crc.getValue(), count));
+        }
+        verified.add(key);
+        return snapshot;
     }
 
     /** Moves a written snapshot into place and prunes old ones; called by {@link SnapshotWriter#commit()}. */
-    synchronized StoredSnapshot install(SnapshotWriter writer, long dataBytes, int dataCrc) throws IOException {
+    synchronized StoredSnapshot install(SnapshotWriter writer, Partial received, long size, int crc32c)
+            throws IOException {
         checkOpen();
-        disk.forceDirectory(writer.directory());
-        Path target = directory.resolve(name(writer.metadata()));
-        if (Files.exists(target)) {
-            retire(target); // the same snapshot again: the new copy replaces it
+        if (received != null) {
+            if (partial != received || received.owner != writer) {
+                throw new StorageException("received snapshot " + name(writer.meta()) + " was superseded before"
+                        + " its commit");
+            }
+            partial = null;
         }
-        disk.rename(writer.directory(), target);
-        disk.forceDirectory(directory);
+        disk.forceDirectory(writer.directory());
+        String name = name(writer.meta());
+        Path target = directory.resolve(name);
+        StoredSnapshot installed;
+        if (Files.exists(target)) {
+            // The same snapshot again (same index and term: the same committed state). Keep the copy already in
+            // place: replacing it would leave a window in which neither is complete.
+            abandon(writer.directory());
+            installed = SnapshotMetaFile.read(disk, target);
+        } else {
+            disk.rename(writer.directory(), target);
+            disk.forceDirectory(directory);
+            installed = new StoredSnapshot(writer.meta(), target, size, crc32c);
+            verified.add(name);
+        }
         List<Path> complete = complete();
-        for (int i = 0; i < complete.size() - retain; i++) {
+        for (int i = 0; i < complete.size() - retain; i++) { // sorted oldest first: the newest is never retired
             retire(complete.get(i));
         }
-        return new StoredSnapshot(writer.metadata(), target, dataBytes, dataCrc);
+        return installed;
     }
 
     /** Renames a complete snapshot out of sight, durably, then deletes it. */
@@ -167,6 +313,7 @@ public final class FileSnapshotStore implements AutoCloseable {
         Path doomed = directory.resolve(DELETE_PREFIX + snapshot.getFileName());
         disk.rename(snapshot, doomed);
         disk.forceDirectory(directory);
+        verified.remove(snapshot.getFileName().toString());
         deleteTree(doomed);
     }
 
@@ -176,6 +323,28 @@ public final class FileSnapshotStore implements AutoCloseable {
             deleteTree(temp);
         } catch (IOException ignored) {
             // tmp- directories are removed on open
+        }
+    }
+
+    /** Deletes a received snapshot's data (a mismatch, a failed commit) unless a later sink took it over. */
+    synchronized void discard(Partial received, SnapshotWriter writer) {
+        if (received.owner == writer || received.owner == null) {
+            discardLocked(received);
+        }
+    }
+
+    private void discardLocked(Partial received) {
+        received.owner = null;
+        if (partial == received) {
+            partial = null;
+        }
+        abandon(received.directory);
+    }
+
+    /** A received snapshot's sink closed without committing: its data stays for {@link #receive} to resume. */
+    synchronized void release(Partial received, SnapshotWriter writer) {
+        if (received.owner == writer) {
+            received.owner = null;
         }
     }
 
@@ -209,8 +378,8 @@ public final class FileSnapshotStore implements AutoCloseable {
         }
     }
 
-    private static String name(SnapshotMetadata metadata) {
-        return String.format("%020d-%020d", metadata.lastIncludedIndex(), metadata.lastIncludedTerm());
+    private static String name(SnapshotMeta meta) {
+        return String.format("%020d-%020d", meta.index(), meta.term());
     }
 
     private void checkOpen() {
@@ -223,6 +392,9 @@ public final class FileSnapshotStore implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            if (partial != null) {
+                discardLocked(partial);
+            }
             lock.close();
         }
     }

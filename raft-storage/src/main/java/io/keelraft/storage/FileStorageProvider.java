@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * The file storage as a {@link StorageProvider}: registered in {@code META-INF/services}, so that
  * {@code RaftNode.builder().dataDirectory(dir)} keeps the log in {@code dir/log} ({@link SegmentedLog}, default
- * options: fsync on) and currentTerm/votedFor in {@code dir/meta} ({@link FileMetaStore}). Each store locks its
+ * options: fsync on), currentTerm/votedFor in {@code dir/meta} ({@link FileMetaStore}) and snapshots in
+ * {@code dir/snapshots} ({@link FileSnapshotStore}). Each store locks its
  * own directory, so a second server pointed at the same data directory fails with a clear error.
  */
 public final class FileStorageProvider implements StorageProvider {
@@ -35,8 +36,7 @@ public final class FileStorageProvider implements StorageProvider {
     }
 
     @Override
-    public io.keelraft.core.spi.SnapshotStore openSnapshots(Path dataDirectory, int retain) {
-        // Replaced by the FileSnapshotStore adapter on the snapshot branch (issue 8).
-        throw new UnsupportedOperationException("snapshot store: work in progress on branch snap-spi");
+    public FileSnapshotStore openSnapshots(Path dataDirectory, int retain) {
+        return FileSnapshotStore.open(dataDirectory.resolve(SNAPSHOT_DIRECTORY), retain);
     }
 }

@@ -66,6 +66,50 @@ class FullDiskTest {
         }
     }
 
+    @Test
+    void aFullDiskFailsASnapshotWriteAndLeavesTheOlderSnapshotIntact() throws Exception {
+        Path mount = Files.createDirectory(temp.resolve("tmpfs-snapshots"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "keel-full-disk-test", mount.toString()),
+                "cannot mount a tmpfs here (needs root); skipping the real full-disk test");
+        try {
+            Path dir = mount.resolve("snapshots");
+            byte[] small = FileSnapshotStoreTest.data(10, 300_000);
+            try (FileSnapshotStore store = FileSnapshotStore.open(dir, 2)) {
+                try (SnapshotWriter writer = store.create(FileSnapshotStoreTest.meta(10, 1))) {
+                    writer.stream().write(small);
+                    writer.commit();
+                }
+                SnapshotWriter writer = store.create(FileSnapshotStoreTest.meta(20, 1));
+                byte[] chunk = new byte[64 << 10];
+                assertThatThrownBy(() -> {
+                    for (int i = 0; i < 64; i++) { // 4 MiB into what is left of 2 MiB
+                        writer.stream().write(chunk);
+                    }
+                }).isInstanceOf(IOException.class).hasMessageContaining("cannot write snapshot 20@1")
+                        .hasMessageContaining("No space left on device");
+                assertThatThrownBy(writer::commit).isInstanceOf(StorageException.class)
+                        .hasMessageContaining("cannot complete snapshot 20@1")
+                        .hasMessageContaining("No space left on device");
+                writer.close();
+                // The failed snapshot's space is given back, and the older one is whole.
+                try (var in = store.latest().orElseThrow().open()) {
+                    assertThat(in.readAllBytes()).isEqualTo(small);
+                }
+                try (SnapshotWriter next = store.create(FileSnapshotStoreTest.meta(30, 1))) {
+                    next.stream().write(small);
+                    next.commit();
+                }
+            }
+            try (FileSnapshotStore store = FileSnapshotStore.open(dir, 2)) {
+                assertThat(store.latest().orElseThrow().meta().index()).isEqualTo(30);
+            }
+        } finally {
+            if (!run("umount", mount.toString())) {
+                run("umount", "-l", mount.toString());
+            }
+        }
+    }
+
     /** Writes {@code file} until the file system is full. */
     private static void fill(Path file) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocate(4096);

@@ -117,11 +117,17 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
     }
 
     private static Frame parse(ByteBuf frame) {
-        CodedInputStream in = frame.hasArray()
-                ? CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(),
-                        frame.readableBytes())
-                : CodedInputStream.newInstance(ByteBufUtil.getBytes(frame));
-        // Bytes fields point into that array; WireCodec copies them out, so the frame's buffer can go.
+        CodedInputStream in;
+        if (frame.hasArray()) {
+            in = CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(),
+                    frame.readableBytes());
+        } else if (frame.nioBufferCount() == 1) {
+            // A direct buffer is parsed in place: a snapshot chunk's megabyte is then copied once, by WireCodec.
+            in = CodedInputStream.newInstance(frame.nioBuffer());
+        } else {
+            in = CodedInputStream.newInstance(ByteBufUtil.getBytes(frame));
+        }
+        // Bytes fields point into the frame; WireCodec copies them out before the frame's buffer is released.
         in.enableAliasing(true);
         try {
             return Frame.parseFrom(in);
@@ -138,10 +144,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE, frame.getUnknownFields().asMap().isEmpty()
                         ? "a frame with no body" : "a frame whose body has unknown field number(s) "
                         + frame.getUnknownFields().asMap().keySet());
-            case INSTALL_SNAPSHOT:
             case INSTALL_SNAPSHOT_RESPONSE:
             case TIMEOUT_NOW:
-                // In the wire format, but not in raft-core yet (issues 8 and 9): see WireCodec.
+                // In the wire format, but not in raft-core (chunks are answered as forwarded requests; TimeoutNow
+                // comes with issue 9): see WireCodec.
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "a " + frame.getBodyCase() + " frame, which this version does not handle yet");
             case HANDSHAKE:
@@ -160,7 +166,7 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         switch (frame.getBodyCase()) {
             case FORWARD_REQUEST:
                 return new Envelope.Forward(frame.getForwardRequest().getCorrelationId(),
-                        WireCodec.toForwardRequest(frame.getForwardRequest()));
+                        WireCodec.toForwardRequest(frame.getForwardRequest(), peer));
             case FORWARD_RESPONSE:
                 return new Envelope.ForwardReply(frame.getForwardResponse().getCorrelationId(),
                         WireCodec.toForwardResponse(frame.getForwardResponse()));

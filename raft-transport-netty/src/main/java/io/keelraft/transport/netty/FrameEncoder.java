@@ -1,9 +1,11 @@
 package io.keelraft.transport.netty;
 
+import com.google.protobuf.CodedOutputStream;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.transport.netty.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
 
 /**
  * Writes a frame as it travels: a 4-byte big-endian length, then the encoded {@link Frame}, in one buffer.
@@ -45,10 +47,30 @@ final class FrameEncoder {
             return of(WireCodec.toFrame(message));
         }
 
-        /** Small frames (votes, handshakes, forwarding): the generated code's bytes, copied in. */
+        /**
+         * Other frames (votes, handshakes, forwarding, snapshot chunks): the generated code writes straight into
+         * the buffer, so a chunk's bytes are copied once, from the caller's array into the network buffer.
+         */
         static Outbound of(Frame frame) {
-            return new Outbound(frame.getBodyCase().name(), frame.getSerializedSize(),
-                    out -> out.writeBytes(frame.toByteArray()));
+            int size = frame.getSerializedSize();
+            return new Outbound(frame.getBodyCase().name(), size, out -> {
+                out.ensureWritable(size);
+                if (!out.hasArray() && out.nioBufferCount() != 1) {
+                    out.writeBytes(frame.toByteArray()); // no single region to write into
+                    return;
+                }
+                CodedOutputStream coded = out.hasArray()
+                        ? CodedOutputStream.newInstance(out.array(), out.arrayOffset() + out.writerIndex(), size)
+                        : CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
+                try {
+                    frame.writeTo(coded);
+                    coded.checkNoSpaceLeft();
+                } catch (IOException e) {
+                    throw new IllegalStateException("a " + frame.getBodyCase() + " frame did not encode to its "
+                            + size + " bytes", e);
+                }
+                out.writerIndex(out.writerIndex() + size);
+            });
         }
     }
 

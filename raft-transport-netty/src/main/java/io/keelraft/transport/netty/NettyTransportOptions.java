@@ -16,12 +16,18 @@ import java.util.TreeMap;
  *                              {@link NettyTransport#listenAddress()}); its host is also the address outbound
  *                              connections leave from
  * @param peers                 the other servers: id to address
- * @param maxFrameBytes         the largest frame sent or accepted; a larger incoming length closes the connection
+ * @param maxFrameBytes         the largest frame sent or accepted; a larger incoming length closes the connection.
+ *                              A snapshot chunk travels in one frame with about 100 bytes plus the encoded
+ *                              configuration around its data, so keep this above the snapshot chunk size (default
+ *                              16 MiB against 1 MiB chunks); a chunk that does not fit fails its forward at once
  * @param highWaterMarkBytes    per peer: past this many bytes of writes not yet taken by the socket, messages to
  *                              that peer are dropped and counted (Raft retries) instead of piling up
  * @param reconnectMinDelay     the first delay before reconnecting to a peer; it doubles per failure
  * @param reconnectMaxDelay     the longest delay between attempts to reach a peer
- * @param forwardTimeout        how long a forwarded request waits for its answer
+ * @param forwardTimeout        how long a forwarded request waits for its answer (default 10 s). A snapshot chunk
+ *                              is answered once the follower has written it (a 1 MiB write: milliseconds; the last
+ *                              one waits for the fsync of the whole snapshot), so keep this well above the time to
+ *                              fsync a snapshot
  * @param handshakeTimeout      how long a new connection may take to complete the handshake
  * @param tls                   mutual TLS, or null for plaintext
  * @param ioThreads             event loop threads

@@ -1,9 +1,12 @@
 package io.keelraft.transport.netty;
 
 import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.ByteString;
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
+import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.AppendEntries;
@@ -12,6 +15,8 @@ import io.keelraft.transport.netty.wire.Entry;
 import io.keelraft.transport.netty.wire.ForwardResponse.Reason; // the wire enum; raft-core's is ForwardResponse.Reason
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Handshake;
+import io.keelraft.transport.netty.wire.InstallSnapshot;
+import io.keelraft.transport.netty.wire.InstallSnapshotResponse;
 import io.keelraft.transport.netty.wire.RequestVote;
 import io.keelraft.transport.netty.wire.RequestVoteResponse;
 import java.util.ArrayList;
@@ -24,13 +29,17 @@ import java.util.List;
  * <p>Raft messages go on the wire without their sender and receiver: a connection joins exactly two servers,
  * named by its handshake, so decoding takes them from the connection.
  *
- * <p>InstallSnapshot, InstallSnapshotResponse and TimeoutNow are in the wire format already, so that it is
- * fixed before anyone depends on it, but raft-core has no types for them yet: their conversion is added here
- * when raft-core gains InstallSnapshot (issue 8) and TimeoutNow (issue 9). Until then {@link FrameDecoder}
- * refuses a frame carrying one as a message type this version does not handle.
+ * <p>Snapshots use the wire's {@code InstallSnapshot} twice: as a frame, raft-core's
+ * {@link Message.InstallSnapshot} (metadata only); inside a forwarded request, one chunk of the snapshot's bytes
+ * ({@link ForwardRequest.InstallSnapshotChunk}, answered by {@link ForwardResponse.SnapshotChunkAccepted}).
+ * InstallSnapshotResponse as a frame and TimeoutNow are in the wire format but have no raft-core type yet
+ * (TimeoutNow: issue 9); {@link FrameDecoder} refuses a frame carrying one as a message type this version does
+ * not handle.
  *
- * <p>Payloads are never copied on the way out ({@link LogEntry} payloads are immutable once handed over) and
- * copied exactly once on the way in, out of the frame's buffer.
+ * <p>Payloads and chunk data are never copied on the way out (they are immutable once handed over) and copied
+ * exactly once on the way in, out of the frame's buffer. A chunk's checksums are checked for presence and its
+ * offsets and lengths for consistency here; verifying {@code chunkCrc32c} and the whole snapshot's CRC against
+ * the bytes is the receiver's job (it stores them).
  */
 final class WireCodec {
 
@@ -67,6 +76,8 @@ final class WireCodec {
         } else if (message instanceof Message.RequestVoteResponse m) {
             frame.setRequestVoteResponse(RequestVoteResponse.newBuilder()
                     .setTerm(m.term()).setGranted(m.granted()).setPreVote(m.preVote()));
+        } else if (message instanceof Message.InstallSnapshot m) {
+            frame.setInstallSnapshot(snapshotHeader(m.term(), m.from(), m.snapshot()).setDone(true));
         } else {
             throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
         }
@@ -80,6 +91,11 @@ final class WireCodec {
                     .setCommand(UnsafeByteOperations.unsafeWrap(s.command())));
         } else if (request instanceof ForwardRequest.ReadIndex) {
             b.setReadIndex(io.keelraft.transport.netty.wire.ForwardRequest.ReadIndexRequest.getDefaultInstance());
+        } else if (request instanceof ForwardRequest.InstallSnapshotChunk c) {
+            b.setInstallSnapshotChunk(snapshotHeader(c.term(), c.leaderId(), c.snapshot())
+                    .setTotalBytes(c.totalBytes()).setTotalCrc32C(c.totalCrc32c())
+                    .setOffset(c.offset()).setData(UnsafeByteOperations.unsafeWrap(c.data()))
+                    .setDataCrc32C(c.chunkCrc32c()).setDone(c.last()));
         } else {
             throw new IllegalArgumentException("no wire form for " + request.getClass().getName());
         }
@@ -101,10 +117,19 @@ final class WireCodec {
                 failed.setLeaderHint(f.leaderHint());
             }
             b.setFailed(failed);
+        } else if (response instanceof ForwardResponse.SnapshotChunkAccepted a) {
+            b.setSnapshotChunkAccepted(InstallSnapshotResponse.newBuilder()
+                    .setTerm(a.term()).setNextOffset(a.nextOffset()).setSuccess(true));
         } else {
             throw new IllegalArgumentException("no wire form for " + response.getClass().getName());
         }
         return Frame.newBuilder().setForwardResponse(b).build();
+    }
+
+    private static InstallSnapshot.Builder snapshotHeader(long term, String leaderId, SnapshotMeta snapshot) {
+        return InstallSnapshot.newBuilder().setTerm(term).setLeaderId(leaderId)
+                .setLastIncludedIndex(snapshot.index()).setLastIncludedTerm(snapshot.term())
+                .setConfiguration(UnsafeByteOperations.unsafeWrap(snapshot.configuration().encode()));
     }
 
     // ------------------------------------------------------------------ wire -> raft-core
@@ -141,18 +166,36 @@ final class WireCodec {
                 RequestVoteResponse m = frame.getRequestVoteResponse();
                 return new Message.RequestVoteResponse(m.getTerm(), from, to, m.getGranted(), m.getPreVote());
             }
+            case INSTALL_SNAPSHOT: {
+                InstallSnapshot m = frame.getInstallSnapshot();
+                SnapshotMeta snapshot = snapshotMeta(m, from);
+                if (!m.getData().isEmpty() || m.getOffset() != 0 || !m.getDone() || m.getTotalBytes() != 0
+                        || m.hasTotalCrc32C() || m.hasDataCrc32C()) {
+                    throw new BadInputException(Rejection.MALFORMED_FRAME, "an InstallSnapshot frame with chunk"
+                            + " fields (offset " + m.getOffset() + ", " + m.getData().size() + " data bytes): chunks"
+                            + " travel as forwarded requests");
+                }
+                return new Message.InstallSnapshot(nonNegative("term", m.getTerm()), from, to, snapshot);
+            }
             default:
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "no Raft message of type " + frame.getBodyCase() + " in this version");
         }
     }
 
-    static ForwardRequest toForwardRequest(io.keelraft.transport.netty.wire.ForwardRequest request) {
+    /**
+     * The forwarded request in {@code request}, sent by {@code from}.
+     *
+     * @throws BadInputException when it is of no known kind or holds impossible values
+     */
+    static ForwardRequest toForwardRequest(io.keelraft.transport.netty.wire.ForwardRequest request, String from) {
         switch (request.getRequestCase()) {
             case SUBMIT:
                 return new ForwardRequest.Submit(request.getSubmit().getCommand().toByteArray());
             case READ_INDEX:
                 return new ForwardRequest.ReadIndex();
+            case INSTALL_SNAPSHOT_CHUNK:
+                return toChunk(request.getInstallSnapshotChunk(), from);
             default:
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "forwarded request of no known kind (" + request.getRequestCase() + ")");
@@ -171,10 +214,74 @@ final class WireCodec {
                 return new ForwardResponse.Failed(fromWire(f.getReason()),
                         f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage());
             }
+            case SNAPSHOT_CHUNK_ACCEPTED: {
+                InstallSnapshotResponse a = response.getSnapshotChunkAccepted();
+                if (!a.getSuccess()) {
+                    throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot chunk answer without success");
+                }
+                return new ForwardResponse.SnapshotChunkAccepted(nonNegative("term", a.getTerm()),
+                        nonNegative("next offset", a.getNextOffset()));
+            }
             default:
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "forwarded response of no known kind (" + response.getResponseCase() + ")");
         }
+    }
+
+    /** A chunk, checked: every length and offset consistent, both checksums present. */
+    private static ForwardRequest.InstallSnapshotChunk toChunk(InstallSnapshot m, String from) {
+        SnapshotMeta snapshot = snapshotMeta(m, from);
+        long total = nonNegative("snapshot size", m.getTotalBytes());
+        long offset = nonNegative("chunk offset", m.getOffset());
+        int length = m.getData().size();
+        if (offset > total - length) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot chunk of " + length + " bytes at offset "
+                    + offset + " runs past the snapshot's " + total + " bytes");
+        }
+        boolean last = offset + length == total;
+        if (m.getDone() != last) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot chunk of " + length + " bytes at offset "
+                    + offset + " of " + total + " is marked " + (m.getDone() ? "" : "not ") + "the last");
+        }
+        if (length == 0 && !last) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "an empty snapshot chunk that is not the last");
+        }
+        if (!m.hasTotalCrc32C() || !m.hasDataCrc32C()) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot chunk without its "
+                    + (m.hasTotalCrc32C() ? "data" : "total") + " CRC32C");
+        }
+        // The one copy of the chunk's bytes: out of the frame's buffer, into the array raft-core keeps.
+        return new ForwardRequest.InstallSnapshotChunk(nonNegative("term", m.getTerm()), from, snapshot, total,
+                m.getTotalCrc32C(), offset, m.getData().toByteArray(), m.getDataCrc32C(), last);
+    }
+
+    private static SnapshotMeta snapshotMeta(InstallSnapshot m, String from) {
+        if (!m.getLeaderId().isEmpty() && !m.getLeaderId().equals(from)) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot from leader '" + m.getLeaderId()
+                    + "' on the connection of peer '" + from + "'");
+        }
+        long index = m.getLastIncludedIndex();
+        long term = m.getLastIncludedTerm();
+        if (index <= 0 || term <= 0) { // uint64 past Long.MAX_VALUE reads as negative
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot with last included index "
+                    + Long.toUnsignedString(index) + " and term " + Long.toUnsignedString(term));
+        }
+        ClusterConfiguration configuration;
+        try {
+            configuration = ClusterConfiguration.decode(m.getConfiguration().toByteArray());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, "a snapshot whose configuration does not decode: "
+                    + e.getMessage());
+        }
+        return new SnapshotMeta(index, term, configuration);
+    }
+
+    private static long nonNegative(String what, long value) {
+        if (value < 0) {
+            throw new BadInputException(Rejection.MALFORMED_FRAME, what + " " + Long.toUnsignedString(value)
+                    + " is out of range");
+        }
+        return value;
     }
 
     // ------------------------------------------------------------------ enums

@@ -3,6 +3,7 @@ package io.keelraft.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.InstallSnapshot;
@@ -117,8 +118,17 @@ class FrameFuzzTest {
             case 0:
                 return WireCodec.handshake(r.nextBoolean() ? LoopbackCluster.CLUSTER_ID : "other", "n" + r.nextInt(4),
                         r.nextInt(3));
-            case 1:
-                return WireCodec.forwardRequest(r.nextLong(), SampleMessages.forwardRequests().get(r.nextInt(3)));
+            case 1: {
+                if (r.nextBoolean()) {
+                    return WireCodec.forwardRequest(r.nextLong(), SampleMessages.forwardRequests().get(r.nextInt(3)));
+                }
+                // A snapshot chunk: offsets and sizes near their edges, so that mutations cross them.
+                byte[] data = new byte[r.nextInt(200)];
+                r.nextBytes(data);
+                long total = data.length + r.nextInt(3) * (long) r.nextInt(1000);
+                return WireCodec.forwardRequest(r.nextLong(), SampleMessages.chunk(r.nextBoolean() ? "n2" : "n3",
+                        total, total - data.length, data));
+            }
             case 2: {
                 List<ForwardResponse> responses = SampleMessages.forwardResponses();
                 return WireCodec.forwardResponse(r.nextLong(), responses.get(r.nextInt(responses.size())));
@@ -126,6 +136,9 @@ class FrameFuzzTest {
             case 3:
                 return r.nextBoolean()
                         ? Frame.newBuilder().setTimeoutNow(TimeoutNow.newBuilder().setTerm(r.nextLong())).build()
+                        : r.nextBoolean()
+                        ? WireCodec.toFrame(new Message.InstallSnapshot(r.nextLong(1, 100), "n2", "n1",
+                                SampleMessages.snapshot()))
                         : Frame.newBuilder().setInstallSnapshot(InstallSnapshot.newBuilder().setTerm(3)
                                 .setLeaderId("n2").setData(ByteString.copyFrom(new byte[r.nextInt(100)]))).build();
             default:

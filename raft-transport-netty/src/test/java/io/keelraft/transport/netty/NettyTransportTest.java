@@ -116,6 +116,43 @@ class NettyTransportTest {
                 .isEqualTo(new ForwardResponse.ReadIndex(99));
     }
 
+    /**
+     * A whole snapshot in chunks of the default size (1 MiB) and one of 4 MiB, through the default options (frame
+     * limit, high-water mark, forward timeout): the follower checks each chunk's CRC and answers the next offset.
+     */
+    @Test
+    void snapshotChunksOfSeveralMegabytesTravelAsForwardedRequests() throws Exception {
+        cluster = new LoopbackCluster("n1", "n2").startAll();
+        await().until(cluster::fullyConnected);
+        byte[] snapshot = new byte[7 << 20];
+        new java.util.Random(7).nextBytes(snapshot);
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        cluster.receiver("n2").forwards = (from, request) -> {
+            ForwardRequest.InstallSnapshotChunk c = (ForwardRequest.InstallSnapshotChunk) request;
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(c.data());
+            assertThat((int) crc.getValue()).isEqualTo(c.chunkCrc32c());
+            assertThat(c.leaderId()).isEqualTo(from);
+            synchronized (received) {
+                received.writeBytes(c.data());
+            }
+            return CompletableFuture.completedFuture(
+                    new ForwardResponse.SnapshotChunkAccepted(c.term(), c.offset() + c.data().length));
+        };
+        long offset = 0;
+        int[] sizes = {1 << 20, 4 << 20, 1 << 20, 1 << 20};
+        for (int size : sizes) {
+            byte[] data = java.util.Arrays.copyOfRange(snapshot, (int) offset, (int) offset + size);
+            ForwardResponse answer = cluster.transport("n1").forward("n2",
+                    SampleMessages.chunk("n1", snapshot.length, offset, data)).get(10, TimeUnit.SECONDS);
+            assertThat(answer).isEqualTo(new ForwardResponse.SnapshotChunkAccepted(9, offset + size));
+            offset += size;
+        }
+        synchronized (received) {
+            assertThat(received.toByteArray()).isEqualTo(snapshot);
+        }
+    }
+
     @Test
     void aReceiverThatThrowsAnswersInternalFailure() throws Exception {
         cluster = new LoopbackCluster("n1", "n2").startAll();

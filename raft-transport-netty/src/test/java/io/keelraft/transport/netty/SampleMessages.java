@@ -4,6 +4,7 @@ import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
+import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import java.util.ArrayList;
@@ -35,7 +36,31 @@ final class SampleMessages {
                         List.of(new LogEntry(Long.MAX_VALUE, Long.MAX_VALUE, EntryType.COMMAND, new byte[] {1})),
                         Long.MAX_VALUE, Long.MAX_VALUE),
                 new Message.AppendEntriesResponse(3, from, to, true, 14, 0, 0, 0, 5),
-                new Message.AppendEntriesResponse(4, from, to, false, 0, 10, 2, 7, 6));
+                new Message.AppendEntriesResponse(4, from, to, false, 0, 10, 2, 7, 6),
+                new Message.InstallSnapshot(9, from, to, snapshot()),
+                new Message.InstallSnapshot(Long.MAX_VALUE, from, to, new SnapshotMeta(Long.MAX_VALUE, Long.MAX_VALUE,
+                        new ClusterConfiguration(Set.of("n1", "n4"), Set.of("n5"), Set.of("n1", "n2", "n3")))));
+    }
+
+    /** What the sample snapshots cover. */
+    static SnapshotMeta snapshot() {
+        return new SnapshotMeta(1000, 8, ClusterConfiguration.ofVoters(Set.of("n1", "n2", "n3")));
+    }
+
+    /** A snapshot chunk from {@code leader} of {@code data} at {@code offset} of a {@code total}-byte snapshot. */
+    static ForwardRequest.InstallSnapshotChunk chunk(String leader, long total, long offset, byte[] data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data);
+        return new ForwardRequest.InstallSnapshotChunk(9, leader, snapshot(), total, 0x7fa3_12cd, offset, data,
+                (int) crc.getValue(), offset + data.length == total);
+    }
+
+    /** Snapshot chunks from peer n2: first, middle, last, the only chunk of an empty snapshot, a big one. */
+    static List<ForwardRequest> snapshotChunks() {
+        byte[] some = new byte[1000];
+        new java.util.Random(1).nextBytes(some);
+        return List.of(chunk("n2", 3000, 0, some), chunk("n2", 3000, 1000, some), chunk("n2", 3000, 2000, some),
+                chunk("n2", 0, 0, new byte[0]), chunk("n2", 5L << 30, 4L << 30, new byte[1 << 20]));
     }
 
     static List<ForwardRequest> forwardRequests() {
@@ -53,6 +78,8 @@ final class SampleMessages {
         for (ForwardResponse.Reason reason : ForwardResponse.Reason.values()) {
             responses.add(new ForwardResponse.Failed(reason, null, reason.name()));
         }
+        responses.add(new ForwardResponse.SnapshotChunkAccepted(9, 0));
+        responses.add(new ForwardResponse.SnapshotChunkAccepted(Long.MAX_VALUE, 5L << 30));
         return responses;
     }
 

@@ -13,6 +13,7 @@ import io.keelraft.transport.netty.wire.InstallSnapshotResponse;
 import io.keelraft.transport.netty.wire.TimeoutNow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,7 +55,9 @@ class WireCodecTest {
     @Test
     void forwardedRequestsAndAnswersRoundTrip() {
         long id = 1;
-        for (ForwardRequest request : SampleMessages.forwardRequests()) {
+        List<ForwardRequest> requests = new ArrayList<>(SampleMessages.forwardRequests());
+        requests.addAll(SampleMessages.snapshotChunks());
+        for (ForwardRequest request : requests) {
             Envelope got = roundTrip(WireCodec.forwardRequest(id, request));
             assertThat(got).usingRecursiveComparison().isEqualTo(new Envelope.Forward(id, request));
             id++;
@@ -128,27 +131,108 @@ class WireCodecTest {
         assertThat(got).isEqualTo(sent);
     }
 
-    /**
-     * InstallSnapshot, its response and TimeoutNow are fixed in the wire format now; raft-core has no types for
-     * them until issues 8 and 9, so the decoder refuses them for the time being.
-     */
     @Test
-    void snapshotAndTimeoutNowAreInTheWireFormatButNotYetAccepted() throws Exception {
-        Frame snapshot = Frame.newBuilder().setInstallSnapshot(InstallSnapshot.newBuilder().setTerm(4)
-                .setLeaderId("n2").setLastIncludedIndex(100).setLastIncludedTerm(3)
-                .setConfiguration(ByteString.copyFromUtf8("cfg")).setOffset(65536)
-                .setData(ByteString.copyFrom(new byte[1000])).setDone(true)).build();
+    void snapshotChunksRoundTripWithTheirBytesAndChecksums() {
+        long id = 100;
+        for (ForwardRequest chunk : SampleMessages.snapshotChunks()) {
+            Envelope got = roundTrip(WireCodec.forwardRequest(id, chunk));
+            assertThat(got).usingRecursiveComparison().isEqualTo(new Envelope.Forward(id, chunk));
+            id++;
+        }
+    }
+
+    @Test
+    void aChunkInADirectBufferIsReadInPlace() {
+        ForwardRequest.InstallSnapshotChunk chunk = SampleMessages.chunk("n2", 4 << 20, 1 << 20, random(1 << 20));
+        ByteBuf heap = encode(WireCodec.forwardRequest(1, chunk));
+        ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(heap.readableBytes()).writeBytes(heap);
+        heap.release();
+        assertThat(channel.writeInbound(direct)).isTrue();
+        Envelope got = channel.readInbound();
+        assertThat(got).usingRecursiveComparison().isEqualTo(new Envelope.Forward(1, chunk));
+        assertThat(direct.refCnt()).isZero();
+    }
+
+    @Test
+    void theSenderNamesTheLeaderOfAChunkNotTheFrame() {
+        ForwardRequest.InstallSnapshotChunk fromN3 = SampleMessages.chunk("n3", 10, 0, new byte[10]);
+        assertRefused(WireCodec.forwardRequest(1, fromN3), Rejection.MALFORMED_FRAME,
+                "a snapshot from leader 'n3' on the connection of peer 'n2'");
+        // Left empty, it is the peer.
+        Frame anonymous = WireCodec.forwardRequest(1, SampleMessages.chunk("n2", 10, 0, new byte[10]));
+        anonymous = anonymous.toBuilder().setForwardRequest(anonymous.getForwardRequest().toBuilder()
+                .setInstallSnapshotChunk(anonymous.getForwardRequest().getInstallSnapshotChunk().toBuilder()
+                        .clearLeaderId())).build();
+        assertThat(((Envelope.Forward) roundTrip(anonymous)).request())
+                .isInstanceOfSatisfying(ForwardRequest.InstallSnapshotChunk.class,
+                        c -> assertThat(c.leaderId()).isEqualTo("n2"));
+    }
+
+    @Test
+    void chunksWithImpossibleValuesAreRefused() {
+        InstallSnapshot good = WireCodec.forwardRequest(1, SampleMessages.chunk("n2", 3000, 1000, new byte[1000]))
+                .getForwardRequest().getInstallSnapshotChunk();
+        Map<String, InstallSnapshot> bad = new java.util.LinkedHashMap<>();
+        bad.put("chunk offset 18446744073709551615 is out of range", good.toBuilder().setOffset(-1).build());
+        bad.put("snapshot size 18446744073709551615 is out of range", good.toBuilder().setTotalBytes(-1).build());
+        bad.put("runs past the snapshot's 1500 bytes", good.toBuilder().setTotalBytes(1500).build());
+        bad.put("runs past the snapshot's 3000 bytes", good.toBuilder().setOffset(2500).build());
+        bad.put("is marked the last", good.toBuilder().setDone(true).build());
+        bad.put("is marked not the last", good.toBuilder().setOffset(2000).build());
+        bad.put("an empty snapshot chunk that is not the last", good.toBuilder().setData(ByteString.EMPTY).build());
+        bad.put("without its total CRC32C", good.toBuilder().clearTotalCrc32C().build());
+        bad.put("without its data CRC32C", good.toBuilder().clearDataCrc32C().build());
+        bad.put("last included index 0 and term 8", good.toBuilder().setLastIncludedIndex(0).build());
+        bad.put("last included index 1000 and term 18446744073709551615",
+                good.toBuilder().setLastIncludedTerm(-1).build());
+        bad.put("configuration does not decode", good.toBuilder().setConfiguration(ByteString.copyFromUtf8("cfg"))
+                .build());
+        bad.put("term 18446744073709551615 is out of range", good.toBuilder().setTerm(-1).build());
+        bad.forEach((message, chunk) -> assertRefused(Frame.newBuilder().setForwardRequest(
+                io.keelraft.transport.netty.wire.ForwardRequest.newBuilder().setCorrelationId(1)
+                        .setInstallSnapshotChunk(chunk)).build(), Rejection.MALFORMED_FRAME, message));
+        Frame badAnswer = Frame.newBuilder().setForwardResponse(io.keelraft.transport.netty.wire.ForwardResponse
+                .newBuilder().setCorrelationId(1).setSnapshotChunkAccepted(InstallSnapshotResponse.newBuilder()
+                        .setTerm(3).setNextOffset(-5).setSuccess(true))).build();
+        assertRefused(badAnswer, Rejection.MALFORMED_FRAME, "next offset");
+    }
+
+    @Test
+    void anInstallSnapshotMessageCarriesNoData() {
+        Frame withData = WireCodec.toFrame(new Message.InstallSnapshot(9, "n2", "n1", SampleMessages.snapshot()));
+        withData = withData.toBuilder().setInstallSnapshot(withData.getInstallSnapshot().toBuilder()
+                .setData(ByteString.copyFrom(new byte[10])).setTotalBytes(10)).build();
+        assertRefused(withData, Rejection.MALFORMED_FRAME, "chunks travel as forwarded requests");
+    }
+
+    /** InstallSnapshotResponse as a frame (chunks are answered as forwards) and TimeoutNow (issue 9). */
+    @Test
+    void aSnapshotResponseFrameAndTimeoutNowAreInTheWireFormatButNotAccepted() throws Exception {
         Frame response = Frame.newBuilder().setInstallSnapshotResponse(InstallSnapshotResponse.newBuilder()
                 .setTerm(4).setNextOffset(66536).setSuccess(true)).build();
         Frame timeoutNow = Frame.newBuilder().setTimeoutNow(TimeoutNow.newBuilder().setTerm(9)).build();
-        for (Frame frame : List.of(snapshot, response, timeoutNow)) {
+        for (Frame frame : List.of(response, timeoutNow)) {
             assertThat(Frame.parseFrom(frame.toByteArray())).isEqualTo(frame);
-            EmbeddedChannel fresh = established(new EmbeddedChannel(), "n2");
+            assertRefused(frame, Rejection.UNKNOWN_MESSAGE_TYPE, "does not handle");
+        }
+    }
+
+    private static void assertRefused(Frame frame, Rejection rejection, String message) {
+        EmbeddedChannel fresh = established(new EmbeddedChannel(), "n2");
+        try {
             assertThatThrownBy(() -> fresh.writeInbound(encode(frame)))
                     .isInstanceOfSatisfying(BadInputException.class,
-                            e -> assertThat(e.rejection()).isEqualTo(Rejection.UNKNOWN_MESSAGE_TYPE));
+                            e -> assertThat(e.rejection()).isEqualTo(rejection))
+                    .hasMessageContaining(message);
+        } finally {
             fresh.finishAndReleaseAll();
         }
+    }
+
+    private static byte[] random(int size) {
+        byte[] bytes = new byte[size];
+        new java.util.Random(size).nextBytes(bytes);
+        return bytes;
     }
 
     @Test

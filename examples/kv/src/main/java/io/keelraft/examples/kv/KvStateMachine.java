@@ -1,8 +1,6 @@
 package io.keelraft.examples.kv;
 
 import io.keelraft.core.StateMachine;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,10 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The replicated key-value map. A log entry is a batch of write operations from one client connection
@@ -22,14 +17,19 @@ import java.util.TreeMap;
  * map and the batch, so every server computes the same ones.
  *
  * <p>Keys are kept as ISO-8859-1 strings, a one-to-one and compact view of their bytes. Called only on Keel's
- * apply thread.
+ * apply thread, except a captured snapshot's {@code writeTo}.
+ *
+ * <p>Snapshots follow {@link StateMachine#snapshot()}'s contract: capturing is O(1) on the apply thread
+ * ({@link VersionedMap#capture()}), writing streams that frozen view on Keel's snapshot thread
+ * ({@link KvSnapshotFormat}) while applies go on.
  */
 final class KvStateMachine implements StateMachine {
 
     static final String NOT_AN_INTEGER = "ERR value is not an integer or out of range";
     static final String OVERFLOW = "ERR increment or decrement would overflow";
 
-    private final Map<String, byte[]> map = new HashMap<>();
+    /** Replaced whole by a restore; a snapshot being written keeps reading the instance it captured. */
+    private VersionedMap map = new VersionedMap();
 
     @Override
     public byte[] apply(long index, byte[] command) {
@@ -68,14 +68,26 @@ final class KvStateMachine implements StateMachine {
                 case SET:
                     map.put(key(a[0]), a[1]);
                     return Reply.OK;
-                case SET_NX:
-                    return map.putIfAbsent(key(a[0]), a[1]) == null ? Reply.OK : Reply.NIL;
-                case SET_XX:
-                    return map.replace(key(a[0]), a[1]) != null ? Reply.OK : Reply.NIL;
+                case SET_NX: {
+                    String k = key(a[0]);
+                    if (map.containsKey(k)) {
+                        return Reply.NIL;
+                    }
+                    map.put(k, a[1]);
+                    return Reply.OK;
+                }
+                case SET_XX: {
+                    String k = key(a[0]);
+                    if (!map.containsKey(k)) {
+                        return Reply.NIL;
+                    }
+                    map.put(k, a[1]);
+                    return Reply.OK;
+                }
                 case DEL: {
                     long n = 0;
                     for (byte[] k : a) {
-                        n += map.remove(key(k)) != null ? 1 : 0;
+                        n += map.remove(key(k)) ? 1 : 0;
                     }
                     return new Reply.Int(n);
                 }
@@ -167,36 +179,39 @@ final class KvStateMachine implements StateMachine {
     }
 
     /** The number of keys (for tests). */
-    int size() {
+    long size() {
         return map.size();
     }
 
-    /** Keys in sorted order, so every server with the same map writes the same bytes. */
+    /** Nodes kept for snapshots being written (for tests: 0 once none is). */
+    long historyNodes() {
+        return map.historyNodes();
+    }
+
+    /**
+     * Freezes the map in O(1) (no copy); the returned snapshot streams it on the caller's thread while applies go
+     * on. Written once: the view is released when {@code writeTo} ends, however it ends.
+     */
+    @Override
+    public StateSnapshot snapshot() {
+        VersionedMap.View view = map.capture();
+        return out -> {
+            try {
+                KvSnapshotFormat.write(view, out);
+            } finally {
+                view.release();
+            }
+        };
+    }
+
+    /** The current state, in the snapshot format (used only by the default {@link #snapshot()}). */
     @Override
     public void writeSnapshot(OutputStream out) throws IOException {
-        DataOutputStream data = new DataOutputStream(out);
-        data.writeInt(map.size());
-        for (Map.Entry<String, byte[]> e : new TreeMap<>(map).entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.ISO_8859_1);
-            data.writeInt(k.length);
-            data.write(k);
-            data.writeInt(e.getValue().length);
-            data.write(e.getValue());
-        }
-        data.flush();
+        snapshot().writeTo(out);
     }
 
     @Override
     public void restoreSnapshot(InputStream in) throws IOException {
-        DataInputStream data = new DataInputStream(in);
-        int n = data.readInt();
-        Map<String, byte[]> restored = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-            byte[] k = data.readNBytes(data.readInt());
-            byte[] v = data.readNBytes(data.readInt());
-            restored.put(key(k), v);
-        }
-        map.clear();
-        map.putAll(restored);
+        map = KvSnapshotFormat.read(in); // the old map stays whole if reading fails
     }
 }
