@@ -61,6 +61,8 @@ final class LogWriter implements Runnable {
     private final LogView view;
     private final WriteQueue queue;
     private final AtomicFile baseFile;
+    /** Null when preallocation is off. */
+    private final SegmentPreallocator preallocator;
     private volatile DurabilityListener listener;
 
     // Writer-thread state.
@@ -71,7 +73,8 @@ final class LogWriter implements Runnable {
     private final CRC32C crc = new CRC32C();
 
     LogWriter(Path directory, Disk disk, SegmentedLogOptions options, LogView view, WriteQueue queue,
-              AtomicFile baseFile, List<Segment> segments, long baseIndex, DurabilityListener listener) {
+              AtomicFile baseFile, List<Segment> segments, long baseIndex, DurabilityListener listener,
+              SegmentPreallocator preallocator) {
         this.directory = directory;
         this.disk = disk;
         this.options = options;
@@ -81,6 +84,7 @@ final class LogWriter implements Runnable {
         this.segments = new ArrayList<>(segments);
         this.lastWritten = this.segments.isEmpty() ? baseIndex : last().lastIndex();
         this.listener = listener;
+        this.preallocator = preallocator;
     }
 
     void setListener(DurabilityListener listener) {
@@ -216,7 +220,12 @@ final class LogWriter implements Runnable {
     }
 
     private Segment roll(long firstIndex) throws IOException {
-        Segment segment = Segment.create(disk, directory, firstIndex);
+        Path spare = preallocator == null ? null : preallocator.take();
+        Segment segment = spare != null ? Segment.createFromSpare(disk, directory, firstIndex, spare)
+                : Segment.create(disk, directory, firstIndex);
+        if (preallocator != null) {
+            preallocator.prepare(); // only now: the spare it fills has the name the one just used had
+        }
         segments.add(segment);
         return segment;
     }

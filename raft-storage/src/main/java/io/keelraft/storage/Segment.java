@@ -89,11 +89,27 @@ final class Segment implements AutoCloseable {
      * into place and the directory forced, so a segment file that exists always has a whole header.
      */
     static Segment create(Disk disk, Path directory, long firstIndex) throws IOException {
-        Path file = directory.resolve(fileName(firstIndex));
         Path temp = directory.resolve(fileName(firstIndex) + ".tmp");
         disk.delete(temp);
-        FileChannel channel = disk.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        return createFrom(disk, directory, firstIndex, temp, StandardOpenOption.CREATE_NEW);
+    }
+
+    /**
+     * Creates a segment from a preallocated spare file (zeros, already forced): the header is written over its
+     * first bytes and forced, then it is renamed into place as {@link #create} does. The zeros after the header
+     * read as the end of the segment (see {@link SegmentScanner}).
+     */
+    static Segment createFromSpare(Disk disk, Path directory, long firstIndex, Path spare) throws IOException {
+        return createFrom(disk, directory, firstIndex, spare);
+    }
+
+    private static Segment createFrom(Disk disk, Path directory, long firstIndex, Path temp,
+                                      StandardOpenOption... create) throws IOException {
+        Path file = directory.resolve(fileName(firstIndex));
+        StandardOpenOption[] options = java.util.Arrays.copyOf(create, create.length + 2);
+        options[create.length] = StandardOpenOption.READ;
+        options[create.length + 1] = StandardOpenOption.WRITE;
+        FileChannel channel = disk.open(temp, options);
         try {
             disk.write(channel, temp, header(firstIndex), 0);
             disk.force(channel, temp);

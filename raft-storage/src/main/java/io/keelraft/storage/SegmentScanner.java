@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * and index. A record whose CRC is valid but whose index, type or term is wrong was written that way, never
  * torn, and is corruption too.
  *
+ * <p>Zeros from a record boundary to the end of the file are not a bad record: they are the unused part of a
+ * preallocated segment, and the segment ends there.
+ *
  * <p>Limit: a record damaged in the very last batch, with nothing valid after it, cannot be told from a torn
  * write and is dropped; every earlier record is protected.
  */
@@ -110,6 +113,12 @@ final class SegmentScanner {
                 term = recordTerm;
                 continue;
             }
+            if (zeroToEnd(position)) {
+                // A preallocated segment's unused space (SegmentPreallocator): the records end here. A zeroed
+                // region that hid records of a segment that is not the last is still caught, by the next
+                // segment's first index not following on.
+                break;
+            }
             if (!isLast) {
                 throw new StorageCorruptedException(file, position, index, problem + "; later segments exist");
             }
@@ -168,8 +177,28 @@ final class SegmentScanner {
         return -1;
     }
 
+    /** True when every byte from {@code position} to the end of the file is zero. */
+    private boolean zeroToEnd(long position) throws IOException {
+        for (long p = position; p < size; ) {
+            int length = (int) Math.min(WINDOW_BYTES, size - p);
+            ByteBuffer w = window(p, length);
+            if (!isZero(w, at(p), length)) {
+                return false;
+            }
+            p += length;
+        }
+        return true;
+    }
+
     private static boolean isZero(ByteBuffer buffer, int from, int length) {
-        for (int i = from; i < from + length; i++) {
+        int i = from;
+        int end = from + length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            if (buffer.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
             if (buffer.get(i) != 0) {
                 return false;
             }

@@ -61,11 +61,14 @@ public final class SegmentedLog implements LogStore {
     private final LogView view;
     private final WriteQueue queue;
     private final LogWriter writer;
+    private final SegmentPreallocator preallocator;
     private final Thread writerThread;
     private boolean closed;
 
-    private SegmentedLog(Path directory, DirectoryLock lock, LogView view, WriteQueue queue, LogWriter writer) {
+    private SegmentedLog(Path directory, DirectoryLock lock, LogView view, WriteQueue queue, LogWriter writer,
+                         SegmentPreallocator preallocator) {
         this.directory = directory;
+        this.preallocator = preallocator;
         this.lock = lock;
         this.view = view;
         this.queue = queue;
@@ -95,24 +98,38 @@ public final class SegmentedLog implements LogStore {
         Objects.requireNonNull(options, "options");
         Path dir = directory.toAbsolutePath();
         DirectoryLock lock = DirectoryLock.acquire(dir);
+        SegmentPreallocator preallocator = null;
         try {
             Disk disk = new Disk(options.unsafeSkipFsync(), faults);
             AtomicFile baseFile = new AtomicFile(disk, dir.resolve(LogBase.FILE_NAME), LogBase.MAGIC, "log base file");
             LogRecovery.Recovered recovered = LogRecovery.recover(dir, disk, baseFile);
             LogView view = new LogView(recovered.terms(), recovered.segments(), options.cacheBytes());
             WriteQueue queue = new WriteQueue(view);
+            preallocator = options.preallocate()
+                    ? new SegmentPreallocator(disk, dir, options.segmentBytes()) : null;
+            if (preallocator != null) {
+                preallocator.prepare();
+            }
             LogWriter writer = new LogWriter(dir, disk, options, view, queue, baseFile, recovered.segments(),
-                    recovered.terms().baseIndex(), NO_LISTENER);
+                    recovered.terms().baseIndex(), NO_LISTENER, preallocator);
             if (options.unsafeSkipFsync()) {
                 log.warn("{}: unsafeSkipFsync is on: entries are reported durable without fsync (tests only)", dir);
             }
-            return new SegmentedLog(dir, lock, view, queue, writer);
+            return new SegmentedLog(dir, lock, view, queue, writer, preallocator);
         } catch (IOException e) {
+            closeQuietly(preallocator);
             lock.close();
             throw new StorageException("cannot open the log in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
+            closeQuietly(preallocator);
             lock.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(SegmentPreallocator preallocator) {
+        if (preallocator != null) {
+            preallocator.close();
         }
     }
 
@@ -206,6 +223,7 @@ public final class SegmentedLog implements LogStore {
                 Thread.currentThread().interrupt();
             }
         }
+        closeQuietly(preallocator);
         writer.segments().forEach(Segment::close);
         view.segments().forEach(Segment::close);
         lock.close();

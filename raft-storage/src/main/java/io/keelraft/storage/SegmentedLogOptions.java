@@ -17,13 +17,17 @@ import java.util.Objects;
  * @param retryMaxDelay     the longest wait between probes; default 1 s
  * @param unsafeSkipFsync   <b>tests only</b>: never force data to disk. Entries are reported durable when
  *                          they are merely written, so a power loss can lose acknowledged entries; default false
+ * @param preallocate       fill the next segment file with zeros (on a background thread) before it is used, so
+ *                          that each group commit's fdatasync flushes data only, not a grown file size; costs
+ *                          one spare segment of disk space; default true
  */
 public record SegmentedLogOptions(
         long segmentBytes,
         long cacheBytes,
         Duration retryInitialDelay,
         Duration retryMaxDelay,
-        boolean unsafeSkipFsync) {
+        boolean unsafeSkipFsync,
+        boolean preallocate) {
 
     /** Smallest allowed segment size: a header and a few records. */
     public static final long MIN_SEGMENT_BYTES = 1024;
@@ -48,23 +52,29 @@ public record SegmentedLogOptions(
 
     /** 64 MiB segments, a 32 MiB cache, disk probes from 10 ms to 1 s apart, fsync on. */
     public static SegmentedLogOptions defaults() {
-        return new SegmentedLogOptions(64L << 20, 32L << 20, Duration.ofMillis(10), Duration.ofSeconds(1), false);
+        return new SegmentedLogOptions(64L << 20, 32L << 20, Duration.ofMillis(10), Duration.ofSeconds(1), false, true);
     }
 
     public SegmentedLogOptions withSegmentBytes(long segmentBytes) {
-        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync);
+        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync, preallocate);
     }
 
     public SegmentedLogOptions withCacheBytes(long cacheBytes) {
-        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync);
+        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync, preallocate);
     }
 
     public SegmentedLogOptions withRetryDelays(Duration initial, Duration max) {
-        return new SegmentedLogOptions(segmentBytes, cacheBytes, initial, max, unsafeSkipFsync);
+        return new SegmentedLogOptions(segmentBytes, cacheBytes, initial, max, unsafeSkipFsync, preallocate);
     }
 
     /** <b>Tests only</b>: see {@link #unsafeSkipFsync()}. */
     public SegmentedLogOptions withUnsafeSkipFsync(boolean unsafeSkipFsync) {
-        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync);
+        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync, preallocate);
+    }
+
+    /** See {@link #preallocate()}. */
+    public SegmentedLogOptions withPreallocate(boolean preallocate) {
+        return new SegmentedLogOptions(segmentBytes, cacheBytes, retryInitialDelay, retryMaxDelay, unsafeSkipFsync,
+                preallocate);
     }
 }

@@ -3,9 +3,7 @@ package io.keelraft.storage;
 import static io.keelraft.storage.TestEntries.range;
 import static io.keelraft.storage.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.keelraft.core.spi.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -44,11 +42,15 @@ class FullDiskTest {
                 listener.awaitDurable(10, 1);
 
                 fill(ballast);
-                log.append(range(11, 200, 1, 1000));
+                // More than the preallocated space (the first segment and the spare, 256 KiB each) can hold: the
+                // appends that fit in it would still succeed on the full disk.
+                log.append(range(11, 600, 1, 1000));
                 listener.awaitFailures(1);
                 assertThat(listener.failures.get(0)).hasMessageContaining("No space left on device");
                 assertThat(log.lastIndex()).isEqualTo(10);
-                assertThatThrownBy(() -> log.append(range(11, 1, 1, 1000))).isInstanceOf(StorageException.class);
+                // (Whether appends are refused right now depends on timing: undoing the failed batch frees the
+                // preallocated space it had taken, and the writer's disk probe may then pass before the ballast
+                // goes. DiskErrorTest checks the refusal deterministically.)
 
                 Files.delete(ballast);
                 await().until(() -> log.failure().isEmpty());

@@ -23,7 +23,9 @@ class RecoveryTest {
 
     private static final int PAYLOAD = 50;
     private static final int RECORD = RecordFormat.HEADER_BYTES + PAYLOAD;
-    private static final SegmentedLogOptions OPTIONS = SegmentedLogOptions.defaults().withSegmentBytes(64 << 10);
+    /** Without preallocation, so that a segment's file size is where its records end (PreallocationTest covers it). */
+    private static final SegmentedLogOptions OPTIONS = SegmentedLogOptions.defaults().withSegmentBytes(64 << 10)
+            .withPreallocate(false);
 
     @TempDir
     Path dir;
@@ -86,12 +88,13 @@ class RecoveryTest {
     }
 
     @Test
-    void zeroedBytesAfterTheLastRecordAreTruncated() throws IOException {
+    void zeroedBytesAfterTheLastRecordEndTheSegment() throws IOException {
+        // What a preallocated segment looks like: zeros after the last record are its unused space.
         try (FileChannel channel = FileChannel.open(segment(), StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.allocate(10_000), Files.size(segment()));
         }
         assertThat(reopenAndReadAll()).containsExactlyElementsOf(range(1, 100, 1, PAYLOAD));
-        assertThat(Files.size(segment())).isEqualTo(offsetOf(101));
+        assertThat(Files.size(segment())).isEqualTo(offsetOf(101) + 10_000);
         // and the repaired log takes appends where it ended
         try (SegmentedLog log = SegmentedLog.open(dir, OPTIONS)) {
             RecordingListener listener = new RecordingListener();
