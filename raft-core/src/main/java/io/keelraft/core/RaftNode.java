@@ -350,7 +350,7 @@ public final class RaftNode implements AutoCloseable {
                     opened.add(time);
                 }
                 RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
-                        ClusterConfiguration.ofVoters(members.keySet()), members,
+                        ClusterConfiguration.ofVoters(members), members,
                         options.heartbeatInterval().toNanos(), options.requestTimeout().toNanos(),
                         options.maxPendingProposals(), options.maxPendingBytes(), options.forwardToLeader(),
                         options.sessionTimeout().toMillis(), metrics,

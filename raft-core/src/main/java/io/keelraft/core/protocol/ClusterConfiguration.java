@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -19,19 +21,44 @@ import java.util.TreeSet;
  * <p>Configurations travel in {@link EntryType#CONFIGURATION} log entries, and the latest one in a server's
  * log is the one it uses, committed or not (thesis §4.1).
  */
-public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set<String> outgoingVoters) {
+public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set<String> outgoingVoters,
+                                   Map<String, String> addresses) {
 
-    private static final int FORMAT_VERSION = 1;
+    /** Version 1: voters, learners, outgoing voters. Version 2 adds the addresses. */
+    private static final int FORMAT_VERSION = 2;
 
+    /**
+     * @param addresses where each server listens ({@code host:port}), so that every member of a changed
+     *                  configuration can reach a server it was not started with; may be empty (in-memory
+     *                  transports and simulations address servers by id), and may name only some servers
+     */
     public ClusterConfiguration {
         voters = Collections.unmodifiableSet(new TreeSet<>(voters));
         learners = Collections.unmodifiableSet(new TreeSet<>(learners));
         outgoingVoters = Collections.unmodifiableSet(new TreeSet<>(outgoingVoters));
+        addresses = Collections.unmodifiableMap(new TreeMap<>(addresses));
         for (String learner : learners) {
             if (voters.contains(learner)) {
                 throw new IllegalArgumentException("server " + learner + " cannot be both voter and learner");
             }
         }
+    }
+
+    /** A configuration without addresses. */
+    public ClusterConfiguration(Set<String> voters, Set<String> learners, Set<String> outgoingVoters) {
+        this(voters, learners, outgoingVoters, Map.of());
+    }
+
+    /** A plain configuration of voters only, with their addresses ({@code id -> host:port}). */
+    public static ClusterConfiguration ofVoters(Map<String, String> votersWithAddresses) {
+        return ofVoters(votersWithAddresses.keySet()).withAddresses(votersWithAddresses);
+    }
+
+    /** This configuration with {@code more} addresses added (replacing those of the same ids). */
+    public ClusterConfiguration withAddresses(Map<String, String> more) {
+        Map<String, String> all = new TreeMap<>(addresses);
+        all.putAll(more);
+        return new ClusterConfiguration(voters, learners, outgoingVoters, all);
     }
 
     /** A plain configuration of voters only. */
@@ -67,6 +94,11 @@ public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set
             writeSet(out, voters);
             writeSet(out, learners);
             writeSet(out, outgoingVoters);
+            out.writeInt(addresses.size());
+            for (Map.Entry<String, String> e : addresses.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeUTF(e.getValue());
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -82,10 +114,23 @@ public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set
     public static ClusterConfiguration decode(byte[] payload) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
             int version = in.readUnsignedByte();
-            if (version != FORMAT_VERSION) {
+            if (version != 1 && version != FORMAT_VERSION) {
                 throw new IllegalArgumentException("unknown configuration format version " + version);
             }
-            ClusterConfiguration c = new ClusterConfiguration(readSet(in), readSet(in), readSet(in));
+            Set<String> voters = readSet(in);
+            Set<String> learners = readSet(in);
+            Set<String> outgoing = readSet(in);
+            Map<String, String> addresses = new TreeMap<>();
+            if (version >= 2) {
+                int n = in.readInt();
+                if (n < 0 || n > 10_000) {
+                    throw new IOException("implausible address count " + n);
+                }
+                for (int i = 0; i < n; i++) {
+                    addresses.put(in.readUTF(), in.readUTF());
+                }
+            }
+            ClusterConfiguration c = new ClusterConfiguration(voters, learners, outgoing, addresses);
             if (in.available() != 0) {
                 throw new IllegalArgumentException("trailing bytes after configuration");
             }

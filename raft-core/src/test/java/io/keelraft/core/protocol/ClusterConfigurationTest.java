@@ -19,6 +19,17 @@ class ClusterConfigurationTest {
     }
 
     @Test
+    void addressesRoundTripAndVersionOnePayloadsStillDecode() {
+        ClusterConfiguration withAddresses = ClusterConfiguration.ofVoters(
+                java.util.Map.of("a", "10.0.0.1:7000", "b", "10.0.0.2:7000"));
+        assertThat(ClusterConfiguration.decode(withAddresses.encode())).isEqualTo(withAddresses);
+        assertThat(withAddresses.addresses()).containsEntry("b", "10.0.0.2:7000");
+        // version 1 (before addresses): version byte, then three sets of (count, UTF strings)
+        byte[] v1 = {1, 0, 0, 0, 1, 0, 1, 'a', 0, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(ClusterConfiguration.decode(v1)).isEqualTo(ClusterConfiguration.ofVoters(Set.of("a")));
+    }
+
+    @Test
     void malformedPayloadsAreRejectedWithAReason() {
         byte[] good = ClusterConfiguration.ofVoters(Set.of("a")).encode();
         assertThatThrownBy(() -> ClusterConfiguration.decode(new byte[] {9}))
