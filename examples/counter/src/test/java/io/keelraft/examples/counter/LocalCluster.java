@@ -3,6 +3,7 @@ package io.keelraft.examples.counter;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.Role;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,9 +21,16 @@ final class LocalCluster implements AutoCloseable {
     final Map<String, String> members = new LinkedHashMap<>();
     final Map<String, RaftNode> nodes = new LinkedHashMap<>();
     private final Path root;
+    /** Null: the README's {@link Counter#start}, with default options. */
+    private final RaftOptions options;
 
     LocalCluster(Path root, List<String> ids) {
+        this(root, ids, null);
+    }
+
+    LocalCluster(Path root, List<String> ids, RaftOptions options) {
         this.root = root;
+        this.options = options;
         for (String id : ids) {
             members.put(id, "127.0.0.1:" + freePort());
         }
@@ -31,9 +39,16 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts (or restarts on its data directory) server {@code id}. */
     RaftNode start(String id) {
-        RaftNode node = Counter.start(id, members, root.resolve(id));
+        RaftNode node = options == null ? Counter.start(id, members, root.resolve(id))
+                : RaftNode.builder().id(id).members(members).dataDirectory(root.resolve(id)).options(options)
+                        .stateMachine(new Counter()).build().start();
         nodes.put(id, node);
         return node;
+    }
+
+    /** Where server {@code id} keeps its data. */
+    Path dataDirectory(String id) {
+        return root.resolve(id);
     }
 
     /** Stops server {@code id}, as an operator would; its data stays. */

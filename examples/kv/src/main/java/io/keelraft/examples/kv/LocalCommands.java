@@ -74,7 +74,10 @@ final class LocalCommands {
             case "RAFT.TRANSFER":
                 return done(Reply.error("ERR RAFT.TRANSFER not supported yet: leadership transfer comes with issue 9"));
             case "RAFT.SNAPSHOT":
-                return done(Reply.error("ERR RAFT.SNAPSHOT not supported yet: snapshots come with issue 8"));
+                // Takes a snapshot of this server now (thesis chapter 5) and compacts its log behind it; answers
+                // once the snapshot is durable, with what it covers.
+                return node.snapshot().thenApply(meta -> Reply.bulk("snapshot index " + meta.index() + " term "
+                        + meta.term()));
             default:
                 return done(Reply.error("ERR unknown command '" + request.name() + "'"));
         }
