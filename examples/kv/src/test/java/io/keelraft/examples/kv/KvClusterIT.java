@@ -197,4 +197,34 @@ class KvClusterIT {
             assertThat(String.valueOf(c.call("RAFT.INFO"))).contains("leader:,");
         }
     }
+
+    @Test
+    void raftSnapshotTakesADurableSnapshotThatARestartRestoresAlongWithTheLogAfterIt() throws Exception {
+        cluster("n1");
+        start("n1").awaitReady();
+        awaitLeader();
+        try (RespClient c = new RespClient(respPorts.get("n1"))) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(c.call("SET", "before-" + i, "v" + i)).isEqualTo("OK");
+            }
+            assertThat(String.valueOf(c.call("RAFT.SNAPSHOT"))).matches("snapshot index \\d+ term \\d+");
+            for (int i = 0; i < 10; i++) {
+                assertThat(c.call("SET", "after-" + i, "w" + i)).isEqualTo("OK");
+            }
+        }
+        running.remove("n1").kill(); // SIGKILL: the restart has only what was durable
+        start("n1").awaitReady();
+        awaitLeader();
+        try (RespClient c = new RespClient(respPorts.get("n1"))) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(c.call("GET", "before-" + i)).as("from the snapshot").isEqualTo("v" + i);
+            }
+            for (int i = 0; i < 10; i++) {
+                assertThat(c.call("GET", "after-" + i)).as("from the log after it").isEqualTo("w" + i);
+            }
+        }
+        try (java.util.stream.Stream<Path> snapshots = java.nio.file.Files.list(dir.resolve("n1").resolve("snapshots"))) {
+            assertThat(snapshots.map(p -> p.getFileName().toString())).anyMatch(n -> n.matches("\\d{20}-\\d{20}"));
+        }
+    }
 }
