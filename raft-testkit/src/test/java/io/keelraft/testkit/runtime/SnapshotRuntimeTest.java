@@ -262,9 +262,12 @@ class SnapshotRuntimeTest {
                     largest = Math.max(largest, log.size());
                 }
             }
-            // 4,000 entries written; each log holds at most about the trigger plus the margin and what arrived
-            // while a snapshot was being written.
-            assertThat(largest).isLessThan(200 + 20 + 200);
+            // 4,000 entries written. While writes go on, a log holds the trigger plus the margin plus what arrived
+            // while a snapshot was being written — how much depends on how busy the machine is, so during the
+            // run only "far below everything written" is checked; once writes stop, each log settles at about
+            // the trigger plus the margin.
+            assertThat(largest).isLessThan(1_000);
+            await().atMost(WAIT).until(() -> c.logs.values().stream().allMatch(log -> log.size() < 200 + 20 + 100));
             assertThat(c.snapshots.get(leader.id()).commits()).isGreaterThanOrEqualTo(15);
         }
     }
