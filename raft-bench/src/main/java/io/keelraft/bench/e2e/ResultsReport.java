@@ -195,7 +195,7 @@ public final class ResultsReport {
         int height = 480;
         int left = 70;
         int right = 150;
-        int top = 40;
+        int top = 48;
         int bottom = 60;
         double minX = Double.MAX_VALUE;
         double maxX = 0;
@@ -227,8 +227,10 @@ public final class ResultsReport {
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
         s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">Latency vs throughput, 3 servers, "
-                + "fsync on, %d s warm-up (medians; solid p50, dashed p99; labels = C)</text>%n", left, warmup));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"14\">Latency vs throughput: 3 servers, "
+                + "fsync on, %d s warm-up</text>%n", left, warmup));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"34\" font-size=\"11\">medians of alternated runs; "
+                + "solid p50, dashed p99; points labelled with C (requests in flight)</text>%n", left));
         for (double d = x0; d <= x1; d++) {
             double v = Math.pow(10, d);
             double x = px.applyAsDouble(v);
