@@ -9,17 +9,20 @@ import java.nio.file.Path;
  * @param seconds     length of the measurement window (D)
  * @param warmup      seconds of load before the window (W, default 5 as the peers')
  * @param kvJar       the KV server jar the three servers run
+ * @param snapshotEvery when above 0, every this many seconds each server is asked to take a snapshot
+ *                    ({@code RAFT.SNAPSHOT}) while the load runs, to measure throughput during snapshots (issue 8)
  */
-record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar) {
+record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snapshotEvery) {
 
     static final String USAGE = "usage: java -jar raft-bench/target/keel-bench.jar --concurrency C --seconds D "
-            + "[--warmup W] [--kv-jar examples/kv/target/keel-kv.jar]";
+            + "[--warmup W] [--kv-jar examples/kv/target/keel-kv.jar] [--snapshot-every S]";
 
     static BenchFlags parse(String[] args) {
         int concurrency = -1;
         int seconds = 20;
         int warmup = 5;
         Path kvJar = Path.of("examples/kv/target/keel-kv.jar");
+        int snapshotEvery = 0;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help")) {
@@ -34,6 +37,7 @@ record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar) {
                 case "--seconds" -> seconds = positive(flag, value);
                 case "--warmup" -> warmup = positive(flag, value);
                 case "--kv-jar" -> kvJar = Path.of(value);
+                case "--snapshot-every" -> snapshotEvery = positive(flag, value);
                 default -> throw new IllegalArgumentException("unknown flag " + flag + "; " + USAGE);
             }
         }
@@ -43,7 +47,7 @@ record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar) {
         if (seconds < 1) {
             throw new IllegalArgumentException("--seconds must be at least 1; " + USAGE);
         }
-        return new BenchFlags(concurrency, seconds, warmup, kvJar);
+        return new BenchFlags(concurrency, seconds, warmup, kvJar, snapshotEvery);
     }
 
     private static int positive(String flag, String value) {

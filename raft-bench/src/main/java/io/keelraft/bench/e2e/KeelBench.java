@@ -34,6 +34,8 @@ public final class KeelBench {
         }
     }
 
+    private static final SnapshotRequests snapshots = new SnapshotRequests();
+
     private static void run(BenchFlags flags) throws Exception {
         try (ServerProcesses servers = new ServerProcesses(flags.kvJar())) {
             Thread cleanup = new Thread(servers::close, "keel-bench-cleanup");
@@ -42,12 +44,16 @@ public final class KeelBench {
             System.err.println("servers up; leader's RESP at " + leader);
             try (RespLoad load = new RespLoad(leader)) {
                 load.start(flags.concurrency());
+                if (flags.snapshotEvery() > 0) {
+                    snapshots.startSnapshotting(servers.respAddresses().values(), flags.snapshotEvery());
+                }
                 TimeUnit.SECONDS.sleep(flags.warmup());
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(flags.seconds());
                 load.window(start, end);
                 TimeUnit.NANOSECONDS.sleep(end - System.nanoTime());
                 load.stopAndDrain();
+                snapshots.stop();
                 if (!servers.allAlive()) {
                     throw new IllegalStateException("a server died during the run");
                 }
@@ -86,6 +92,10 @@ public final class KeelBench {
                 load.latencyMicros.getValueAtPercentile(50) / 1000.0,
                 load.latencyMicros.getValueAtPercentile(99) / 1000.0,
                 load.latencyMicros.getValueAtPercentile(99.9) / 1000.0, load.errors.get()));
+        if (flags.snapshotEvery() > 0) {
+            b.append(",\"snapshot_every_s\":").append(flags.snapshotEvery()).append(",\"snapshots\":")
+                    .append(snapshots.taken()).append(",\"snapshot_failures\":").append(snapshots.failed());
+        }
         if (flags.warmup() != 5) {
             b.append(",\"warmup_seconds\":").append(flags.warmup());
         }

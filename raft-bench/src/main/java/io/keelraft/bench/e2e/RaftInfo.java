@@ -7,7 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Asks a KV server {@code RAFT.INFO} over a plain socket, to find the leader's RESP address. */
+/** Talks to a KV server over a plain socket: {@code RAFT.INFO} to find the leader, other commands for the bench. */
 final class RaftInfo {
 
     private RaftInfo() {
@@ -29,6 +29,23 @@ final class RaftInfo {
                 }
             }
             return null;
+        }
+    }
+
+    /** Sends one command (as a RESP array of bulk strings) to {@code address} and returns its reply as text. */
+    static String call(String address, String... argv) throws IOException {
+        int colon = address.lastIndexOf(':');
+        try (Socket s = new Socket(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))) {
+            s.setSoTimeout(60_000);
+            StringBuilder command = new StringBuilder("*").append(argv.length).append("\r\n");
+            for (String arg : argv) {
+                command.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg)
+                        .append("\r\n");
+            }
+            OutputStream out = s.getOutputStream();
+            out.write(command.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return readReply(s.getInputStream());
         }
     }
 
