@@ -3,7 +3,9 @@ package io.keelraft.storage;
 import static io.keelraft.storage.TestEntries.range;
 import static io.keelraft.storage.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keelraft.core.spi.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
