@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * <p>Who is reachable: every member of the configuration (voters, outgoing voters, learners), at the address the
  * configuration records, or else the one the server was built with (a cluster bootstrapped from
  * {@code members(...)} whose configuration carries no addresses still works). This server is named only while it
- * is a member; a server waiting to be added (its configuration has no members yet) also keeps the servers it was
- * built with, the cluster it is joining, reachable.
+ * is a member. A server waiting to be added (its configuration has no members yet) dials no one: the members would
+ * refuse it until the configuration adding it reaches them, and the leader dials it once it is added. The
+ * addresses it was built with still serve as fallbacks once it learns the configuration.
  *
  * <p>Raft-loop confined, except {@link #addressOf}, which any thread may call.
  */
@@ -63,10 +64,6 @@ final class MembershipWatcher {
     /** What the transport is told for {@code configuration} (see the class comment). */
     Map<String, String> reachable(ClusterConfiguration configuration) {
         Set<String> ids = new TreeSet<>(configuration.members());
-        if (ids.isEmpty()) {
-            ids.addAll(builtWith.keySet()); // waiting to be added: the cluster we were pointed at
-            ids.remove(selfId);
-        }
         Map<String, String> out = new TreeMap<>();
         for (String id : ids) {
             String address = configuration.addresses().getOrDefault(id, known.get(id));

@@ -276,11 +276,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     /** Starts ticking and accepting traffic. */
     public void start() {
         logStore.setDurabilityListener(this);
+        // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
+        // bootstrap or restored configuration.
+        membership.update(protocol.configuration());
         transport.start(this);
-        loop.execute(() -> {
-            membership.update(protocol.configuration()); // the bootstrap or restored configuration
-            tick();
-        });
+        loop.execute(this::tick);
     }
 
     // ------------------------------------------------------------ client operations (any thread)

@@ -28,7 +28,8 @@ public interface Transport extends AutoCloseable {
     /**
      * The servers this one should be able to reach, and where: called by the runtime, on the raft loop, whenever
      * the member set or the addresses of the configuration in force change (membership changes, thesis §4) —
-     * and once at start with the bootstrap or restored configuration. Must not block: a network transport dials
+     * and once at start, just before {@link #start}, with the bootstrap or restored configuration (which may
+     * differ from what the transport was created with). Must not block: a network transport dials
      * added servers in the background (with its usual reconnect backoff).
      *
      * <ul>

@@ -61,11 +61,13 @@ class MembershipWatcherTest {
     }
 
     @Test
-    void serverWaitingToBeAddedDoesNotNameItselfAndKeepsTheClusterItWasGiven() {
+    void serverWaitingToBeAddedDialsNoOneAndLaterUsesTheAddressesItWasGiven() {
         Map<String, String> built = Map.of("n4", "h4:4", "n1", "h1:1", "n2", "h2:2");
         MembershipWatcher w = new MembershipWatcher("n4", built, transport);
         w.update(new ClusterConfiguration(Set.of(), Set.of(), Set.of()));
-        assertThat(transport.calls.get(0)).isEqualTo(Map.of("n1", "h1:1", "n2", "h2:2"));
+        // Not named itself (so its transport admits whoever leads), and no one to dial.
+        assertThat(transport.calls.get(0)).isEmpty();
+        assertThat(w.addressOf("n1")).isEqualTo("h1:1");
         // It learns the configuration adding it from the leader, with a leader it was never told about.
         w.update(new ClusterConfiguration(Set.of("n1", "n2", "n5"), Set.of("n4"), Set.of(),
                 Map.of("n5", "h5:5", "n4", "h4:4")));
