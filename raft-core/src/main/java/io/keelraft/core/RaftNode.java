@@ -333,7 +333,9 @@ public final class RaftNode implements AutoCloseable {
             require(id != null && !id.isBlank(), "id(...) is required");
             require(!members.isEmpty(), joining ? "members(...) is required: at least this server's own host:port"
                     : "members(...) is required: every voting server's id and host:port");
-            require(members.containsKey(id), "id " + id + " is not one of the members " + members.keySet());
+            require(members.containsKey(id), joining
+                    ? "members(...) must give this server's own address (" + id + " -> host:port) to listen on"
+                    : "id " + id + " is not one of the members " + members.keySet());
             require(stateMachine != null, "stateMachine(...) is required");
             require(dataDirectory != null || (logStore != null && metaStore != null),
                     "dataDirectory(...) or stores(...) is required");

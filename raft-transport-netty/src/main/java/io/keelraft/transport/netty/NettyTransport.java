@@ -229,12 +229,17 @@ public final class NettyTransport implements Transport {
     /** Event loop: an inbound connection passed its handshake. */
     private void inboundEstablished(Channel channel) {
         String peer = channel.attr(HandshakeHandler.PEER_ID).get();
-        Set<Channel> set = inbound.computeIfAbsent(peer, p -> ConcurrentHashMap.newKeySet());
-        set.add(channel);
-        channel.closeFuture().addListener(f -> {
-            set.remove(channel);
-            inbound.computeIfPresent(peer, (p, s) -> s.isEmpty() ? null : s);
+        // Both updates are atomic per peer, so a set emptied by one connection's close is never the one another
+        // connection is being added to.
+        inbound.compute(peer, (p, set) -> {
+            Set<Channel> s = set != null ? set : ConcurrentHashMap.newKeySet();
+            s.add(channel);
+            return s;
         });
+        channel.closeFuture().addListener(f -> inbound.computeIfPresent(peer, (p, set) -> {
+            set.remove(channel);
+            return set.isEmpty() ? null : set;
+        }));
         if (refusal(peer) != null) {
             closeInboundIfNotAdmitted(peer); // removed while its handshake was in flight
         } else if (!members.containsKey(peer)) {
