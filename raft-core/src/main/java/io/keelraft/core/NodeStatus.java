@@ -1,5 +1,6 @@
 package io.keelraft.core;
 
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.Role;
 import java.util.Map;
 
@@ -15,11 +16,16 @@ import java.util.Map;
  * @param lastIndex    last index of its log
  * @param matchIndexes on a leader: each follower's matchIndex (its lag is {@code lastIndex - matchIndex});
  *                     empty elsewhere
+ * @param configuration the configuration in force on this server (the latest in its log, committed or not,
+ *                      thesis §4.1): voters, learners, outgoing voters during a joint change, and the addresses
+ *                      it records; no members at all on a server started with {@link RaftNode.Builder#joining()}
+ *                      that has not learnt its configuration yet
  */
 public record NodeStatus(String id, Role role, long term, String leaderId, long commitIndex, long lastApplied,
-                         long lastIndex, Map<String, Long> matchIndexes) {
+                         long lastIndex, Map<String, Long> matchIndexes, ClusterConfiguration configuration) {
 
     public NodeStatus {
         matchIndexes = Map.copyOf(matchIndexes);
+        java.util.Objects.requireNonNull(configuration, "configuration");
     }
 }

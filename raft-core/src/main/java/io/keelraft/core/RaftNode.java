@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -217,6 +218,7 @@ public final class RaftNode implements AutoCloseable {
         private Executor callbackExecutor;
         private String clusterId = "keel";
         private RaftMetrics metrics = RaftMetrics.NONE;
+        private boolean joining;
 
         private Builder() {
         }
@@ -227,7 +229,11 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** The initial voting members: id to host:port. */
+        /**
+         * The initial voting members: id to host:port, this server included. With {@link #joining()}, instead:
+         * this server's own address and those of servers of the cluster it joins (any subset; they are not
+         * voters of anything this server decides).
+         */
         public Builder members(Map<String, String> members) {
             this.members.clear();
             this.members.putAll(members);
@@ -283,6 +289,23 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts this server as one waiting to be added to an existing cluster (thesis §4.2.1), instead of
+         * bootstrapping a cluster from {@link #members}: it starts with a configuration that has no members, so it
+         * never campaigns and casts no decisive vote of its own, accepts the connection of whichever server leads,
+         * and learns the cluster's configuration — and the addresses of its servers — from the leader's log or
+         * snapshot once the leader adds it (as a learner first). {@code members(...)} then gives this server's
+         * own address, plus any servers of the cluster it should know how to reach (for leader hints).
+         *
+         * <p>On later starts the configuration in the log or the newest snapshot is in force and this flag changes
+         * nothing — but keep passing it: a server whose data directory is still empty must never bootstrap a
+         * configuration of its own, or it could form a second cluster.
+         */
+        public Builder joining() {
+            this.joining = true;
+            return this;
+        }
+
         /** A name shared by the group's servers; the transport refuses peers of another cluster. */
         public Builder clusterId(String clusterId) {
             this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
@@ -308,8 +331,11 @@ public final class RaftNode implements AutoCloseable {
          */
         public RaftNode build() {
             require(id != null && !id.isBlank(), "id(...) is required");
-            require(!members.isEmpty(), "members(...) is required: every voting server's id and host:port");
-            require(members.containsKey(id), "id " + id + " is not one of the members " + members.keySet());
+            require(!members.isEmpty(), joining ? "members(...) is required: at least this server's own host:port"
+                    : "members(...) is required: every voting server's id and host:port");
+            require(members.containsKey(id), joining
+                    ? "members(...) must give this server's own address (" + id + " -> host:port) to listen on"
+                    : "id " + id + " is not one of the members " + members.keySet());
             require(stateMachine != null, "stateMachine(...) is required");
             require(dataDirectory != null || (logStore != null && metaStore != null),
                     "dataDirectory(...) or stores(...) is required");
@@ -350,7 +376,8 @@ public final class RaftNode implements AutoCloseable {
                     opened.add(time);
                 }
                 RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
-                        ClusterConfiguration.ofVoters(members), members,
+                        joining ? new ClusterConfiguration(Set.of(), Set.of(), Set.of(), members)
+                                : ClusterConfiguration.ofVoters(members), members,
                         options.heartbeatInterval().toNanos(), options.requestTimeout().toNanos(),
                         options.maxPendingProposals(), options.maxPendingBytes(), options.forwardToLeader(),
                         options.sessionTimeout().toMillis(), metrics,

@@ -178,6 +178,10 @@ class FileStorageProviderTest {
         }
 
         @Override
+        public void membersChanged(Map<String, String> addresses) {
+        }
+
+        @Override
         public void close() {
         }
     }

@@ -53,6 +53,11 @@ final class SimTransports {
             }
 
             @Override
+            public void membersChanged(Map<String, String> addresses) {
+                // The simulated network reaches servers by id; partitions and loss come from the nemesis.
+            }
+
+            @Override
             public CompletableFuture<ForwardResponse> forward(String peer, ForwardRequest request) {
                 CompletableFuture<ForwardResponse> answer = new CompletableFuture<>();
                 if (scheduler.closed()) {

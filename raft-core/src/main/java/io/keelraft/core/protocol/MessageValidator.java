@@ -23,7 +23,11 @@ final class MessageValidator {
         if (self.equals(m.from())) {
             return "claims to come from this server itself";
         }
-        if (!knownServers.contains(m.from())) {
+        if (!knownServers.contains(m.from()) && knownServers.contains(self)) {
+            // A server that is in none of its own configurations (one waiting to be added: it learns the
+            // configuration from the leader's log or snapshot) cannot tell a member from a stranger yet, so it
+            // takes messages from any sender; the term rules still apply to them, and the transport only admits
+            // servers of the same cluster.
             return "sender " + m.from() + " is not in any known configuration";
         }
         if (m.term() < 0) {

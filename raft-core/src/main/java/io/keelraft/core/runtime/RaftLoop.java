@@ -87,6 +87,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final SnapshotTaker snapshotTaker;
     private final SnapshotSender snapshotSender;
     private final SnapshotReceiver snapshotReceiver;
+    private final MembershipWatcher membership;
 
     // Raft-loop confined.
     /** The newest durable snapshot the protocol knows of: what a leader sends to followers that need it. */
@@ -169,6 +170,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             latestSnapshot = restored;
         }
         this.term = hardState.currentTerm();
+        this.membership = new MembershipWatcher(id, settings.addresses(), transport);
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
@@ -274,6 +276,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     /** Starts ticking and accepting traffic. */
     public void start() {
         logStore.setDurabilityListener(this);
+        // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
+        // bootstrap or restored configuration.
+        membership.update(protocol.configuration());
         transport.start(this);
         loop.execute(this::tick);
     }
@@ -331,7 +336,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes()));
+                protocol.matchIndexes(), protocol.configuration()));
         });
         return out;
     }
@@ -641,6 +646,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 }
             }
         }
+        if (!closed) {
+            membership.update(protocol.configuration());
+        }
         publishState();
     }
 
@@ -778,7 +786,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private NotLeaderException notLeader() {
         String leader = protocol.leaderId();
-        return new NotLeaderException(id, leader, leader == null ? null : settings.addresses().get(leader));
+        return new NotLeaderException(id, leader, leader == null ? null : membership.addressOf(leader));
     }
 
     private RuntimeException exceptionFor(ForwardResponse resp) {
@@ -787,7 +795,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         }
         return switch (f.reason()) {
             case NOT_LEADER -> new NotLeaderException(id, f.leaderHint(),
-                    f.leaderHint() == null ? null : settings.addresses().get(f.leaderHint()));
+                    f.leaderHint() == null ? null : membership.addressOf(f.leaderHint()));
             case OVERLOADED -> new OverloadedException(f.message());
             case SHUTDOWN -> new RaftException("the leader is shutting down: " + f.message());
             case SESSION_EXPIRED -> new SessionExpiredException(f.message());

@@ -19,6 +19,7 @@ public final class LocalNetwork {
 
     private final Map<String, TransportReceiver> receivers = new ConcurrentHashMap<>();
     private final Set<String> cut = ConcurrentHashMap.newKeySet();
+    private final Map<String, Map<String, String>> members = new ConcurrentHashMap<>();
     private volatile ForwardFilter filter = (from, to, request, deliver) -> deliver.apply(request);
 
     /** Sees every forwarded request on its way: may change it, drop it or watch its answer (tests of faults). */
@@ -41,6 +42,14 @@ public final class LocalNetwork {
     /** The transport of server {@code id}. */
     public Transport transport(String id) {
         return new LocalTransport(id);
+    }
+
+    /**
+     * The member addresses the runtime of {@code id} last gave its transport ({@link Transport#membersChanged}),
+     * or an empty map. Servers here are reached by id, so this only records what the runtime said.
+     */
+    public Map<String, String> members(String id) {
+        return members.getOrDefault(id, Map.of());
     }
 
     /** Cuts every link to and from {@code id}. */
@@ -84,6 +93,12 @@ public final class LocalNetwork {
                 return CompletableFuture.failedFuture(new TransportException(peer + " is unreachable from " + id));
             }
             return filter.forward(id, peer, request, req -> r.onForward(id, req));
+        }
+
+        @Override
+        public void membersChanged(Map<String, String> addresses) {
+            // Every server is reached by id through the shared map; the addresses are recorded for tests.
+            members.put(id, Map.copyOf(addresses));
         }
 
         @Override

@@ -31,18 +31,27 @@ final class ConnectionInitializer {
     private final TransportReceiver receiver;
     private final TransportCounters counters;
     private final ChannelGroup channels;
+    private final HandshakeHandler.Admission admission;
+    private final Consumer<Channel> inboundEstablished;
     private final RejectionLog rejections = RejectionLog.standard();
 
-    /** @param channels every open connection, so that closing the transport can close them all first */
+    /**
+     * @param channels           every open connection, so that closing the transport can close them all first
+     * @param admission          which node ids may connect (asked at each handshake)
+     * @param inboundEstablished called on the event loop with each inbound connection whose handshake is done
+     */
     ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
-                          ChannelGroup channels) {
+                          ChannelGroup channels, HandshakeHandler.Admission admission,
+                          Consumer<Channel> inboundEstablished) {
         this.options = options;
         this.receiver = receiver;
         this.counters = counters;
         this.channels = channels;
+        this.admission = admission;
+        this.inboundEstablished = inboundEstablished;
     }
 
-    /** A connection a peer opened to us: any of our peers may be at the other end. */
+    /** A connection a peer opened to us: any server the admission admits may be at the other end. */
     void inbound(Channel channel) {
         ChannelPipeline p = channel.pipeline();
         if (options.tls() != null) {
@@ -52,6 +61,7 @@ final class ConnectionInitializer {
             counters.inboundConnections.increment();
             LOG.info("{}: accepted a connection from peer {} ({})", options.nodeId(),
                     ch.attr(HandshakeHandler.PEER_ID).get(), ch.remoteAddress());
+            inboundEstablished.accept(ch);
         });
     }
 
@@ -70,7 +80,7 @@ final class ConnectionInitializer {
         channels.add(p.channel());
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
-        p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), options.peers().keySet(),
+        p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), admission,
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
         p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));

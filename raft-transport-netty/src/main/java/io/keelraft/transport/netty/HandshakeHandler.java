@@ -14,8 +14,9 @@ import java.util.function.Consumer;
 /**
  * Both ends of every connection first say who they are: cluster id, node id and protocol version. This end
  * sends its own as soon as the connection is up (behind TLS, once that handshake is done) and waits for the
- * other's. A server from another cluster, speaking another version, or not one of our peers is refused with a
- * {@link BadInputException} that names the mismatch; so is silence past the handshake timeout. On success the
+ * other's. A server from another cluster, speaking another version, or one the {@link Admission} does not admit
+ * (not a member this server knows) is refused with a {@link BadInputException} that names the mismatch; so is
+ * silence past the handshake timeout. On success the
  * peer's id is recorded on the channel ({@link #PEER_ID}) and this handler leaves the pipeline.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -28,22 +29,36 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private final String clusterId;
     private final String ownId;
-    private final Set<String> peers;
+    private final Admission admission;
     private final String expectedPeer;
     private final Duration timeout;
     private final Consumer<Channel> onEstablished;
     private ScheduledFuture<?> timer;
 
+    /** Which node ids may talk to this server; asked at each handshake, so membership may change at any time. */
+    @FunctionalInterface
+    interface Admission {
+        /** Null when {@code nodeId} may talk to us; otherwise why not, for the log line. */
+        String refusal(String nodeId);
+
+        /** Admits exactly {@code peers}. */
+        static Admission of(Set<String> peers) {
+            Set<String> fixed = Set.copyOf(peers);
+            return nodeId -> fixed.contains(nodeId) ? null
+                    : "unknown node id '" + nodeId + "' (our peers: " + String.join(", ", new TreeSet<>(fixed)) + ")";
+        }
+    }
+
     /**
-     * @param peers         the node ids this server may talk to
+     * @param admission     the node ids this server may talk to
      * @param expectedPeer  for an outbound connection, the peer we dialled; null for an inbound one (any peer)
      * @param onEstablished called on the channel's event loop once the handshake succeeded
      */
-    HandshakeHandler(String clusterId, String ownId, Set<String> peers, String expectedPeer, Duration timeout,
+    HandshakeHandler(String clusterId, String ownId, Admission admission, String expectedPeer, Duration timeout,
                      Consumer<Channel> onEstablished) {
         this.clusterId = clusterId;
         this.ownId = ownId;
-        this.peers = peers;
+        this.admission = admission;
         this.expectedPeer = expectedPeer;
         this.timeout = timeout;
         this.onEstablished = onEstablished;
@@ -105,11 +120,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (ownId.equals(hello.nodeId())) {
             return "node id '" + hello.nodeId() + "' is our own";
         }
-        if (!peers.contains(hello.nodeId())) {
-            return "unknown node id '" + hello.nodeId() + "' (our peers: " + String.join(", ", new TreeSet<>(peers))
-                    + ")";
-        }
-        return null;
+        return admission.refusal(hello.nodeId());
     }
 
     private void cancelTimer() {

@@ -22,6 +22,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,9 +48,19 @@ import org.slf4j.LoggerFactory;
  *       ({@link #metrics()}); the server keeps serving everyone else.</li>
  *   <li>Per peer, past {@link NettyTransportOptions#highWaterMarkBytes()} of pending writes, messages are
  *       dropped and counted: Raft retries, and memory stays bounded.</li>
+ *   <li>Membership is dynamic ({@link #membersChanged}): added servers are dialled, removed servers' connections
+ *       are closed in both directions and traffic to them is dropped, and inbound handshakes are admitted only
+ *       from the current members — or, while this server is not a member itself (waiting to be added), from any
+ *       server of the cluster.</li>
  *   <li>Senders encode on their own thread; nothing blocks an event loop. Event loops use epoll on Linux when
  *       available, NIO otherwise, in threads named {@code keel-transport-<node id>-…}.</li>
  * </ul>
+ *
+ * <p>Trust: the handshake's cluster id and node id are claims, not credentials. Over plaintext, anyone who can
+ * reach the port can claim to be a member; the membership check keeps honest misconfigurations apart (another
+ * cluster, a removed server still running), nothing more. Use mutual TLS ({@link TlsOptions}) where the network is
+ * not trusted: then only holders of a certificate from the cluster's CA connect at all (node ids are still not
+ * bound to certificates: every holder is trusted as a member of the cluster).
  *
  * <p>Thread-safe. {@link #start} binds the listen address (blocking until bound); {@link #close} releases
  * everything and waits for the threads to stop.
@@ -60,7 +74,17 @@ public final class NettyTransport implements Transport {
     private final NettyTransportOptions options;
     private final TransportCounters counters = new TransportCounters();
     private final IoFlavor io;
+    /** Our outbound connections, one per member with a known address; replaced as a whole under the lock. */
     private volatile Map<String, PeerConnection> peers = Map.of();
+    /** The current members' addresses (this server excluded), dialled once started. */
+    private volatile Map<String, PeerAddress> members;
+    /** True while this server is not a member it knows of: any server of the cluster may connect. */
+    private volatile boolean openAdmission;
+    /** Inbound connections past their handshake, by the peer's id: closed when it is removed; answers to a peer
+     *  we have no address for leave on them. */
+    private final Map<String, Set<Channel>> inbound = new ConcurrentHashMap<>();
+    private InetAddress ownHost;
+    private ConnectionInitializer initializer;
     private State state = State.NEW;
     private EventLoopGroup group;
     private ExecutorService resolver;
@@ -70,6 +94,7 @@ public final class NettyTransport implements Transport {
     public NettyTransport(NettyTransportOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         this.io = IoFlavor.choose(options.preferNativeTransport());
+        this.members = options.peers();
     }
 
     /**
@@ -90,8 +115,8 @@ public final class NettyTransport implements Transport {
                 io.ioHandlerFactory());
         resolver = Executors.newSingleThreadExecutor(new DefaultThreadFactory(threads + "-resolver", true));
         channels = new DefaultChannelGroup(threads, group.next());
-        ConnectionInitializer initializer = new ConnectionInitializer(options, receiver, counters, channels);
-        InetAddress ownHost;
+        initializer = new ConnectionInitializer(options, receiver, counters, channels, this::refusal,
+                this::inboundEstablished);
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
             server = new ServerBootstrap()
@@ -115,13 +140,123 @@ public final class NettyTransport implements Transport {
                     + ": " + e.getMessage(), e);
         }
         Map<String, PeerConnection> connections = new LinkedHashMap<>();
-        options.peers().forEach((id, address) -> connections.put(id, new PeerConnection(id, address, options,
-                ownHost, group.next(), io, initializer, resolver, counters)));
+        members.forEach((id, address) -> connections.put(id, connect(id, address)));
         peers = Collections.unmodifiableMap(connections);
-        LOG.info("{}: listening on {} ({}, {}{} I/O threads), peers {}", options.nodeId(), server.localAddress(),
+        LOG.info("{}: listening on {} ({}, {}{} I/O threads), peers {}{}", options.nodeId(), server.localAddress(),
                 io.name(), options.tls() != null ? "mutual TLS, " : "plaintext, ", options.ioThreads(),
-                options.peers());
+                members, openAdmission ? " (not a member yet: any server of the cluster may connect)" : "");
         connections.values().forEach(PeerConnection::start);
+    }
+
+    private PeerConnection connect(String id, PeerAddress address) {
+        return new PeerConnection(id, address, options, ownHost, group.next(), io, initializer, resolver, counters);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Dials servers that are new or whose address changed (the old connection is closed), closes every
+     * connection to and from servers no longer listed (messages to them are then dropped and counted as
+     * unreachable), and from now on admits inbound handshakes only from the listed servers. While
+     * {@code addresses} does not name this server, it is not a member (it waits to be added, or was removed):
+     * then any server of the cluster is admitted, and a server it has no address for is answered on that server's
+     * own connection. An address that is not {@code host:port} is logged and treated as unknown. Before
+     * {@link #start} the call only sets whom {@code start} dials; after {@link #close} it does nothing.
+     */
+    @Override
+    public synchronized void membersChanged(Map<String, String> addresses) {
+        Objects.requireNonNull(addresses, "addresses");
+        if (state == State.CLOSED) {
+            return;
+        }
+        Map<String, PeerAddress> next = new TreeMap<>();
+        addresses.forEach((id, address) -> {
+            if (id.equals(options.nodeId())) {
+                return; // we keep listening where we started
+            }
+            try {
+                next.put(id, PeerAddress.parse(address));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: ignoring the address '{}' of member {}: {}", options.nodeId(), address, id,
+                        e.getMessage());
+            }
+        });
+        boolean open = !addresses.containsKey(options.nodeId());
+        if (next.equals(members) && open == openAdmission) {
+            return;
+        }
+        Set<String> removed = new TreeSet<>(members.keySet());
+        removed.removeAll(next.keySet());
+        // Admission first, then closing: a handshake that passed the old check re-checks once registered.
+        members = Collections.unmodifiableMap(next);
+        openAdmission = open;
+        LOG.info("{}: members now {}{}{}", options.nodeId(), next,
+                removed.isEmpty() ? "" : "; removed " + removed,
+                open ? " (this server is not a member: any server of the cluster may connect)" : "");
+        if (state == State.NEW) {
+            return;
+        }
+        Map<String, PeerConnection> connections = new LinkedHashMap<>(peers);
+        connections.entrySet().removeIf(e -> {
+            PeerAddress wanted = next.get(e.getKey());
+            if (wanted != null && wanted.equals(e.getValue().address())) {
+                return false;
+            }
+            e.getValue().close();
+            return true;
+        });
+        next.forEach((id, address) -> connections.computeIfAbsent(id, i -> {
+            PeerConnection c = connect(i, address);
+            c.start();
+            return c;
+        }));
+        peers = Collections.unmodifiableMap(connections);
+        if (!open) {
+            inbound.keySet().forEach(this::closeInboundIfNotAdmitted);
+        }
+    }
+
+    /** Null when {@code nodeId} may connect to us now, or why not (the handshake's refusal, logged). */
+    private String refusal(String nodeId) {
+        if (openAdmission || members.containsKey(nodeId)) {
+            return null;
+        }
+        return "unknown node id '" + nodeId + "': not a member of the configuration this server knows (members: "
+                + String.join(", ", members.keySet()) + "); a server being added is admitted once the "
+                + "configuration adding it reaches this server";
+    }
+
+    /** Event loop: an inbound connection passed its handshake. */
+    private void inboundEstablished(Channel channel) {
+        String peer = channel.attr(HandshakeHandler.PEER_ID).get();
+        // Both updates are atomic per peer, so a set emptied by one connection's close is never the one another
+        // connection is being added to.
+        inbound.compute(peer, (p, set) -> {
+            Set<Channel> s = set != null ? set : ConcurrentHashMap.newKeySet();
+            s.add(channel);
+            return s;
+        });
+        channel.closeFuture().addListener(f -> inbound.computeIfPresent(peer, (p, set) -> {
+            set.remove(channel);
+            return set.isEmpty() ? null : set;
+        }));
+        if (refusal(peer) != null) {
+            closeInboundIfNotAdmitted(peer); // removed while its handshake was in flight
+        } else if (!members.containsKey(peer)) {
+            LOG.info("{}: admitted {}, which this server does not know as a member (it is not a member itself yet)",
+                    options.nodeId(), peer);
+        }
+    }
+
+    private void closeInboundIfNotAdmitted(String peer) {
+        if (refusal(peer) == null) {
+            return;
+        }
+        Set<Channel> set = inbound.get(peer);
+        if (set != null && !set.isEmpty()) {
+            LOG.info("{}: closing the connection(s) from {}, no longer a member", options.nodeId(), peer);
+            set.forEach(Channel::close);
+        }
     }
 
     /**
@@ -136,16 +271,40 @@ public final class NettyTransport implements Transport {
         return (InetSocketAddress) server.localAddress();
     }
 
-    /** {@inheritDoc} Messages to an unknown peer, or before {@link #start} or after {@link #close}, are dropped. */
+    /**
+     * {@inheritDoc} A message to a server we have no address for leaves on that server's own connection to us
+     * when it has one (a server waiting to be added answers the leader that way); otherwise messages to an unknown
+     * peer, or before {@link #start} or after {@link #close}, are dropped.
+     */
     @Override
     public void send(Message message) {
         PeerConnection peer = peers.get(message.to());
-        if (peer == null) {
-            counters.droppedUnreachable.increment();
-            LOG.debug("{}: dropped a message to unknown peer {}", options.nodeId(), message.to());
+        if (peer != null) {
+            peer.send(message);
             return;
         }
-        peer.send(message);
+        Set<Channel> theirs = inbound.get(message.to());
+        if (theirs != null) {
+            for (Channel channel : theirs) {
+                if (channel.isActive()) {
+                    PeerConnection.write(channel, message, options, counters);
+                    return;
+                }
+            }
+        }
+        counters.droppedUnreachable.increment();
+        LOG.debug("{}: dropped a message to unknown peer {}", options.nodeId(), message.to());
+    }
+
+    /** The servers this transport dials now: the current members with a known address, this server excluded. */
+    public Set<String> peers() {
+        return peers.keySet();
+    }
+
+    /** How many connections {@code peer} has open to us, past their handshake. */
+    public int inboundConnections(String peer) {
+        Set<Channel> set = inbound.get(peer);
+        return set == null ? 0 : (int) set.stream().filter(Channel::isActive).count();
     }
 
     @Override

@@ -77,7 +77,14 @@ final class PeerConnection {
             counters.droppedUnreachable.increment();
             return;
         }
-        Channel channel = e.channel();
+        write(e.channel(), message, options, counters);
+    }
+
+    /**
+     * Writes a Raft message on {@code channel} (our connection to its receiver, or the receiver's connection to
+     * us), or drops it (counted) when the channel is past its high-water mark or the message is too large.
+     */
+    static void write(Channel channel, Message message, NettyTransportOptions options, TransportCounters counters) {
         if (!channel.isWritable()) {
             counters.droppedHighWaterMark.increment();
             return;
@@ -86,11 +93,16 @@ final class PeerConnection {
         if (frame.size() > options.maxFrameBytes()) {
             counters.droppedOversized.increment();
             LOG.warn("{}: dropped a {} to {} of {} bytes, above the maximum frame size of {}", options.nodeId(),
-                    frame.kind(), peerId, frame.size(), options.maxFrameBytes());
+                    frame.kind(), message.to(), frame.size(), options.maxFrameBytes());
             return;
         }
         counters.messagesSent.increment(); // counted first: the peer may have it before this thread goes on
         channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame), channel.voidPromise());
+    }
+
+    /** Where this connection dials. */
+    PeerAddress address() {
+        return address;
     }
 
     /** Forwards a request; the answer comes back on the same connection, or the future fails. */

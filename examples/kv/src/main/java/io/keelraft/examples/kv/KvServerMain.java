@@ -53,7 +53,11 @@ public final class KvServerMain {
         }
         RaftNode node;
         try {
-            node = RaftNode.builder()
+            RaftNode.Builder builder = RaftNode.builder();
+            if (flags.join()) {
+                builder.joining();
+            }
+            node = builder
                     .id(flags.id())
                     .members(flags.members())
                     .dataDirectory(flags.data())
@@ -79,7 +83,8 @@ public final class KvServerMain {
             return;
         }
         respServer = resp;
-        LOG.info("{}: ready, members {}, data in {}", flags.id(), flags.members(), flags.data().toAbsolutePath());
+        LOG.info("{}: ready, {} {}, data in {}", flags.id(), flags.join() ? "joining; told of" : "members",
+                flags.members(), flags.data().toAbsolutePath());
         System.out.println("READY raft=" + flags.raft() + " resp=" + flags.resp().host() + ":" + bound.getPort());
         System.out.flush();
         new CountDownLatch(1).await(); // serve until a signal ends the JVM through the shutdown hook

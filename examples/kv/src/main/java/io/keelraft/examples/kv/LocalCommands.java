@@ -2,6 +2,7 @@ package io.keelraft.examples.kv;
 
 import io.keelraft.core.NodeStatus;
 import io.keelraft.core.RaftNode;
+import io.keelraft.core.protocol.ClusterConfiguration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,13 +94,42 @@ final class LocalCommands {
         lines.add("commitIndex:" + s.commitIndex());
         lines.add("lastApplied:" + s.lastApplied());
         lines.add("lastIndex:" + s.lastIndex());
-        lines.add("members:" + members.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        // The configuration in force on this server (the latest in its log, thesis §4.1), not the command line.
+        ClusterConfiguration c = s.configuration();
+        lines.add("members:" + c.members().stream().sorted().map(id -> id + "=" + address(c, id))
                 .collect(Collectors.joining(",")));
+        lines.add("roles:" + c.members().stream().sorted().map(id -> id + "=" + memberRole(c, id))
+                .collect(Collectors.joining(",")));
+        lines.add("configuration:" + (c.members().isEmpty() ? "none (waiting to be added)"
+                : c.isJoint() ? "joint" : "stable"));
         if (!s.matchIndexes().isEmpty()) {
             lines.add("matchIndex:" + s.matchIndexes().entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
         }
         return lines;
+    }
+
+    /** Where {@code id} listens: from the configuration, else from the command line, else {@code ?}. */
+    private String address(ClusterConfiguration c, String id) {
+        String a = c.addresses().get(id);
+        if (a == null) {
+            a = members.get(id);
+        }
+        return a == null ? "?" : a;
+    }
+
+    /**
+     * {@code voter}, {@code learner}, or {@code outgoing} for a voter of the old configuration only, during a joint
+     * change (thesis §4.3); a voter of the new one only is a {@code voter}.
+     */
+    static String memberRole(ClusterConfiguration c, String id) {
+        if (c.voters().contains(id)) {
+            return "voter";
+        }
+        if (c.outgoingVoters().contains(id)) {
+            return "outgoing";
+        }
+        return "learner";
     }
 
     private Reply hello(byte[][] args, Client client) {

@@ -6,14 +6,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The command line of {@code keel-kv.jar}, checked: each flag once, each with a value, addresses as host:port,
- * this server among the members at its --raft address.
+ * The command line of {@code keel-kv.jar}, checked: each flag once, each with a value (but {@code --join}),
+ * addresses as host:port, this server among the members at its --raft address (with {@code --join} it is added
+ * to them when missing).
+ *
+ * @param join start as a server waiting to be added to an existing cluster ({@code RaftNode.Builder#joining()}):
+ *             {@code members} are then servers of that cluster, not a configuration to bootstrap
  */
 record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<String, String> members,
-                   String clusterId, int maxValueBytes) {
+                   String clusterId, int maxValueBytes, boolean join) {
 
     static final String USAGE = String.join("\n",
             "Usage: java -jar keel-kv.jar --id ID --raft HOST:PORT --resp HOST:PORT --data DIR --members ID=HOST:PORT,...",
+            "                             [--join]",
             "",
             "Starts one server of a Keel cluster: a replicated key-value store that speaks the Redis protocol (RESP2).",
             "Every server accepts every command; writes and reads are forwarded to the leader. Prints",
@@ -25,6 +30,11 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             "  --data DIR               where this server keeps its log and term/vote (created if missing; restarting with",
             "                           the same DIR resumes; one server per DIR)",
             "  --members ID=HOST:PORT,...  every voting server of the cluster with its Raft address, the same on every server",
+            "                           (used once, to bootstrap: afterwards the membership is the one in the log)",
+            "  --join                   start as a new server waiting to be added to a running cluster: --members then names",
+            "                           servers of that cluster (this server may be left out); it takes no part in",
+            "                           elections until the leader adds it (RAFT.ADD), and learns the membership from the",
+            "                           leader. Keep --join on every restart of a server that joined this way",
             "  --cluster-id NAME        a name shared by the cluster's servers; peers of another cluster are refused",
             "                           (default: keel)",
             "  --max-value-bytes N      the largest key or value accepted (default: 1048576)",
@@ -32,6 +42,9 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             "",
             "Example (three servers, run one on each host, or all on one machine with ./keel-demo.sh):",
             "  java -jar keel-kv.jar --id n1 --raft 127.0.0.1:7101 --resp 127.0.0.1:6401 --data data/n1 \\",
+            "       --members n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103",
+            "A fourth server, to be added to that cluster:",
+            "  java -jar keel-kv.jar --id n4 --raft 127.0.0.1:7104 --resp 127.0.0.1:6404 --data data/n4 --join \\",
             "       --members n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103");
 
     /** A host and a port. */
@@ -88,8 +101,19 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
      */
     static ServerFlags parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
+        boolean join = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (flag.equals("--join")) {
+                if (join) {
+                    throw new UsageException("--join given twice");
+                }
+                join = true;
+                continue;
+            }
+            if (flag.startsWith("--join=")) {
+                throw new UsageException("--join takes no value");
+            }
             String value;
             int eq = flag.indexOf('=');
             if (flag.startsWith("--") && eq > 0) {
@@ -123,6 +147,11 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
         HostPort raft = HostPort.parse("--raft", values.get("--raft"), false);
         HostPort resp = HostPort.parse("--resp", values.get("--resp"), true);
         Map<String, String> members = members(values.get("--members"));
+        if (join && !members.containsKey(id)) {
+            Map<String, String> withSelf = new LinkedHashMap<>(members);
+            withSelf.put(id, raft.toString());
+            members = Collections.unmodifiableMap(withSelf);
+        }
         String own = members.get(id);
         if (own == null) {
             throw new UsageException("--id " + id + " is not one of --members " + members.keySet());
@@ -143,7 +172,7 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             }
         }
         return new ServerFlags(id, raft, resp, Path.of(values.get("--data")), members,
-                values.getOrDefault("--cluster-id", "keel"), maxValue);
+                values.getOrDefault("--cluster-id", "keel"), maxValue, join);
     }
 
     private static Map<String, String> members(String text) {

@@ -58,6 +58,24 @@ class KvClusterIT {
         return p;
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<Object> infoOf(RespClient c) throws IOException {
+        return (List<Object>) c.call("RAFT.INFO");
+    }
+
+    /** Starts {@code id} with --join, told of the servers in {@link #members} (it is not one of them). */
+    private KvProcess startJoining(String id, int raftPort) {
+        String memberList = members.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        respPorts.put(id, RespServerTest.freePort());
+        KvProcess p = new KvProcess(dir.resolve(id + "-" + processes.size() + ".stderr"), "--id", id, "--raft",
+                "127.0.0.1:" + raftPort, "--resp", "127.0.0.1:" + respPorts.get(id), "--data",
+                dir.resolve(id).toString(), "--join", "--members", memberList);
+        processes.add(p);
+        running.put(id, p);
+        return p;
+    }
+
     /** The id of the server that says it leads, once one does. */
     private String awaitLeader() {
         String[] leader = new String[1];
@@ -185,6 +203,38 @@ class KvClusterIT {
             assertThat(good.call("GET", "after")).isEqualTo("fine");
         }
         assertThat(running.get("n1").process.isAlive()).isTrue();
+    }
+
+    @Test
+    void aServerStartedWithJoinWaitsQuietlyToBeAdded() throws Exception {
+        cluster("n1", "n2", "n3");
+        for (String id : List.of("n1", "n2", "n3")) {
+            start(id);
+        }
+        for (String id : List.of("n1", "n2", "n3")) {
+            running.get(id).awaitReady();
+        }
+        String leader = awaitLeader();
+        try (RespClient c = new RespClient(respPorts.get(leader))) {
+            assertThat(c.call("SET", "before", "1")).isEqualTo("OK");
+            List<Object> info = infoOf(c);
+            assertThat(info).contains("roles:n1=voter,n2=voter,n3=voter", "configuration:stable");
+        }
+        startJoining("n4", RespServerTest.freePort()).awaitReady();
+        try (RespClient c = new RespClient(respPorts.get("n4"))) {
+            List<Object> info = infoOf(c);
+            assertThat(info).contains("id:n4", "role:follower", "term:0", "members:", "roles:",
+                    "configuration:none (waiting to be added)");
+            assertThat(String.valueOf(c.call("RAFT.ADD", "n4", "127.0.0.1:1"))).contains("not supported yet");
+        }
+        // It never campaigns: the leader keeps leading and serving.
+        try (RespClient c = new RespClient(respPorts.get(leader))) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(c.call("SET", "k" + i, "v")).isEqualTo("OK");
+            }
+            assertThat(infoOf(c)).contains("role:leader");
+        }
+        assertThat(awaitLeader()).isEqualTo(leader);
     }
 
     @Test

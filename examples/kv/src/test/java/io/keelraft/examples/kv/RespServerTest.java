@@ -157,7 +157,8 @@ class RespServerTest {
             assertThat(info).anyMatch(f -> ((String) f).matches("term:[1-9][0-9]*"))
                     .anyMatch(f -> ((String) f).matches("commitIndex:[1-9][0-9]*"))
                     .anyMatch(f -> ((String) f).matches("lastApplied:[1-9][0-9]*"))
-                    .anyMatch(f -> ((String) f).matches("members:n1=127\\.0\\.0\\.1:[0-9]+"));
+                    .anyMatch(f -> ((String) f).matches("members:n1=127\\.0\\.0\\.1:[0-9]+"))
+                    .contains("roles:n1=voter", "configuration:stable");
         }
     }
 

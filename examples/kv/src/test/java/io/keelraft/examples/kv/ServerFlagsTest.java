@@ -60,10 +60,25 @@ class ServerFlagsTest {
     }
 
     @Test
+    void joinNeedsNoOwnEntryInMembers() {
+        ServerFlags f = parse("--id", "n4", "--raft", "127.0.0.1:7104", "--resp", "127.0.0.1:6404", "--data", "d",
+                "--join", "--members", MEMBERS);
+        assertThat(f.join()).isTrue();
+        assertThat(f.members()).containsEntry("n4", "127.0.0.1:7104").containsEntry("n1", "127.0.0.1:7101");
+        assertThat(parse("--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS).join()).isFalse();
+        // Listed with another address: refused as without --join.
+        refused("differs from n1=127.0.0.1:7101", "--join", "--id", "n1", "--raft", "127.0.0.1:7999", "--resp",
+                "127.0.0.1:6401", "--data", "d", "--members", MEMBERS);
+        refused("--join given twice", "--join", "--join");
+        refused("--join takes no value", "--join=yes");
+    }
+
+    @Test
     void helpIsRecognisedAndDocumentsEveryFlag() {
         assertThat(ServerFlags.wantsHelp(new String[] {"--id", "x", "--help"})).isTrue();
         for (String flag : new String[] {"--id", "--raft", "--resp", "--data", "--members", "--cluster-id",
-            "--max-value-bytes", "--help"}) {
+            "--max-value-bytes", "--join", "--help"}) {
             assertThat(ServerFlags.USAGE).contains(flag);
         }
     }
