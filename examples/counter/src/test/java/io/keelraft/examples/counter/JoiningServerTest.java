@@ -13,10 +13,6 @@ import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
 import io.keelraft.storage.FileStorageProvider;
 import io.keelraft.transport.netty.NettyTransportProvider;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +52,7 @@ class JoiningServerTest {
     void aJoiningServerAcceptsTheLeaderAndReplicatesTheLog() throws Exception {
         Map<String, String> all = new LinkedHashMap<>();
         for (String id : List.of("n1", "n2", "n3", "n4")) {
-            all.put(id, "127.0.0.1:" + freePort());
+            all.put(id, "127.0.0.1:" + LocalCluster.freePort());
         }
         ClusterConfiguration withLearner = new ClusterConfiguration(Set.of("n1", "n2", "n3"), Set.of("n4"), Set.of(),
                 all);
@@ -104,18 +100,5 @@ class JoiningServerTest {
         runtime.start();
         open.add(runtime);
         return runtime;
-    }
-
-    private static int freePort() {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = random.nextInt(15_000, 32_000);
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new UncheckedIOException(new IOException("no free port found in [15000, 32000)"));
     }
 }

@@ -80,7 +80,7 @@ final class LocalCluster implements AutoCloseable {
      * A port free now and outside the kernel's ephemeral range (32768 and up on Linux), so that no outbound
      * connection — one server dialling another that is not listening yet — can take it before its server binds.
      */
-    private static int freePort() {
+    static int freePort() {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = random.nextInt(15_000, 32_000);
