@@ -23,7 +23,11 @@ final class MessageValidator {
         if (self.equals(m.from())) {
             return "claims to come from this server itself";
         }
-        if (!knownServers.contains(m.from())) {
+        // A leader may have been elected in a configuration this server has not received yet (a server that is
+        // joining, or one that lagged behind a change): its AppendEntries and InstallSnapshot are what bring that
+        // configuration. Everything else must come from a server this one knows of.
+        boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
+        if (!fromLeader && !knownServers.contains(m.from())) {
             return "sender " + m.from() + " is not in any known configuration";
         }
         if (m.term() < 0) {
@@ -42,6 +46,9 @@ final class MessageValidator {
             if (is.snapshot().term() > is.term()) {
                 return "snapshot term " + is.snapshot().term() + " above the leader's term " + is.term();
             }
+        }
+        if (m instanceof Message.TimeoutNow tn && tn.term() == 0) {
+            return "TimeoutNow for term 0";
         }
         if (m instanceof Message.AppendEntriesResponse r) {
             if (r.matchIndex() < 0 || r.rejectedIndex() < 0 || r.conflictIndex() < 0 || r.conflictTerm() < 0

@@ -20,7 +20,11 @@ class MalformedMessageTest {
 
     static Stream<Message> malformed() {
         return Stream.of(
-                new Message.AppendEntries(3, "stranger", "n2", 2, 1, List.of(), 0, 0),
+                // A stranger's AppendEntries is accepted: a leader elected in a configuration this server has
+                // not received yet brings it that way. Other messages from strangers are dropped.
+                new Message.RequestVote(9, "stranger", "n2", 2, 1, false),
+                new Message.TimeoutNow(3, "stranger", "n2"),
+                new Message.TimeoutNow(0, "n1", "n2"),
                 new Message.AppendEntries(3, "n1", "n9", 2, 1, List.of(), 0, 0),
                 new Message.AppendEntries(3, "n2", "n2", 2, 1, List.of(), 0, 0),
                 new Message.AppendEntries(-1, "n1", "n2", 2, 1, List.of(), 0, 0),
