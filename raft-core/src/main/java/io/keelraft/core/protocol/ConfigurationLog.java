@@ -83,6 +83,21 @@ final class ConfigurationLog {
         return false;
     }
 
+    /**
+     * True when {@code id} votes in some configuration still in the log: the one in force, or an earlier one
+     * not yet superseded by a committed configuration. Such a server may be needed to decide an election —
+     * a leader that appended C_new without itself and lost leadership before C_new committed is still a voter
+     * of the committed C_old,new — so it may campaign.
+     */
+    boolean isVoterInAny(String id) {
+        for (ClusterConfiguration c : byIndex.values()) {
+            if (c.isVoter(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every server named by any configuration still in the log: the servers that may talk to this one. */
     Set<String> knownServers() {
         if (knownServers == null) {

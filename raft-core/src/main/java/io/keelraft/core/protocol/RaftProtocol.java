@@ -73,6 +73,13 @@ public final class RaftProtocol {
      * from this leader, so from then on this leader can no longer rely on its lease for reads.
      */
     private boolean timeoutNowSent;
+    /**
+     * Leader elected by its own vote alone (a one-voter configuration): the index of its first entry. Until that
+     * entry is durable, its term and vote may not be, so nothing of the new term may leave before them: a crash
+     * would let it be elected again in the same term with a different log (Log Matching). With other voters the
+     * RequestVotes themselves leave only after the vote is durable.
+     */
+    private long selfElectedAt;
 
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
@@ -85,6 +92,7 @@ public final class RaftProtocol {
     private final List<Long> abortedReads = new ArrayList<>();
 
     private long droppedMessages;
+    private long strangerMessages;
 
     /**
      * Restores a server from its durable state.
@@ -128,8 +136,8 @@ public final class RaftProtocol {
             tickLeader();
             return;
         }
-        // A server that is not a voter in the configuration it knows (a learner, a server being added, a removed
-        // server) never campaigns (thesis §4.2.1, §4.2.2).
+        // A server that votes in no configuration it knows of (a learner, a server being added, a removed server
+        // that learned of its removal) never campaigns (thesis §4.2.1, §4.2.2).
         electionElapsed++;
         if (electionElapsed >= randomizedElectionTimeout && promotable()) {
             campaign();
@@ -141,6 +149,16 @@ public final class RaftProtocol {
         String problem = MessageValidator.problem(m, id, configurations.knownServers());
         if (problem != null) {
             drop(m, problem);
+            return;
+        }
+        if (MessageValidator.fromStranger(m, configurations.knownServers()) && !(m instanceof Message.RequestVote rv
+                && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm()))) {
+            // A removed server that has not learned it lacks the entries that removed it, so its log is behind
+            // and it is ignored without adopting its term (thesis §4.2.3). A stranger whose log is at least as
+            // up to date may be a candidate of a configuration this server has not received: it may need our vote.
+            strangerMessages++;
+            LOG.debug("{} ignored {} from {}, which is in no configuration it knows", id,
+                    m.getClass().getSimpleName(), m.from());
             return;
         }
         if (m.term() > currentTerm) {
@@ -503,6 +521,14 @@ public final class RaftProtocol {
         return out;
     }
 
+    /**
+     * How many well-formed messages were ignored because their sender is in no configuration this server knows
+     * (removed servers that have not learned it, servers not added yet).
+     */
+    public long strangerMessages() {
+        return strangerMessages;
+    }
+
     /** How many malformed or misaddressed messages were dropped. */
     public long droppedMessages() {
         return droppedMessages;
@@ -522,7 +548,7 @@ public final class RaftProtocol {
     // ---------------------------------------------------------------- elections
 
     private boolean promotable() {
-        return configurations.active().isVoter(id);
+        return configurations.isVoterInAny(id);
     }
 
     private void campaign() {
@@ -562,6 +588,9 @@ public final class RaftProtocol {
         votes.clear();
         votes.put(id, true);
         if (countVotes()) {
+            if (role == Role.LEADER) {
+                selfElectedAt = log.lastIndex();
+            }
             return;
         }
         long term = preVote ? currentTerm + 1 : currentTerm;
@@ -582,8 +611,11 @@ public final class RaftProtocol {
         // Paper §5.4.1: only vote for a candidate whose log is at least as up-to-date as ours.
         boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
                 || bug == ProtocolBug.SKIP_UP_TO_DATE_CHECK;
-        // Only voters vote (thesis §4.2.1): a learner, or a server that knows it was removed, answers no.
-        boolean grant = canVote && upToDate && configurations.active().isVoter(id);
+        // Whether this vote counts is the candidate's configuration's business: candidates ask and count only
+        // their voters, so a learner's vote never decides anything. A server that is a learner in its own log
+        // still answers, as it may have been promoted by an entry it has not received yet (like etcd's raft):
+        // refusing would leave a cluster whose promoted servers lag unable to elect anyone.
+        boolean grant = canVote && upToDate;
         if (grant && !rv.preVote()) {
             votedFor = rv.from();
             electionElapsed = 0;
@@ -683,6 +715,7 @@ public final class RaftProtocol {
         leaseStartTick = Long.MIN_VALUE;
         leadTransferee = null;
         timeoutNowSent = false;
+        selfElectedAt = 0;
         progress.clear();
         syncProgress();
         LOG.info("{} became leader in term {} (last index {})", id, currentTerm, log.lastIndex());
@@ -792,7 +825,7 @@ public final class RaftProtocol {
         if (entries.isEmpty() && !allowEmpty) {
             return false;
         }
-        messages.add(new Message.AppendEntries(currentTerm, id, peer, prevIndex, log.term(prevIndex), entries,
+        sendAsLeader(new Message.AppendEntries(currentTerm, id, peer, prevIndex, log.term(prevIndex), entries,
                 log.commitIndex(), reads.seq()));
         pr.commitSent(Math.min(log.commitIndex(), prevIndex + entries.size()));
         if (entries.isEmpty()) {
@@ -828,7 +861,7 @@ public final class RaftProtocol {
             // A snapshot is on its way: the heartbeat still carries commitIndex and the read round.
             match = log.snapshotIndex();
         }
-        messages.add(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
+        sendAsLeader(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
                 log.commitIndex(), reads.seq()));
         pr.commitSent(Math.min(log.commitIndex(), match));
     }
@@ -841,7 +874,7 @@ public final class RaftProtocol {
                     pr.nextIndex() - 1);
             return false;
         }
-        messages.add(new Message.InstallSnapshot(currentTerm, id, peer, snapshot));
+        sendAsLeader(new Message.InstallSnapshot(currentTerm, id, peer, snapshot));
         pr.becomeSnapshot(snapshot.index());
         return true;
     }
@@ -969,7 +1002,14 @@ public final class RaftProtocol {
             return;
         }
         Set<String> servers = configurations.knownServers();
-        progress.keySet().removeIf(peer -> !servers.contains(peer));
+        for (String peer : List.copyOf(progress.keySet())) {
+            if (!servers.contains(peer)) {
+                // A removed server: a last heartbeat tells it the commit of the configuration without it, so it
+                // knows it is out and stops campaigning (best effort; thesis §4.2.3 covers the rest).
+                sendHeartbeat(peer);
+                progress.remove(peer);
+            }
+        }
         for (String server : servers) {
             if (!server.equals(id) && !progress.containsKey(server)) {
                 // Probe from the last entry (for a server just added: the configuration entry naming it), so the
@@ -983,9 +1023,17 @@ public final class RaftProtocol {
         }
     }
 
+    private void sendAsLeader(Message m) {
+        if (selfElectedAt > 0 && log.durableIndex() < selfElectedAt) {
+            messagesAfterPersist.add(m);
+        } else {
+            messages.add(m);
+        }
+    }
+
     private void sendTimeoutNow(String target) {
         timeoutNowSent = true;
-        messages.add(new Message.TimeoutNow(currentTerm, id, target));
+        sendAsLeader(new Message.TimeoutNow(currentTerm, id, target));
     }
 
     private long matchIndexOf(String server) {
