@@ -506,6 +506,9 @@ final class SimNode {
                 restoring = null;
             }
         }
+        if (write.hardState() != null) {
+            protocol.hardStatePersisted(write.hardState());
+        }
         List<LogEntry> entries = write.entries();
         trace.record(queue.now(), id, "durable", (write.hardState() == null ? "" : write.hardState() + " ")
                 + EventTrace.entries(entries));

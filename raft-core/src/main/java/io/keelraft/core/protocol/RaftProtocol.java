@@ -73,13 +73,8 @@ public final class RaftProtocol {
      * from this leader, so from then on this leader can no longer rely on its lease for reads.
      */
     private boolean timeoutNowSent;
-    /**
-     * Leader elected by its own vote alone (a one-voter configuration): the index of its first entry. Until that
-     * entry is durable, its term and vote may not be, so nothing of the new term may leave before them: a crash
-     * would let it be elected again in the same term with a different log (Log Matching). With other voters the
-     * RequestVotes themselves leave only after the vote is durable.
-     */
-    private long selfElectedAt;
+    /** The newest term and vote the driver reported durable. */
+    private HardState durableHardState;
 
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
@@ -123,6 +118,7 @@ public final class RaftProtocol {
         this.currentTerm = hardState.currentTerm();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.durableHardState = hardState;
         this.restartedWithTerm = hardState.currentTerm() > 0;
         resetElectionTimer();
     }
@@ -420,6 +416,31 @@ public final class RaftProtocol {
         return read(requestId);
     }
 
+    /**
+     * The driver made {@code hardState} (handed out in a {@link Ready}) durable. A candidate of a one-voter
+     * configuration becomes leader only then: drivers must report it.
+     */
+    public void hardStatePersisted(HardState hardState) {
+        Objects.requireNonNull(hardState, "hardState");
+        if (hardState.currentTerm() >= durableHardState.currentTerm()) {
+            durableHardState = hardState;
+        }
+        if (role == Role.CANDIDATE && ownVoteDurable() && Boolean.TRUE.equals(votes.get(id)) && votes.size() == 1) {
+            countVotesAgain();
+        }
+    }
+
+    private void countVotesAgain() {
+        if (Quorum.tally(configurations.active(), v -> Boolean.TRUE.equals(votes.get(v)),
+                v -> Boolean.FALSE.equals(votes.get(v))) == Quorum.Tally.WON) {
+            becomeLeader();
+        }
+    }
+
+    private boolean ownVoteDurable() {
+        return durableHardState.currentTerm() == currentTerm && id.equals(durableHardState.votedFor());
+    }
+
     /** The driver made the entries through {@code index} durable; the entry at {@code index} has {@code term}. */
     public void persisted(long index, long term) {
         if (log.persisted(index, term) && role == Role.LEADER && maybeCommit()) {
@@ -588,9 +609,6 @@ public final class RaftProtocol {
         votes.clear();
         votes.put(id, true);
         if (countVotes()) {
-            if (role == Role.LEADER) {
-                selfElectedAt = log.lastIndex();
-            }
             return;
         }
         long term = preVote ? currentTerm + 1 : currentTerm;
@@ -654,6 +672,11 @@ public final class RaftProtocol {
         if (tally == Quorum.Tally.WON) {
             if (role == Role.PRE_CANDIDATE) {
                 becomeCandidate();
+            } else if (votes.size() == 1 && !ownVoteDurable()) {
+                // Won by its own vote alone (a one-voter configuration): until this term and vote are durable a
+                // crash could let this server lead the term again, or vote for another, with a different log.
+                // hardStatePersisted makes it leader. (Other voters answer RequestVotes that left after persist.)
+                LOG.debug("{} won term {} by its own vote; waiting for it to be durable", id, currentTerm);
             } else {
                 becomeLeader();
             }
@@ -715,7 +738,6 @@ public final class RaftProtocol {
         leaseStartTick = Long.MIN_VALUE;
         leadTransferee = null;
         timeoutNowSent = false;
-        selfElectedAt = 0;
         progress.clear();
         syncProgress();
         LOG.info("{} became leader in term {} (last index {})", id, currentTerm, log.lastIndex());
@@ -825,7 +847,7 @@ public final class RaftProtocol {
         if (entries.isEmpty() && !allowEmpty) {
             return false;
         }
-        sendAsLeader(new Message.AppendEntries(currentTerm, id, peer, prevIndex, log.term(prevIndex), entries,
+        messages.add(new Message.AppendEntries(currentTerm, id, peer, prevIndex, log.term(prevIndex), entries,
                 log.commitIndex(), reads.seq()));
         pr.commitSent(Math.min(log.commitIndex(), prevIndex + entries.size()));
         if (entries.isEmpty()) {
@@ -861,7 +883,7 @@ public final class RaftProtocol {
             // A snapshot is on its way: the heartbeat still carries commitIndex and the read round.
             match = log.snapshotIndex();
         }
-        sendAsLeader(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
+        messages.add(new Message.AppendEntries(currentTerm, id, peer, match, log.term(match), List.of(),
                 log.commitIndex(), reads.seq()));
         pr.commitSent(Math.min(log.commitIndex(), match));
     }
@@ -874,7 +896,7 @@ public final class RaftProtocol {
                     pr.nextIndex() - 1);
             return false;
         }
-        sendAsLeader(new Message.InstallSnapshot(currentTerm, id, peer, snapshot));
+        messages.add(new Message.InstallSnapshot(currentTerm, id, peer, snapshot));
         pr.becomeSnapshot(snapshot.index());
         return true;
     }
@@ -1023,17 +1045,9 @@ public final class RaftProtocol {
         }
     }
 
-    private void sendAsLeader(Message m) {
-        if (selfElectedAt > 0 && log.durableIndex() < selfElectedAt) {
-            messagesAfterPersist.add(m);
-        } else {
-            messages.add(m);
-        }
-    }
-
     private void sendTimeoutNow(String target) {
         timeoutNowSent = true;
-        sendAsLeader(new Message.TimeoutNow(currentTerm, id, target));
+        messages.add(new Message.TimeoutNow(currentTerm, id, target));
     }
 
     private long matchIndexOf(String server) {

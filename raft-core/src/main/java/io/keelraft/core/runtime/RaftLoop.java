@@ -654,6 +654,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         loop.execute(() -> {
             if (!closed) {
                 persistQueue.hardStateSaved(handle);
+                protocol.hardStatePersisted(hs);
                 processReady();
             }
         });

@@ -206,6 +206,7 @@ final class TestCluster {
             Ready r = n.ready();
             if (r.hardState() != null) {
                 hardStates.put(id, r.hardState());
+                n.hardStatePersisted(r.hardState());
             }
             MemoryLog log = logs.get(id);
             if (r.snapshotToRestore() != null) {
