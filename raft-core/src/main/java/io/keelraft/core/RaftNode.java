@@ -152,6 +152,68 @@ public final class RaftNode implements AutoCloseable {
         return runtime.snapshot();
     }
 
+    // ------------------------------------------------------------ membership (thesis chapter 4, §3.10)
+
+    /**
+     * Moves the cluster to {@code target}'s voters and learners (addresses are merged): through joint consensus
+     * when the voters change, in one step when only learners do. Completes with the final configuration once it
+     * is committed. Fails with {@link IllegalArgumentException} for bad input (no voters, no change, a joint
+     * target), {@link IllegalStateException} while another change is in progress, {@link NotLeaderException} on a
+     * follower or during a leadership transfer, {@link RaftTimeoutException} after the request timeout (the change
+     * may still complete). Making new servers reachable is the transport's business.
+     */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> changeMembership(
+            io.keelraft.core.protocol.ClusterConfiguration target) {
+        Objects.requireNonNull(target, "target");
+        return runtime.changeMembership(current -> target);
+    }
+
+    /** Adds {@code server} (listening at {@code address}) as a learner: it receives the log but does not vote. */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> addLearner(String server, String address) {
+        Objects.requireNonNull(server, "server");
+        return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.withLearner(c, server, address));
+    }
+
+    /**
+     * Adds {@code server} as a voter the safe way (thesis §4.2.1): as a learner first, promoted once it has caught
+     * up with the leader's commitIndex. Fails (leaving it a learner) if it does not catch up within the request
+     * timeout.
+     */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> addVoter(String server, String address) {
+        Objects.requireNonNull(server, "server");
+        return runtime.addVoter(server, address);
+    }
+
+    /** Makes learner {@code server} a voter (through joint consensus). */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> promote(String server) {
+        Objects.requireNonNull(server, "server");
+        return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.promoted(c, server));
+    }
+
+    /**
+     * Removes voter or learner {@code server}; removing the leader is allowed (it steps down once the new
+     * configuration is committed, thesis §4.2.2). Removing the last voter is refused.
+     */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> removeServer(String server) {
+        Objects.requireNonNull(server, "server");
+        return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.without(c, server));
+    }
+
+    /**
+     * Hands leadership to voter {@code target} (thesis §3.10); completes once it leads. Fails with
+     * {@link IllegalArgumentException} for this server, an unknown server or a non-voter, and with a
+     * {@link RaftException} when the transfer aborts (the target did not take over within an election timeout).
+     */
+    public CompletableFuture<Void> transferLeadership(String target) {
+        Objects.requireNonNull(target, "target");
+        return runtime.transferLeadership(target);
+    }
+
+    /** The configuration in force on this server (the latest in its log, committed or not). */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> configuration() {
+        return runtime.configuration();
+    }
+
     /** This server's id. */
     public String id() {
         return runtime.id();

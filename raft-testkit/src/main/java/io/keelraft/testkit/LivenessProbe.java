@@ -35,6 +35,8 @@ final class LivenessProbe {
     private long startedAt = -1;
     private long leaderElectedAt = -1;
     private boolean satisfied;
+    /** The servers of the leader's configuration: those that must apply the fresh commands. */
+    private java.util.Set<String> members = java.util.Set.of();
 
     LivenessProbe(SimulationOptions options, EventQueue queue, List<SimNode> nodes, SimClient client,
                   EventTrace trace) {
@@ -66,12 +68,15 @@ final class LivenessProbe {
             if (leader == null) {
                 if (queue.now() - startedAt > options.leaderWithinMillis()) {
                     throw new LivenessViolation(PROPERTY, "no leader within " + options.leaderWithinMillis()
-                            + " ms after the faults stopped; servers: " + nodes);
+                            + " ms after the faults stopped; servers: " + nodes + "; configurations: " + configurations());
                 }
                 queue.after(options.tickMillis(), this::poll);
                 return;
             }
             leaderElectedAt = queue.now();
+        }
+        if (leader != null) {
+            members = leader.protocol().configuration().members();
         }
         boolean all = true;
         for (Command c : commands) {
@@ -89,7 +94,8 @@ final class LivenessProbe {
         }
         if (queue.now() - leaderElectedAt > options.commitWithinMillis()) {
             throw new LivenessViolation(PROPERTY, "fresh commands not applied on every server within "
-                    + options.commitWithinMillis() + " ms after a leader was elected; servers: " + nodes);
+                    + options.commitWithinMillis() + " ms after a leader was elected; servers: " + nodes
+                    + "; configurations: " + configurations());
         }
         queue.after(options.tickMillis(), this::poll);
     }
@@ -108,11 +114,28 @@ final class LivenessProbe {
             return false;
         }
         for (SimNode n : nodes) {
+            if (!members.contains(n.id())) {
+                continue; // a spare never added, or a removed server: it receives nothing more
+            }
             LogEntry e = n.isUp() ? n.stateMachine().entry(c.index) : null;
             if (e == null || e.term() != c.term) {
                 return false;
             }
         }
         return true;
+    }
+
+    private String configurations() {
+        StringBuilder b = new StringBuilder();
+        for (SimNode n : nodes) {
+            if (n.isUp()) {
+                var c = n.protocol().configuration();
+                b.append(n.id()).append(": voters ").append(c.voters()).append(c.isJoint() ? " outgoing "
+                        + c.outgoingVoters() : "").append(" learners ").append(c.learners()).append(" at ")
+                        .append(n.protocol().configurationIndex()).append(n.protocol().configurationCommitted()
+                        ? " committed" : "").append("; ");
+            }
+        }
+        return b.toString();
     }
 }

@@ -58,7 +58,12 @@ public final class SeedSweep {
                     + results.stream().mapToLong(SimulationResult::snapshotsSent).sum() + " sent, "
                     + results.stream().mapToLong(SimulationResult::snapshotsInstalled).sum() + " installed ("
                     + results.stream().filter(r -> r.snapshotsInstalled() > 0).count() + " runs), "
-                    + results.stream().mapToLong(SimulationResult::compactions).sum() + " compactions";
+                    + results.stream().mapToLong(SimulationResult::compactions).sum() + " compactions; membership "
+                    + results.stream().mapToLong(SimulationResult::membershipChanges).sum() + " changes ("
+                    + results.stream().mapToLong(SimulationResult::leaderRemovals).sum() + " removing the leader, "
+                    + results.stream().mapToLong(SimulationResult::membershipRefused).sum() + " refused), "
+                    + results.stream().mapToLong(SimulationResult::transfers).sum() + " transfers ("
+                    + results.stream().mapToLong(SimulationResult::transfersWon).sum() + " won)";
         }
     }
 

@@ -302,6 +302,28 @@ final class SimNode {
         return result;
     }
 
+    /**
+     * Asks this server (the leader) to change the configuration; must be up. Returns true when it accepted.
+     *
+     * @throws IllegalStateException when a change is already in progress
+     */
+    boolean changeConfiguration(ClusterConfiguration target) {
+        try {
+            return protocol.changeConfiguration(target).accepted();
+        } finally {
+            afterInput();
+        }
+    }
+
+    /** Asks this server (the leader) to hand leadership to {@code target}; must be up. */
+    boolean transferLeadership(String target) {
+        try {
+            return protocol.transferLeadership(target);
+        } finally {
+            afterInput();
+        }
+    }
+
     /** A client starts read {@code requestId} here; must be up. */
     boolean read(long requestId) {
         boolean accepted = protocol.read(requestId);
@@ -441,8 +463,8 @@ final class SimNode {
         if (since < options.snapshotEveryEntries()) {
             return;
         }
-        // The sim never changes membership, so the configuration in force is the one at the applied index.
-        SimSnapshot s = stateMachine.snapshot(protocol.configuration());
+        // Not protocol.configuration(): a later configuration in the log may not be committed (thesis §5.1).
+        SimSnapshot s = stateMachine.snapshot(stateMachine.configuration(bootstrap));
         snapshotting = true;
         snapshotsTaken++;
         trace.record(queue.now(), id, "snapshot taken", s);
@@ -483,6 +505,9 @@ final class SimNode {
             if (restoring != null && disk.log().snapshotIndex() >= restoring.index()) {
                 restoring = null;
             }
+        }
+        if (write.hardState() != null) {
+            protocol.hardStatePersisted(write.hardState());
         }
         List<LogEntry> entries = write.entries();
         trace.record(queue.now(), id, "durable", (write.hardState() == null ? "" : write.hardState() + " ")

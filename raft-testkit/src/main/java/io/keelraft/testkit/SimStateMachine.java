@@ -57,6 +57,20 @@ final class SimStateMachine {
         return hashes[(int) index];
     }
 
+    /**
+     * The configuration in force at the last applied entry: the latest configuration entry applied, or
+     * {@code bootstrap} when none was (thesis §5.1: a snapshot records the configuration at its index).
+     */
+    ClusterConfiguration configuration(ClusterConfiguration bootstrap) {
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            LogEntry e = applied.get(i);
+            if (e.type() == io.keelraft.core.protocol.EntryType.CONFIGURATION) {
+                return ClusterConfiguration.decode(e.payload());
+            }
+        }
+        return bootstrap;
+    }
+
     /** A snapshot of everything applied so far (at least one entry), under {@code configuration}. */
     SimSnapshot snapshot(ClusterConfiguration configuration) {
         long index = appliedIndex();

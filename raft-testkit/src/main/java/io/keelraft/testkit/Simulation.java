@@ -57,6 +57,7 @@ public final class Simulation {
         final SimNetwork network;
         final SimClient client;
         final Nemesis nemesis;
+        final MembershipNemesis membership;
         final LivenessProbe probe;
 
         Run() {
@@ -66,13 +67,25 @@ public final class Simulation {
             }
             Set<String> voters = new LinkedHashSet<>(ids);
             ClusterConfiguration bootstrap = ClusterConfiguration.ofVoters(voters);
-            network = new SimNetwork(options, ids, queue, random, trace, this::deliver, this::deliverSnapshot);
-            for (String id : ids) {
-                nodes.add(new SimNode(id, options, bootstrap, queue, network, random, invariants, trace));
+            // Spare servers start with no configuration: they never campaign, and learn theirs once added.
+            ClusterConfiguration none = new ClusterConfiguration(Set.of(), Set.of(), Set.of());
+            int spares = options.membershipEveryMillis() == 0 ? 0 : options.spareServers();
+            List<String> all = new ArrayList<>(ids);
+            for (int i = 1; i <= spares; i++) {
+                all.add("n" + (options.clusterSize() + i));
+            }
+            network = new SimNetwork(options, all, queue, random, trace, this::deliver, this::deliverSnapshot);
+            for (String id : all) {
+                nodes.add(new SimNode(id, options, ids.contains(id) ? bootstrap : none, queue, network, random,
+                        invariants, trace));
             }
             client = new SimClient(options, queue, random, nodes, invariants, trace);
             nemesis = new Nemesis(options, queue, random, network, nodes, trace);
-            nodes.forEach(n -> n.onElected(nemesis::elected));
+            membership = new MembershipNemesis(options, queue, random, nodes, trace);
+            nodes.forEach(n -> n.onElected(leader -> {
+                nemesis.elected(leader);
+                membership.elected(leader);
+            }));
             nodes.forEach(n -> n.onLeaderCommit(nemesis::committed));
             probe = new LivenessProbe(options, queue, nodes, client, trace);
         }
@@ -84,6 +97,7 @@ public final class Simulation {
                 if (options.faults()) {
                     nemesis.start();
                 }
+                membership.start();
                 queue.at(options.faultPhaseMillis(), this::endFaultPhase);
                 while (!probe.satisfied()) {
                     if (!queue.runNext(Long.MAX_VALUE)) {
@@ -102,6 +116,7 @@ public final class Simulation {
         private void endFaultPhase() {
             client.stop();
             nemesis.stop();
+            membership.stop();
             probe.start();
         }
 
@@ -140,7 +155,9 @@ public final class Simulation {
             return new SimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), stateHash(), elections, Math.max(0, elections - 1), nemesis.episodes(), crashes,
                     invariants.highestCommitted(), client.proposalsAccepted(), readsServed, network.sent(),
-                    network.lost(), malformed, snapshotsTaken, snapshotsSent, snapshotsInstalled, compactions);
+                    network.lost(), malformed, snapshotsTaken, snapshotsSent, snapshotsInstalled, compactions,
+                    membership.changes(), membership.leaderRemovals(), membership.refused(), membership.transfers(),
+                    membership.transfersWon());
         }
 
         private long stateHash() {

@@ -48,6 +48,22 @@ public final class SimulationOptions {
         return b.tickMillis;
     }
 
+    /**
+     * Servers beyond the initial cluster (named after it: n(N+1)..), started with no configuration; membership
+     * changes may add them.
+     */
+    public int spareServers() {
+        return b.spareServers;
+    }
+
+    /**
+     * Mean virtual milliseconds between two membership actions (a configuration change or a leadership transfer)
+     * during the fault phase; 0 turns membership changes off (and spares are then never added).
+     */
+    public long membershipEveryMillis() {
+        return b.membershipEveryMillis;
+    }
+
     /** Builds the protocol configuration of server {@code id}. */
     public ProtocolConfig protocolConfig(String id) {
         ProtocolConfig.Builder config = ProtocolConfig.builder(id)
@@ -216,7 +232,9 @@ public final class SimulationOptions {
                 + b.heartbeatIntervalTicks + ", tick=" + b.tickMillis + "ms, faults=" + (b.faults ? b.faultPhaseMillis
                 + "ms" : "off") + ", snapshots=" + (b.snapshotEveryEntries == 0 ? "off" : "every "
                 + b.snapshotEveryEntries + " entries, margin <= " + b.maxCompactionMargin)
-                + (b.snapshotBug == SnapshotBug.NONE ? "" : ", snapshotBug=" + b.snapshotBug);
+                + (b.snapshotBug == SnapshotBug.NONE ? "" : ", snapshotBug=" + b.snapshotBug)
+                + ", membership=" + (b.membershipEveryMillis == 0 ? "off" : "every ~" + b.membershipEveryMillis
+                + "ms, " + b.spareServers + " spares");
     }
 
     @Override
@@ -228,6 +246,8 @@ public final class SimulationOptions {
     public static final class Builder {
         private long seed = 1;
         private int clusterSize = 3;
+        private int spareServers = 2;
+        private long membershipEveryMillis = 400;
         private int tickMillis = 10;
         private int electionTimeoutTicks = 10;
         private int heartbeatIntervalTicks = 2;
@@ -266,6 +286,8 @@ public final class SimulationOptions {
             Builder c = new Builder();
             c.seed = seed;
             c.clusterSize = clusterSize;
+            c.spareServers = spareServers;
+            c.membershipEveryMillis = membershipEveryMillis;
             c.tickMillis = tickMillis;
             c.electionTimeoutTicks = electionTimeoutTicks;
             c.heartbeatIntervalTicks = heartbeatIntervalTicks;
@@ -308,6 +330,18 @@ public final class SimulationOptions {
         /** Number of voting servers, named n1..nN. */
         public Builder clusterSize(int n) {
             this.clusterSize = n;
+            return this;
+        }
+
+        /** See {@link SimulationOptions#spareServers()}. */
+        public Builder spareServers(int n) {
+            this.spareServers = n;
+            return this;
+        }
+
+        /** See {@link SimulationOptions#membershipEveryMillis()}; 0 turns membership changes off. */
+        public Builder membershipEveryMillis(long millis) {
+            this.membershipEveryMillis = millis;
             return this;
         }
 
@@ -480,6 +514,8 @@ public final class SimulationOptions {
         public SimulationOptions build() {
             atLeast("clusterSize", clusterSize, 1);
             atLeast("tickMillis", tickMillis, 1);
+            atLeast("spareServers", spareServers, 0);
+            atLeast("membershipEveryMillis", membershipEveryMillis, 0);
             atLeast("faultPhaseMillis", faultPhaseMillis, 0);
             atLeast("maxFaultEpisodeMillis", maxFaultEpisodeMillis, 10);
             atLeast("maxCalmMillis", maxCalmMillis, 1);

@@ -23,10 +23,17 @@ package io.keelraft.testkit;
  * @param snapshotsSent      InstallSnapshot messages leaders sent
  * @param snapshotsInstalled leader snapshots followers restored (discarding their logs)
  * @param compactions        log compactions that completed on disk
+ * @param membershipChanges  configuration changes leaders accepted (each goes through joint consensus when
+ *                           it changes voters)
+ * @param leaderRemovals     accepted changes that removed or demoted the leader making them
+ * @param membershipRefused  changes and transfers refused because one was in progress
+ * @param transfers          leadership transfers started
+ * @param transfersWon       transfers whose target became the next leader
  */
 public record SimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                long stateHash, int elections, int leaderChanges, long faultEpisodes, long crashes,
                                long committedIndex, long proposalsAccepted, long readsServed, long messagesSent,
                                long messagesLost, long malformedDropped, long snapshotsTaken, long snapshotsSent,
-                               long snapshotsInstalled, long compactions) {
+                               long snapshotsInstalled, long compactions, long membershipChanges,
+                               long leaderRemovals, long membershipRefused, long transfers, long transfersWon) {
 }

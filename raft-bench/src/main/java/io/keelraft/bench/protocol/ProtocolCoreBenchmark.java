@@ -125,6 +125,9 @@ public class ProtocolCoreBenchmark {
                     progress = true;
                     Ready r = n.ready();
                     InMemoryLog log = logs.get(e.getKey());
+                    if (r.hardState() != null) {
+                        n.hardStatePersisted(r.hardState());
+                    }
                     log.append(r.entriesToAppend());
                     inFlight.addAll(r.messages());
                     if (!r.entriesToAppend().isEmpty()) {

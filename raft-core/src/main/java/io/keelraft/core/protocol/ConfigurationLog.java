@@ -34,6 +34,11 @@ final class ConfigurationLog {
         return byIndex.lastEntry().getValue();
     }
 
+    /** The log index of the configuration in force (the snapshot or log base for the bootstrap one). */
+    long activeIndex() {
+        return byIndex.lastKey();
+    }
+
     /** Records the configurations among appended entries. Returns true when the active one changed. */
     boolean appended(List<LogEntry> entries) {
         boolean changed = false;
@@ -61,16 +66,36 @@ final class ConfigurationLog {
         return true;
     }
 
-    /** Drops configurations older than the latest committed one; they can never be in force again. */
-    void committed(long commitIndex) {
+    /**
+     * Drops configurations older than the latest committed one; they can never be in force again. Returns true
+     * when any was dropped (so {@link #knownServers()} may have shrunk).
+     */
+    boolean committed(long commitIndex) {
         Long latestCommitted = byIndex.floorKey(commitIndex);
         if (latestCommitted != null) {
             Map<Long, ClusterConfiguration> superseded = byIndex.headMap(latestCommitted, false);
             if (!superseded.isEmpty()) {
                 superseded.clear();
                 knownServers = null;
+                return true;
             }
         }
+        return false;
+    }
+
+    /**
+     * True when {@code id} votes in some configuration still in the log: the one in force, or an earlier one
+     * not yet superseded by a committed configuration. Such a server may be needed to decide an election —
+     * a leader that appended C_new without itself and lost leadership before C_new committed is still a voter
+     * of the committed C_old,new — so it may campaign.
+     */
+    boolean isVoterInAny(String id) {
+        for (ClusterConfiguration c : byIndex.values()) {
+            if (c.isVoter(id)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every server named by any configuration still in the log: the servers that may talk to this one. */

@@ -9,7 +9,7 @@ import java.util.Objects;
  */
 public sealed interface Message
         permits Message.RequestVote, Message.RequestVoteResponse, Message.AppendEntries,
-        Message.AppendEntriesResponse, Message.InstallSnapshot {
+        Message.AppendEntriesResponse, Message.InstallSnapshot, Message.TimeoutNow {
 
     long term();
 
@@ -24,12 +24,20 @@ public sealed interface Message
      * @param lastLogIndex index of the candidate's last log entry (paper §5.4.1)
      * @param lastLogTerm  term of the candidate's last log entry
      * @param preVote      true for the PreVote phase (thesis §9.6): no one changes term or records a vote
+     * @param transfer     true when the candidate campaigns because the leader handed it leadership with
+     *                     {@link TimeoutNow} (thesis §3.10): voters then answer even while they hear from
+     *                     that leader, bypassing the disruption check of thesis §4.2.3
      */
-    record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote)
-            implements Message {
+    record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote,
+                       boolean transfer) implements Message {
         public RequestVote {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
+        }
+
+        /** An ordinary (pre-)vote request, not part of a leadership transfer. */
+        public RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm, boolean preVote) {
+            this(term, from, to, lastLogIndex, lastLogTerm, preVote, false);
         }
     }
 
@@ -101,6 +109,17 @@ public sealed interface Message
      */
     record InstallSnapshot(long term, String from, String to, SnapshotMeta snapshot) implements Message {
         public InstallSnapshot {
+            Objects.requireNonNull(from, "from");
+            Objects.requireNonNull(to, "to");
+        }
+    }
+
+    /**
+     * Sent by a leader transferring leadership (thesis §3.10) to the target once its log is up to date: the
+     * target starts an election at once, skipping PreVote, in {@code term + 1}.
+     */
+    record TimeoutNow(long term, String from, String to) implements Message {
+        public TimeoutNow {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(to, "to");
         }

@@ -10,6 +10,14 @@ public record ProposeResult(boolean accepted, long index, long term, String lead
         return new ProposeResult(true, index, term, null);
     }
 
+    /**
+     * Refused because a leadership transfer to {@code transferee} is in progress (thesis §3.10): the client
+     * should retry there (or here, if the transfer aborts).
+     */
+    static ProposeResult transferring(String transferee) {
+        return new ProposeResult(false, 0, 0, transferee);
+    }
+
     static ProposeResult notLeader(String leaderHint) {
         return new ProposeResult(false, 0, 0, leaderHint);
     }

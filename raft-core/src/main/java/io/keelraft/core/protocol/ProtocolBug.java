@@ -11,5 +11,9 @@ enum ProtocolBug {
     /** Commit an entry of an earlier term by counting replicas (the trap of paper Figure 8). */
     COMMIT_OLD_TERM_BY_COUNTING,
     /** Grant votes without the up-to-date check of paper §5.4.1 (breaks Leader Completeness). */
-    SKIP_UP_TO_DATE_CHECK
+    SKIP_UP_TO_DATE_CHECK,
+    /** Change several voters in one step instead of through joint consensus (thesis §4.3). */
+    SKIP_JOINT_CONSENSUS,
+    /** Count learners towards commitment as if they were voters (thesis §4.2.1). */
+    COUNT_LEARNERS_IN_COMMIT
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -63,6 +64,17 @@ public final class RaftProtocol {
     /** Leader ticks during which its own writes were outstanding and none completed. */
     private int diskStalledTicks;
     private long durableIndexAtLastTick;
+    /** Leader: the server leadership is being handed to (thesis §3.10), or null. Proposals wait meanwhile. */
+    private String leadTransferee;
+    /** Leader ticks since the transfer started; it aborts after an election timeout. */
+    private int transferElapsed;
+    /**
+     * Leader: a TimeoutNow left in this term. Voters answer the transferee's RequestVote even while they hear
+     * from this leader, so from then on this leader can no longer rely on its lease for reads.
+     */
+    private boolean timeoutNowSent;
+    /** The newest term and vote the driver reported durable. */
+    private HardState durableHardState;
 
     // Output collected for the next Ready.
     private final List<Message> messages = new ArrayList<>();
@@ -75,6 +87,7 @@ public final class RaftProtocol {
     private final List<Long> abortedReads = new ArrayList<>();
 
     private long droppedMessages;
+    private long strangerMessages;
 
     /**
      * Restores a server from its durable state.
@@ -105,6 +118,7 @@ public final class RaftProtocol {
         this.currentTerm = hardState.currentTerm();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
+        this.durableHardState = hardState;
         this.restartedWithTerm = hardState.currentTerm() > 0;
         resetElectionTimer();
     }
@@ -118,6 +132,8 @@ public final class RaftProtocol {
             tickLeader();
             return;
         }
+        // A server that votes in no configuration it knows of (a learner, a server being added, a removed server
+        // that learned of its removal) never campaigns (thesis §4.2.1, §4.2.2).
         electionElapsed++;
         if (electionElapsed >= randomizedElectionTimeout && promotable()) {
             campaign();
@@ -131,9 +147,19 @@ public final class RaftProtocol {
             drop(m, problem);
             return;
         }
+        if (MessageValidator.fromStranger(m, configurations.knownServers()) && !(m instanceof Message.RequestVote rv
+                && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm()))) {
+            // A removed server that has not learned it lacks the entries that removed it, so its log is behind
+            // and it is ignored without adopting its term (thesis §4.2.3). A stranger whose log is at least as
+            // up to date may be a candidate of a configuration this server has not received: it may need our vote.
+            strangerMessages++;
+            LOG.debug("{} ignored {} from {}, which is in no configuration it knows", id,
+                    m.getClass().getSimpleName(), m.from());
+            return;
+        }
         if (m.term() > currentTerm) {
             if (m instanceof Message.RequestVote rv) {
-                if (inLeaderLease()) {
+                if (inLeaderLease() && !rv.transfer()) {
                     // Thesis §4.2.3: a server that heard from a leader within the minimum election timeout
                     // ignores disruptive vote requests; it neither adopts the term nor votes.
                     if (rv.preVote()) {
@@ -146,7 +172,8 @@ public final class RaftProtocol {
                 }
             } else if (!(m instanceof Message.RequestVoteResponse r && r.preVote() && r.granted())) {
                 // Paper §5.1: a higher term means this server is out of date.
-                boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
+                boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot
+                        || m instanceof Message.TimeoutNow;
                 becomeFollower(m.term(), fromLeader ? m.from() : null);
             }
         } else if (m.term() < currentTerm) {
@@ -172,6 +199,8 @@ public final class RaftProtocol {
             handleAppendEntriesResponse(r);
         } else if (m instanceof Message.InstallSnapshot is) {
             handleInstallSnapshot(is);
+        } else if (m instanceof Message.TimeoutNow tn) {
+            handleTimeoutNow(tn);
         }
     }
 
@@ -224,10 +253,127 @@ public final class RaftProtocol {
         if (role != Role.LEADER) {
             return ProposeResult.notLeader(leaderId);
         }
+        if (leadTransferee != null) {
+            return ProposeResult.transferring(leadTransferee);
+        }
         LogEntry entry = new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.COMMAND, command);
         log.append(List.of(entry));
         newEntriesToReplicate = true;
         return ProposeResult.accepted(entry.index(), entry.term());
+    }
+
+    /**
+     * Starts a change of the cluster's membership to {@code target} (thesis chapter 4). A change of voters goes
+     * through joint consensus (thesis §4.3): this appends C_old,new (voters = the target's, outgoing voters = the
+     * current ones, learners = the target's), in which every decision needs a majority of both voter sets; once
+     * it is committed the leader appends C_new by itself. A change of learners only is one step. Addresses are
+     * the union of the current and the target's (the target's win). The returned index is that of the first
+     * entry; the change is complete when {@link #configuration()} is not joint and {@link
+     * #configurationCommitted()}.
+     *
+     * @return the entry's index and term, or a refusal with a leader hint when this server is not the leader
+     *         (or is transferring leadership)
+     * @throws IllegalArgumentException when the target is joint, has no voters, names a server as both voter
+     *                                  and learner, or changes nothing
+     * @throws IllegalStateException    when a change is already in progress: the active configuration is joint
+     *                                  or not yet committed (one change at a time)
+     */
+    public ProposeResult changeConfiguration(ClusterConfiguration target) {
+        Objects.requireNonNull(target, "target");
+        if (target.isJoint()) {
+            throw new IllegalArgumentException("the target configuration must not be joint (it names outgoing "
+                    + "voters " + target.outgoingVoters() + "); joint consensus is entered and left automatically");
+        }
+        if (target.voters().isEmpty()) {
+            throw new IllegalArgumentException("a configuration needs at least one voter; the target has none");
+        }
+        for (String learner : target.learners()) {
+            if (target.voters().contains(learner)) {
+                throw new IllegalArgumentException("server " + learner + " cannot be both voter and learner");
+            }
+        }
+        ClusterConfiguration active = configurations.active();
+        if (role != Role.LEADER) {
+            return ProposeResult.notLeader(leaderId);
+        }
+        if (leadTransferee != null) {
+            return ProposeResult.transferring(leadTransferee);
+        }
+        if (active.isJoint()) {
+            throw new IllegalStateException("a configuration change is in progress: the joint configuration "
+                    + "(voters " + active.voters() + ", outgoing " + active.outgoingVoters() + ") has not been left yet");
+        }
+        if (configurations.activeIndex() > log.commitIndex()) {
+            throw new IllegalStateException("a configuration change is in progress: the configuration at index "
+                    + configurations.activeIndex() + " is not committed yet (commitIndex " + log.commitIndex() + ")");
+        }
+        if (target.voters().equals(active.voters()) && target.learners().equals(active.learners())) {
+            throw new IllegalArgumentException("no change: the target has the same voters " + active.voters()
+                    + " and learners " + active.learners() + " as the current configuration");
+        }
+        Map<String, String> addresses = new TreeMap<>(active.addresses());
+        addresses.putAll(target.addresses());
+        boolean oneStep = target.voters().equals(active.voters()) || bug == ProtocolBug.SKIP_JOINT_CONSENSUS;
+        ClusterConfiguration next = new ClusterConfiguration(target.voters(), target.learners(),
+                oneStep ? Set.of() : active.voters(), addresses);
+        LOG.info("{} proposes configuration {} in term {}", id, next, currentTerm);
+        LogEntry entry = appendConfiguration(next);
+        return ProposeResult.accepted(entry.index(), entry.term());
+    }
+
+    /**
+     * Starts handing leadership to {@code target} (thesis §3.10): new proposals are refused meanwhile (with the
+     * target as leader hint), the target's log is brought up to date, then it gets a {@link Message.TimeoutNow}
+     * and campaigns at once. The transfer aborts, and this leader accepts proposals again, if it has not lost
+     * leadership within an election timeout. Asking again for the same target while it is in progress is a
+     * no-op.
+     *
+     * @return false when this server is not the leader
+     * @throws IllegalArgumentException when {@code target} is this server, not in the configuration, or not a
+     *                                  voter of it (a learner, or a voter being removed)
+     * @throws IllegalStateException    when a transfer to another server is in progress
+     */
+    public boolean transferLeadership(String target) {
+        Objects.requireNonNull(target, "target");
+        ClusterConfiguration active = configurations.active();
+        if (target.equals(id)) {
+            throw new IllegalArgumentException("cannot transfer leadership to " + id + " itself");
+        }
+        if (!active.members().contains(target)) {
+            throw new IllegalArgumentException("unknown server " + target + ": not in the configuration (voters "
+                    + active.voters() + ", learners " + active.learners() + ")");
+        }
+        if (!active.voters().contains(target)) {
+            throw new IllegalArgumentException("server " + target + " is not a voter of the configuration (voters "
+                    + active.voters() + "); only a voter can become leader");
+        }
+        if (role != Role.LEADER) {
+            return false;
+        }
+        if (leadTransferee != null) {
+            if (leadTransferee.equals(target)) {
+                return true;
+            }
+            throw new IllegalStateException("a leadership transfer to " + leadTransferee + " is in progress");
+        }
+        LOG.info("{} transfers leadership to {} in term {}", id, target, currentTerm);
+        leadTransferee = target;
+        transferElapsed = 0;
+        ReplicationProgress pr = progress.get(target);
+        if (pr.matchIndex() == log.lastIndex()) {
+            sendTimeoutNow(target);
+        } else {
+            // Catch it up first; its acknowledgement of the last entry triggers the TimeoutNow. Appends in flight
+            // may have been lost, and waiting for the stall detection could outlast the transfer's timeout.
+            pr.probeFromMatch();
+            sendAppend(target, true);
+        }
+        return true;
+    }
+
+    /** On a leader: the server leadership is being transferred to, or null. */
+    public String leadershipTransferee() {
+        return leadTransferee;
     }
 
     /**
@@ -261,13 +407,38 @@ public final class RaftProtocol {
             return false;
         }
         long leaseTicks = config.electionTimeoutTicks() * 9L / 10;
-        boolean leaseValid = config.checkQuorum() && leaseStartTick != Long.MIN_VALUE
+        boolean leaseValid = config.checkQuorum() && !timeoutNowSent && leaseStartTick != Long.MIN_VALUE
                 && ticks - leaseStartTick < leaseTicks;
         if (leaseValid && log.term(log.commitIndex()) == currentTerm) {
             readStates.add(new ReadState(requestId, log.commitIndex()));
             return true;
         }
         return read(requestId);
+    }
+
+    /**
+     * The driver made {@code hardState} (handed out in a {@link Ready}) durable. A candidate of a one-voter
+     * configuration becomes leader only then: drivers must report it.
+     */
+    public void hardStatePersisted(HardState hardState) {
+        Objects.requireNonNull(hardState, "hardState");
+        if (hardState.currentTerm() >= durableHardState.currentTerm()) {
+            durableHardState = hardState;
+        }
+        if (role == Role.CANDIDATE && ownVoteDurable() && Boolean.TRUE.equals(votes.get(id)) && votes.size() == 1) {
+            countVotesAgain();
+        }
+    }
+
+    private void countVotesAgain() {
+        if (Quorum.tally(configurations.active(), v -> Boolean.TRUE.equals(votes.get(v)),
+                v -> Boolean.FALSE.equals(votes.get(v))) == Quorum.Tally.WON) {
+            becomeLeader();
+        }
+    }
+
+    private boolean ownVoteDurable() {
+        return durableHardState.currentTerm() == currentTerm && id.equals(durableHardState.votedFor());
     }
 
     /** The driver made the entries through {@code index} durable; the entry at {@code index} has {@code term}. */
@@ -354,11 +525,29 @@ public final class RaftProtocol {
         return configurations.active();
     }
 
+    /** The log index of the configuration in force (the log's base for the bootstrap configuration). */
+    public long configurationIndex() {
+        return configurations.activeIndex();
+    }
+
+    /** True when the configuration in force is committed, as far as this server knows. */
+    public boolean configurationCommitted() {
+        return configurations.activeIndex() <= log.commitIndex();
+    }
+
     /** On a leader: each follower's matchIndex (paper Figure 2); empty on other servers. */
     public Map<String, Long> matchIndexes() {
         Map<String, Long> out = new TreeMap<>();
         progress.forEach((peer, pr) -> out.put(peer, pr.matchIndex()));
         return out;
+    }
+
+    /**
+     * How many well-formed messages were ignored because their sender is in no configuration this server knows
+     * (removed servers that have not learned it, servers not added yet).
+     */
+    public long strangerMessages() {
+        return strangerMessages;
     }
 
     /** How many malformed or misaddressed messages were dropped. */
@@ -380,7 +569,7 @@ public final class RaftProtocol {
     // ---------------------------------------------------------------- elections
 
     private boolean promotable() {
-        return configurations.active().isVoter(id);
+        return configurations.isVoterInAny(id);
     }
 
     private void campaign() {
@@ -398,15 +587,24 @@ public final class RaftProtocol {
     }
 
     private void becomeCandidate() {
+        becomeCandidate(false);
+    }
+
+    /** @param transfer the leader handed over leadership (thesis §3.10): voters bypass the lease check */
+    private void becomeCandidate(boolean transfer) {
         currentTerm++;
         votedFor = id;
         role = Role.CANDIDATE;
         leaderId = null;
-        LOG.debug("{} campaigns in term {}", id, currentTerm);
-        startVoting(false);
+        LOG.debug("{} campaigns in term {}{}", id, currentTerm, transfer ? " (leadership transfer)" : "");
+        startVoting(false, transfer);
     }
 
     private void startVoting(boolean preVote) {
+        startVoting(preVote, false);
+    }
+
+    private void startVoting(boolean preVote, boolean transfer) {
         resetElectionTimer();
         votes.clear();
         votes.put(id, true);
@@ -417,7 +615,8 @@ public final class RaftProtocol {
         ClusterConfiguration c = configurations.active();
         for (String voter : c.members()) {
             if (!voter.equals(id) && c.isVoter(voter)) {
-                sendAfterPersist(new Message.RequestVote(term, id, voter, log.lastIndex(), log.lastTerm(), preVote));
+                sendAfterPersist(new Message.RequestVote(term, id, voter, log.lastIndex(), log.lastTerm(), preVote,
+                        transfer));
             }
         }
     }
@@ -430,12 +629,25 @@ public final class RaftProtocol {
         // Paper §5.4.1: only vote for a candidate whose log is at least as up-to-date as ours.
         boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
                 || bug == ProtocolBug.SKIP_UP_TO_DATE_CHECK;
+        // Whether this vote counts is the candidate's configuration's business: candidates ask and count only
+        // their voters, so a learner's vote never decides anything. A server that is a learner in its own log
+        // still answers, as it may have been promoted by an entry it has not received yet (like etcd's raft):
+        // refusing would leave a cluster whose promoted servers lag unable to elect anyone.
         boolean grant = canVote && upToDate;
         if (grant && !rv.preVote()) {
             votedFor = rv.from();
             electionElapsed = 0;
         }
         respondVote(rv, grant);
+    }
+
+    /** Thesis §3.10: the leader handed leadership to this server; campaign now, skipping PreVote. */
+    private void handleTimeoutNow(Message.TimeoutNow tn) {
+        if (role == Role.LEADER || !promotable()) {
+            return;
+        }
+        LOG.info("{} received TimeoutNow from {} in term {}", id, tn.from(), currentTerm);
+        becomeCandidate(true);
     }
 
     private void respondVote(Message.RequestVote rv, boolean grant) {
@@ -460,6 +672,11 @@ public final class RaftProtocol {
         if (tally == Quorum.Tally.WON) {
             if (role == Role.PRE_CANDIDATE) {
                 becomeCandidate();
+            } else if (votes.size() == 1 && !ownVoteDurable()) {
+                // Won by its own vote alone (a one-voter configuration): until this term and vote are durable a
+                // crash could let this server lead the term again, or vote for another, with a different log.
+                // hardStatePersisted makes it leader. (Other voters answer RequestVotes that left after persist.)
+                LOG.debug("{} won term {} by its own vote; waiting for it to be durable", id, currentTerm);
             } else {
                 becomeLeader();
             }
@@ -497,6 +714,8 @@ public final class RaftProtocol {
         role = Role.FOLLOWER;
         leaderId = leader;
         votes.clear();
+        leadTransferee = null;
+        timeoutNowSent = false;
         resetElectionTimer();
         if (wasLeader) {
             LOG.info("{} steps down in term {}", id, currentTerm);
@@ -517,13 +736,10 @@ public final class RaftProtocol {
         durableIndexAtLastTick = log.durableIndex();
         reads = new ReadIndexQueue();
         leaseStartTick = Long.MIN_VALUE;
+        leadTransferee = null;
+        timeoutNowSent = false;
         progress.clear();
-        for (String member : configurations.active().members()) {
-            if (!member.equals(id)) {
-                progress.put(member, new ReplicationProgress(log.lastIndex() + 1, config.maxInflightAppends(),
-                        config.maxInflightBytes()));
-            }
-        }
+        syncProgress();
         LOG.info("{} became leader in term {} (last index {})", id, currentTerm, log.lastIndex());
         // Paper §8 / thesis §6.4: a no-op of the new term lets earlier-term entries commit and reads proceed.
         log.append(List.of(new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.NO_OP, null)));
@@ -547,6 +763,11 @@ public final class RaftProtocol {
                 return;
             }
             progress.values().forEach(p -> p.setRecentActive(false));
+        }
+        if (leadTransferee != null && ++transferElapsed >= config.electionTimeoutTicks()) {
+            // Thesis §3.10: the target did not take over within an election timeout; resume normal operation.
+            LOG.info("{} aborts the leadership transfer to {} in term {}", id, leadTransferee, currentTerm);
+            leadTransferee = null;
         }
         if (ownDiskStalled()) {
             // A leader that cannot make its own log durable still replicates, but it cannot count itself and its
@@ -706,6 +927,12 @@ public final class RaftProtocol {
             if (pr.acknowledged(r.matchIndex()) && maybeCommit()) {
                 commitToAnnounce = true;
             }
+            if (role != Role.LEADER) {
+                return; // the commit completed a configuration this leader is not part of: it stepped down
+            }
+            if (r.from().equals(leadTransferee) && pr.matchIndex() == log.lastIndex()) {
+                sendTimeoutNow(r.from()); // thesis §3.10: the target is up to date
+            }
             sendAppends(r.from());
             if (pr.idle() && pr.sentCommit() < log.commitIndex()) {
                 commitToAnnounce = true; // it acknowledged after the commit was announced to the others
@@ -731,7 +958,13 @@ public final class RaftProtocol {
 
     /** Advances commitIndex to the highest index stored on a majority, if it is of the current term. */
     private boolean maybeCommit() {
-        long agreed = Quorum.agreedValue(configurations.active(), this::matchIndexOf);
+        ClusterConfiguration counted = configurations.active();
+        if (bug == ProtocolBug.COUNT_LEARNERS_IN_COMMIT && !counted.learners().isEmpty()) {
+            Set<String> all = new java.util.TreeSet<>(counted.voters());
+            all.addAll(counted.learners());
+            counted = new ClusterConfiguration(all, Set.of(), counted.outgoingVoters());
+        }
+        long agreed = Quorum.agreedValue(counted, this::matchIndexOf);
         if (agreed <= log.commitIndex()) {
             return false;
         }
@@ -744,7 +977,77 @@ public final class RaftProtocol {
             reads.termCommitted(agreed, ticks);
             confirmReads();
         }
+        configurationCommittedByLeader();
         return true;
+    }
+
+    /** Thesis chapter 4: what a leader does once the configuration in force is committed. */
+    private void configurationCommittedByLeader() {
+        if (!configurationCommitted()) {
+            return;
+        }
+        ClusterConfiguration active = configurations.active();
+        if (active.isJoint()) {
+            // Thesis §4.3: C_old,new is committed, so the leader moves on to C_new by itself.
+            appendConfiguration(new ClusterConfiguration(active.voters(), active.learners(), Set.of(),
+                    active.addresses()));
+        } else if (!active.isVoter(id)) {
+            // Thesis §4.2.2: a leader not in C_new managed the change without counting itself; now that C_new is
+            // committed it steps down (after telling the followers the commit).
+            LOG.info("{} steps down: it is not a voter of the committed configuration {}", id, active);
+            commitToAnnounce = true;
+            flushReplication();
+            becomeFollower(currentTerm, null);
+        }
+    }
+
+    /** Appends a configuration entry on the leader; it is in force at once (thesis §4.1). */
+    private LogEntry appendConfiguration(ClusterConfiguration next) {
+        LogEntry entry = new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.CONFIGURATION, next.encode());
+        log.append(List.of(entry));
+        configurations.appended(List.of(entry));
+        syncProgress();
+        newEntriesToReplicate = true;
+        if (maybeCommit()) {
+            commitToAnnounce = true;
+        }
+        return entry;
+    }
+
+    /**
+     * Leader: keeps one replication progress per server of any configuration still in the log — learners
+     * included, and servers being removed until the configuration without them is committed, so that they
+     * learn of their removal.
+     */
+    private void syncProgress() {
+        if (role != Role.LEADER) {
+            return;
+        }
+        Set<String> servers = configurations.knownServers();
+        for (String peer : List.copyOf(progress.keySet())) {
+            if (!servers.contains(peer)) {
+                // A removed server: a last heartbeat tells it the commit of the configuration without it, so it
+                // knows it is out and stops campaigning (best effort; thesis §4.2.3 covers the rest).
+                sendHeartbeat(peer);
+                progress.remove(peer);
+            }
+        }
+        for (String server : servers) {
+            if (!server.equals(id) && !progress.containsKey(server)) {
+                // Probe from the last entry (for a server just added: the configuration entry naming it), so the
+                // first AppendEntries carries it and the probe starts at once.
+                progress.put(server, new ReplicationProgress(Math.max(1, log.lastIndex()),
+                        config.maxInflightAppends(), config.maxInflightBytes()));
+            }
+        }
+        if (leadTransferee != null && !configurations.active().voters().contains(leadTransferee)) {
+            leadTransferee = null;
+        }
+    }
+
+    private void sendTimeoutNow(String target) {
+        timeoutNowSent = true;
+        messages.add(new Message.TimeoutNow(currentTerm, id, target));
     }
 
     private long matchIndexOf(String server) {
@@ -860,7 +1163,9 @@ public final class RaftProtocol {
 
     private void commitTo(long index) {
         log.commitTo(index);
-        configurations.committed(log.commitIndex());
+        if (configurations.committed(log.commitIndex())) {
+            syncProgress();
+        }
     }
 
     private boolean hardStateChanged() {

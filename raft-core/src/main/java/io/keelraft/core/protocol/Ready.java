@@ -14,7 +14,9 @@ import java.util.List;
  *       sends entries in parallel with writing them to its own disk (thesis §10.2.1);</li>
  *   <li>send {@link #messagesAfterPersist()} only once the writes of this Ready, and of every Ready before
  *       it, are durable: they carry votes, terms or acknowledgements that a crash must not take back;</li>
- *   <li>report durable entries back with {@link RaftProtocol#persisted(long, long)};</li>
+ *   <li>report durable entries back with {@link RaftProtocol#persisted(long, long)}, and a durable hard state
+ *       with {@link RaftProtocol#hardStatePersisted(HardState)} (a candidate of a one-voter configuration
+ *       becomes leader only then);</li>
  *   <li>apply {@link #committedEntries()} to the state machine in order;</li>
  *   <li>serve each read of {@link #readStates()} once its read index is applied, and fail each read of
  *       {@link #abortedReads()} (leadership was lost before it was confirmed).</li>

@@ -197,6 +197,17 @@ final class ReplicationProgress {
         }
     }
 
+    /**
+     * Forgets what is in flight and probes again just after matchIndex: used when the leader needs this
+     * follower caught up now (a leadership transfer) rather than after the stall detection notices lost appends.
+     */
+    void probeFromMatch() {
+        if (state == State.REPLICATE) {
+            nextIndex = matchIndex + 1;
+            becomeProbe();
+        }
+    }
+
     void becomeProbe() {
         state = State.PROBE;
         probeSent = false;

@@ -123,6 +123,45 @@ public final class NodeRuntime implements AutoCloseable {
         return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
+    /** See {@link RaftLoop#changeMembership}; completes on the callback executor. */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> changeMembership(
+            java.util.function.UnaryOperator<io.keelraft.core.protocol.ClusterConfiguration> edit) {
+        CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> done = new CompletableFuture<>();
+        loop.changeMembership(edit, done);
+        return delivered(done);
+    }
+
+    /** See {@link RaftLoop#addVoter}; completes on the callback executor. */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> addVoter(String server, String address) {
+        CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> done = new CompletableFuture<>();
+        loop.addVoter(server, address, done);
+        return delivered(done);
+    }
+
+    /** See {@link RaftLoop#transferLeadership}; completes on the callback executor. */
+    public CompletableFuture<Void> transferLeadership(String target) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.transferLeadership(target, done);
+        return delivered(done);
+    }
+
+    /** The configuration in force on this server. */
+    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> configuration() {
+        return delivered(loop.configuration());
+    }
+
+    private <T> CompletableFuture<T> delivered(CompletableFuture<T> internal) {
+        CompletableFuture<T> user = new CompletableFuture<>();
+        internal.whenComplete((v, e) -> deliver(() -> {
+            if (e != null) {
+                user.completeExceptionally(unwrap(e));
+            } else {
+                user.complete(v);
+            }
+        }));
+        return user;
+    }
+
     /** Takes a snapshot now; completes (on the callback executor) with what it covers. */
     public CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> snapshot() {
         CompletableFuture<io.keelraft.core.protocol.SnapshotMeta> user = new CompletableFuture<>();

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
@@ -71,6 +72,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final String id;
     private final LogStore logStore;
     private final MetaStore metaStore;
+    private final MembershipRequests membership = new MembershipRequests();
     private final Transport transport;
     private final RaftScheduler scheduler;
     private final Executor loop;
@@ -320,6 +322,116 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 default -> readIndex(serve, out::completeExceptionally, settings.forwardToLeader(), false);
             }
         });
+    }
+
+    // ------------------------------------------------------------ membership (issue 9; any thread)
+
+    /**
+     * Moves the cluster to the configuration {@code edit} makes of the one in force (thesis chapter 4); {@code out}
+     * completes with the final configuration once it is committed. Only the leader accepts.
+     */
+    void changeMembership(UnaryOperator<ClusterConfiguration> edit, CompletableFuture<ClusterConfiguration> out) {
+        withTimeout(out, "membership change");
+        loop.execute(() -> changeOnLoop(edit, out));
+    }
+
+    private void changeOnLoop(UnaryOperator<ClusterConfiguration> edit, CompletableFuture<ClusterConfiguration> out) {
+        if (rejectIfStopped(out)) {
+            return;
+        }
+        if (protocol.role() != Role.LEADER) {
+            out.completeExceptionally(notLeader());
+            return;
+        }
+        try {
+            ProposeResult r = protocol.changeConfiguration(edit.apply(protocol.configuration()));
+            if (!r.accepted()) {
+                out.completeExceptionally(new NotLeaderException(id, r.leaderHint(),
+                        r.leaderHint() == null ? null : settings.addresses().get(r.leaderHint())));
+                return;
+            }
+            membership.change(r.index(), r.term(), out);
+        } catch (IllegalArgumentException | IllegalStateException refused) {
+            out.completeExceptionally(refused);
+            return;
+        }
+        scheduleReady();
+    }
+
+    /**
+     * Adds {@code server} as a learner, waits until it has caught up with the leader's commitIndex (within one
+     * round of the log, thesis §4.2.1), then promotes it; each phase fails after the request timeout (a server
+     * that never catches up stays a learner).
+     */
+    void addVoter(String server, String address, CompletableFuture<ClusterConfiguration> out) {
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            ClusterConfiguration c = protocol.configuration();
+            if (c.voters().contains(server)) {
+                out.completeExceptionally(new IllegalArgumentException("server " + server + " is already a voter"));
+                return;
+            }
+            CompletableFuture<ClusterConfiguration> asLearner = new CompletableFuture<>();
+            if (c.learners().contains(server) && protocol.configurationCommitted() && !c.isJoint()) {
+                asLearner.complete(c);
+            } else {
+                changeMembership(cfg -> Membership.withLearner(cfg, server, address), asLearner);
+            }
+            asLearner.thenCompose(ignored -> {
+                CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+                withTimeout(caughtUp, "catching up " + server + " (it stays a learner)");
+                loop.execute(() -> {
+                    membership.catchUp(server, caughtUp);
+                    scheduleReady();
+                });
+                return caughtUp;
+            }).thenCompose(ignored -> {
+                CompletableFuture<ClusterConfiguration> promoted = new CompletableFuture<>();
+                changeMembership(cfg -> Membership.promoted(cfg, server), promoted);
+                return promoted;
+            }).whenComplete((cfg, e) -> {
+                if (e != null) {
+                    out.completeExceptionally(e instanceof java.util.concurrent.CompletionException
+                            && e.getCause() != null ? e.getCause() : e);
+                } else {
+                    out.complete(cfg);
+                }
+            });
+        });
+    }
+
+    /** Hands leadership to {@code target} (thesis §3.10); {@code out} completes once it leads a later term. */
+    void transferLeadership(String target, CompletableFuture<Void> out) {
+        withTimeout(out, "leadership transfer");
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            try {
+                if (!protocol.transferLeadership(target)) {
+                    out.completeExceptionally(notLeader());
+                    return;
+                }
+            } catch (IllegalArgumentException | IllegalStateException refused) {
+                out.completeExceptionally(refused);
+                return;
+            }
+            membership.transfer(target, protocol.currentTerm(), out);
+            scheduleReady();
+        });
+    }
+
+    /** The configuration in force on this server (the latest in its log, committed or not). */
+    CompletableFuture<ClusterConfiguration> configuration() {
+        CompletableFuture<ClusterConfiguration> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (!rejectIfStopped(out)) {
+                out.complete(protocol.configuration());
+            }
+        });
+        return out;
     }
 
     /** Listeners are told (on the apply thread, in order) of every new leader this server learns of. */
@@ -662,12 +774,14 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         loop.execute(() -> {
             if (!closed) {
                 persistQueue.hardStateSaved(handle);
+                protocol.hardStatePersisted(hs);
                 processReady();
             }
         });
     }
 
     private void publishState() {
+        membership.check(protocol, this::notLeader);
         Role now = protocol.role();
         if (now != role) {
             if (now == Role.LEADER) {

@@ -20,7 +20,7 @@ class MalformedMessageTest {
 
     static Stream<Message> malformed() {
         return Stream.of(
-                new Message.AppendEntries(3, "stranger", "n2", 2, 1, List.of(), 0, 0),
+                new Message.TimeoutNow(0, "n1", "n2"),
                 new Message.AppendEntries(3, "n1", "n9", 2, 1, List.of(), 0, 0),
                 new Message.AppendEntries(3, "n2", "n2", 2, 1, List.of(), 0, 0),
                 new Message.AppendEntries(-1, "n1", "n2", 2, 1, List.of(), 0, 0),
@@ -90,5 +90,32 @@ class MalformedMessageTest {
         c.settle();
         assertThat(c.node("n3").commitIndex()).isGreaterThanOrEqualTo(r.index() - 1);
         assertThat(leader.commitIndex()).isEqualTo(r.index());
+    }
+
+    @org.junit.jupiter.api.Test
+    void messagesFromStrangersAreIgnoredExceptALeadersAppendEntries() {
+        MemoryLog log = MemoryLog.withTerms(1, 1);
+        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(2, null), log,
+                0, new SplittableRandom(3));
+        String before = p.toString();
+        // A removed server that has not learned it: its log lacks the entries that removed it.
+        p.step(new Message.RequestVote(9, "stranger", "n2", 1, 1, false, true));
+        p.step(new Message.TimeoutNow(2, "stranger", "n2"));
+        p.step(new Message.AppendEntriesResponse(2, "stranger", "n2", true, 1, 0, 0, 0, 0));
+        assertThat(p.strangerMessages()).isEqualTo(3);
+        assertThat(p.droppedMessages()).isZero();
+        assertThat(p.toString()).isEqualTo(before);
+        assertThat(p.hasReady()).isFalse();
+
+        // A candidate of a configuration this server has not received, with a log at least as up to date, is
+        // answered: it may need this vote.
+        p.step(new Message.RequestVote(9, "stranger", "n2", 2, 1, false, true)); // transfer: past the lease
+        assertThat(p.currentTerm()).isEqualTo(9);
+        assertThat(p.votedFor()).isEqualTo("stranger");
+
+        // A leader elected in a configuration this server has not seen yet brings it with its AppendEntries.
+        p.step(new Message.AppendEntries(9, "n9", "n2", 2, 1, List.of(entry(3, 9)), 0, 0));
+        assertThat(p.leaderId()).isEqualTo("n9");
+        assertThat(p.lastIndex()).isEqualTo(3);
     }
 }

@@ -45,10 +45,14 @@ final class TestCluster {
 
     private final Map<String, ProtocolConfig> configs = new LinkedHashMap<>();
     private final ClusterConfiguration configuration;
+    /** Servers added after the start: they boot with an empty configuration and learn theirs from the leader. */
+    private final Set<String> joined = new HashSet<>();
+    private Consumer<ProtocolConfig.Builder> tune;
     private long seed = 42;
 
     TestCluster(Map<String, MemoryLog> initialLogs, Consumer<ProtocolConfig.Builder> tune) {
         configuration = ClusterConfiguration.ofVoters(initialLogs.keySet());
+        this.tune = tune;
         for (Map.Entry<String, MemoryLog> e : initialLogs.entrySet()) {
             String id = e.getKey();
             ProtocolConfig.Builder b = ProtocolConfig.builder(id);
@@ -63,6 +67,28 @@ final class TestCluster {
             abortedReads.put(id, new ArrayList<>());
             restored.put(id, new ArrayList<>());
         }
+    }
+
+    /** Starts a new server {@code id} with an empty log that knows no configuration yet (it is joining). */
+    RaftProtocol join(String id) {
+        ProtocolConfig.Builder b = ProtocolConfig.builder(id);
+        tune.accept(b);
+        configs.put(id, b.build());
+        logs.put(id, new MemoryLog());
+        hardStates.put(id, HardState.INITIAL);
+        joined.add(id);
+        applied.put(id, new ArrayList<>());
+        reads.put(id, new ArrayList<>());
+        abortedReads.put(id, new ArrayList<>());
+        restored.put(id, new ArrayList<>());
+        RaftProtocol n = new RaftProtocol(configs.get(id), bootstrap(id), HardState.INITIAL, logs.get(id), 0,
+                new SplittableRandom(seed++));
+        nodes.put(id, n);
+        return n;
+    }
+
+    private ClusterConfiguration bootstrap(String id) {
+        return joined.contains(id) ? new ClusterConfiguration(Set.of(), Set.of(), Set.of()) : configuration;
     }
 
     /**
@@ -89,7 +115,7 @@ final class TestCluster {
         // A restarted server restores its newest snapshot, then replays the log after it.
         List<LogEntry> snapshot = snapshots.getOrDefault(id, List.of());
         applied.put(id, new ArrayList<>(snapshot));
-        RaftProtocol n = new RaftProtocol(configs.get(id), configuration, hardStates.get(id), logs.get(id),
+        RaftProtocol n = new RaftProtocol(configs.get(id), bootstrap(id), hardStates.get(id), logs.get(id),
                 snapshot.size(), new SplittableRandom(seed++));
         if (!snapshot.isEmpty()) {
             LogEntry last = snapshot.get(snapshot.size() - 1);
@@ -180,6 +206,7 @@ final class TestCluster {
             Ready r = n.ready();
             if (r.hardState() != null) {
                 hardStates.put(id, r.hardState());
+                n.hardStatePersisted(r.hardState());
             }
             MemoryLog log = logs.get(id);
             if (r.snapshotToRestore() != null) {

@@ -3,6 +3,7 @@ package io.keelraft.core.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keelraft.testkit.LivenessViolation;
 import io.keelraft.testkit.SafetyViolation;
 import io.keelraft.testkit.SeedSweep;
 import io.keelraft.testkit.Simulation;
@@ -26,7 +27,7 @@ class BrokenProtocolIsCaughtTest {
 
     @ParameterizedTest
     @EnumSource(value = ProtocolBug.class, names = {"VOTE_TWICE_IN_A_TERM", "COMMIT_OLD_TERM_BY_COUNTING",
-            "SKIP_UP_TO_DATE_CHECK"})
+            "SKIP_UP_TO_DATE_CHECK", "SKIP_JOINT_CONSENSUS", "COUNT_LEARNERS_IN_COMMIT"})
     void bugIsCaught(ProtocolBug bug) {
         SimulationFailure failure = null;
         for (SimulationOptions options : configurations(bug)) {
@@ -42,8 +43,14 @@ class BrokenProtocolIsCaughtTest {
         }
 
         assertThat(failure).as("a violation reported with " + bug + " injected").isNotNull();
-        assertThat(failure).isInstanceOf(SafetyViolation.class);
-        assertThat(failure.property()).isIn(expectedProperties(bug));
+        if (bug == ProtocolBug.COUNT_LEARNERS_IN_COMMIT && failure instanceof LivenessViolation) {
+            // A configuration "committed" by learners' acknowledgements may never have reached its only voters:
+            // none of them can be elected any more (seen first at seed 7 of the 3-server sweep).
+            assertThat(failure.property()).isEqualTo("Liveness");
+        } else {
+            assertThat(failure).isInstanceOf(SafetyViolation.class);
+            assertThat(failure.property()).isIn(expectedProperties(bug));
+        }
         assertThat(failure.getMessage())
                 .contains("seed " + failure.seed())
                 .contains("-Dkeel.sim.baseSeed=" + failure.seed())
@@ -59,8 +66,18 @@ class BrokenProtocolIsCaughtTest {
     }
 
     private static Set<String> expectedProperties(ProtocolBug bug) {
-        return bug == ProtocolBug.VOTE_TWICE_IN_A_TERM ? Set.of("Election Safety")
-                : Set.of("Leader Completeness", "State Machine Safety", "Log Matching");
+        return switch (bug) {
+            case VOTE_TWICE_IN_A_TERM -> Set.of("Election Safety");
+            // With membership changes a stale server elected without the up-to-date check may also hold a stale
+            // configuration whose majorities do not overlap the current one's: two leaders of one term.
+            case SKIP_UP_TO_DATE_CHECK -> Set.of("Leader Completeness", "State Machine Safety", "Log Matching",
+                    "Election Safety");
+            // Changing several voters at once (thesis §4.3) lets the old and the new majority decide
+            // separately; counting learners lets a minority of voters commit.
+            case SKIP_JOINT_CONSENSUS, COUNT_LEARNERS_IN_COMMIT -> Set.of("Election Safety", "Leader Completeness",
+                    "State Machine Safety", "Log Matching");
+            default -> Set.of("Leader Completeness", "State Machine Safety", "Log Matching");
+        };
     }
 
     private static void assertReproducible(SimulationFailure failure, SimulationOptions options) {

@@ -145,9 +145,7 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                         ? "a frame with no body" : "a frame whose body has unknown field number(s) "
                         + frame.getUnknownFields().asMap().keySet());
             case INSTALL_SNAPSHOT_RESPONSE:
-            case TIMEOUT_NOW:
-                // In the wire format, but not in raft-core (chunks are answered as forwarded requests; TimeoutNow
-                // comes with issue 9): see WireCodec.
+                // In the wire format, but not in raft-core (chunks are answered as forwarded requests): see WireCodec.
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "a " + frame.getBodyCase() + " frame, which this version does not handle yet");
             case HANDSHAKE:

@@ -32,9 +32,9 @@ import java.util.List;
  * <p>Snapshots use the wire's {@code InstallSnapshot} twice: as a frame, raft-core's
  * {@link Message.InstallSnapshot} (metadata only); inside a forwarded request, one chunk of the snapshot's bytes
  * ({@link ForwardRequest.InstallSnapshotChunk}, answered by {@link ForwardResponse.SnapshotChunkAccepted}).
- * InstallSnapshotResponse as a frame and TimeoutNow are in the wire format but have no raft-core type yet
- * (TimeoutNow: issue 9); {@link FrameDecoder} refuses a frame carrying one as a message type this version does
- * not handle.
+ * InstallSnapshotResponse as a frame is in the wire format but has no raft-core type; {@link FrameDecoder}
+ * refuses a frame carrying one as a message type this version does not handle. TimeoutNow (thesis §3.10) carries
+ * only the leader's term; RequestVote's {@code transfer} flag marks the campaign it starts.
  *
  * <p>Payloads and chunk data are never copied on the way out (they are immutable once handed over) and copied
  * exactly once on the way in, out of the frame's buffer. A chunk's checksums are checked for presence and its
@@ -72,12 +72,14 @@ final class WireCodec {
         } else if (message instanceof Message.RequestVote m) {
             frame.setRequestVote(RequestVote.newBuilder()
                     .setTerm(m.term()).setLastLogIndex(m.lastLogIndex()).setLastLogTerm(m.lastLogTerm())
-                    .setPreVote(m.preVote()));
+                    .setPreVote(m.preVote()).setTransfer(m.transfer()));
         } else if (message instanceof Message.RequestVoteResponse m) {
             frame.setRequestVoteResponse(RequestVoteResponse.newBuilder()
                     .setTerm(m.term()).setGranted(m.granted()).setPreVote(m.preVote()));
         } else if (message instanceof Message.InstallSnapshot m) {
             frame.setInstallSnapshot(snapshotHeader(m.term(), m.from(), m.snapshot()).setDone(true));
+        } else if (message instanceof Message.TimeoutNow m) {
+            frame.setTimeoutNow(io.keelraft.transport.netty.wire.TimeoutNow.newBuilder().setTerm(m.term()));
         } else {
             throw new IllegalArgumentException("no wire form for " + message.getClass().getName());
         }
@@ -160,7 +162,7 @@ final class WireCodec {
             case REQUEST_VOTE: {
                 RequestVote m = frame.getRequestVote();
                 return new Message.RequestVote(m.getTerm(), from, to, m.getLastLogIndex(), m.getLastLogTerm(),
-                        m.getPreVote());
+                        m.getPreVote(), m.getTransfer());
             }
             case REQUEST_VOTE_RESPONSE: {
                 RequestVoteResponse m = frame.getRequestVoteResponse();
@@ -176,6 +178,13 @@ final class WireCodec {
                             + " travel as forwarded requests");
                 }
                 return new Message.InstallSnapshot(nonNegative("term", m.getTerm()), from, to, snapshot);
+            }
+            case TIMEOUT_NOW: {
+                long term = nonNegative("term", frame.getTimeoutNow().getTerm());
+                if (term == 0) {
+                    throw new BadInputException(Rejection.MALFORMED_FRAME, "a TimeoutNow for term 0");
+                }
+                return new Message.TimeoutNow(term, from, to);
             }
             default:
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,

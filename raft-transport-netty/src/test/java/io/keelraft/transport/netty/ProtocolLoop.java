@@ -94,6 +94,7 @@ final class ProtocolLoop implements TransportReceiver, AutoCloseable {
             Ready ready = protocol.ready();
             if (ready.hardState() != null) {
                 hardState = ready.hardState();
+                protocol.hardStatePersisted(hardState);
             }
             log.append(ready.entriesToAppend());
             ready.messages().forEach(transport::send);

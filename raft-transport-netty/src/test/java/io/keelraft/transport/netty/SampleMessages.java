@@ -24,6 +24,9 @@ final class SampleMessages {
         return List.of(
                 new Message.RequestVote(7, from, to, 41, 6, false),
                 new Message.RequestVote(8, from, to, 0, 0, true),
+                new Message.RequestVote(9, from, to, 41, 6, false, true),
+                new Message.TimeoutNow(9, from, to),
+                new Message.TimeoutNow(Long.MAX_VALUE, from, to),
                 new Message.RequestVoteResponse(7, from, to, true, false),
                 new Message.RequestVoteResponse(8, from, to, false, true),
                 new Message.AppendEntries(3, from, to, 10, 2, List.of(), 9, 4),

@@ -205,16 +205,29 @@ class WireCodecTest {
         assertRefused(withData, Rejection.MALFORMED_FRAME, "chunks travel as forwarded requests");
     }
 
-    /** InstallSnapshotResponse as a frame (chunks are answered as forwards) and TimeoutNow (issue 9). */
+    /** InstallSnapshotResponse as a frame (chunks are answered as forwards). */
     @Test
-    void aSnapshotResponseFrameAndTimeoutNowAreInTheWireFormatButNotAccepted() throws Exception {
+    void aSnapshotResponseFrameIsInTheWireFormatButNotAccepted() throws Exception {
         Frame response = Frame.newBuilder().setInstallSnapshotResponse(InstallSnapshotResponse.newBuilder()
                 .setTerm(4).setNextOffset(66536).setSuccess(true)).build();
-        Frame timeoutNow = Frame.newBuilder().setTimeoutNow(TimeoutNow.newBuilder().setTerm(9)).build();
-        for (Frame frame : List.of(response, timeoutNow)) {
-            assertThat(Frame.parseFrom(frame.toByteArray())).isEqualTo(frame);
-            assertRefused(frame, Rejection.UNKNOWN_MESSAGE_TYPE, "does not handle");
+        assertThat(Frame.parseFrom(response.toByteArray())).isEqualTo(response);
+        assertRefused(response, Rejection.UNKNOWN_MESSAGE_TYPE, "does not handle");
+    }
+
+    /** Issue 9: TimeoutNow and the transfer flag of RequestVote; a TimeoutNow for term 0 is malformed. */
+    @Test
+    void timeoutNowAndTheTransferFlagRoundTrip() {
+        for (Message m : List.of(new Message.TimeoutNow(9, "n2", "n1"),
+                new Message.RequestVote(9, "n2", "n1", 41, 6, false, true),
+                new Message.RequestVote(9, "n2", "n1", 41, 6, true, false))) {
+            assertThat(WireCodec.toMessage(WireCodec.toFrame(m), "n2", "n1")).isEqualTo(m);
         }
+        // A peer that predates the flag sends none: an ordinary vote request.
+        Frame old = Frame.newBuilder().setRequestVote(io.keelraft.transport.netty.wire.RequestVote.newBuilder()
+                .setTerm(3).setLastLogIndex(2).setLastLogTerm(1)).build();
+        assertThat(((Message.RequestVote) WireCodec.toMessage(old, "n2", "n1")).transfer()).isFalse();
+        assertRefused(Frame.newBuilder().setTimeoutNow(TimeoutNow.newBuilder().setTerm(0)).build(),
+                Rejection.MALFORMED_FRAME, "term 0");
     }
 
     private static void assertRefused(Frame frame, Rejection rejection, String message) {

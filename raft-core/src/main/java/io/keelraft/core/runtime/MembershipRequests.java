@@ -1,0 +1,94 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.RaftException;
+import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.protocol.RaftProtocol;
+import io.keelraft.core.protocol.Role;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Membership changes and leadership transfers waiting on the raft loop for their outcome (thesis chapter 4,
+ * §3.10). {@link #check} runs after every Ready and completes what the protocol's state now decides.
+ */
+final class MembershipRequests {
+
+    /** A change proposed at (index, term): done when the configuration in force is final and committed past it. */
+    private record Change(long index, long term, CompletableFuture<ClusterConfiguration> out) {
+    }
+
+    /** A transfer asked in {@code term}: done when {@code target} leads a later term. */
+    private record Transfer(String target, long term, CompletableFuture<Void> out) {
+    }
+
+    /** A learner to catch up: done when its matchIndex reaches the leader's commitIndex (thesis §4.2.1). */
+    private record CatchUp(String server, CompletableFuture<Void> out) {
+    }
+
+    private final List<Change> changes = new ArrayList<>();
+    private final List<Transfer> transfers = new ArrayList<>();
+    private final List<CatchUp> catchUps = new ArrayList<>();
+
+    void change(long index, long term, CompletableFuture<ClusterConfiguration> out) {
+        changes.add(new Change(index, term, out));
+    }
+
+    void transfer(String target, long term, CompletableFuture<Void> out) {
+        transfers.add(new Transfer(target, term, out));
+    }
+
+    void catchUp(String server, CompletableFuture<Void> out) {
+        catchUps.add(new CatchUp(server, out));
+    }
+
+    /** Completes or fails what the protocol's state decides now. */
+    void check(RaftProtocol p, Supplier<NotLeaderException> notLeader) {
+        for (Iterator<Change> it = changes.iterator(); it.hasNext(); ) {
+            Change c = it.next();
+            if (c.out.isDone()) {
+                it.remove();
+            } else if (p.lastIndex() >= c.index && p.term(c.index) != c.term && p.commitIndex() >= c.index) {
+                it.remove();
+                c.out.completeExceptionally(new RaftException("the configuration change at index " + c.index
+                        + " was lost with a leader change; nothing changed, it may be retried"));
+            } else if (p.configurationIndex() >= c.index && p.term(c.index) == c.term && !p.configuration().isJoint()
+                    && p.configurationCommitted()) {
+                it.remove();
+                c.out.complete(p.configuration());
+            }
+        }
+        for (Iterator<Transfer> it = transfers.iterator(); it.hasNext(); ) {
+            Transfer t = it.next();
+            if (t.out.isDone()) {
+                it.remove();
+            } else if (p.currentTerm() > t.term && t.target.equals(p.leaderId())) {
+                it.remove();
+                t.out.complete(null);
+            } else if (p.role() == Role.LEADER && p.currentTerm() == t.term && p.leadershipTransferee() == null) {
+                it.remove();
+                t.out.completeExceptionally(new RaftException("leadership transfer to " + t.target + " aborted: it"
+                        + " did not take over within an election timeout; " + p.id() + " leads again"));
+            } else if (p.currentTerm() > t.term && p.leaderId() != null) {
+                it.remove();
+                t.out.completeExceptionally(new RaftException("leadership went to " + p.leaderId() + ", not "
+                        + t.target));
+            }
+        }
+        for (Iterator<CatchUp> it = catchUps.iterator(); it.hasNext(); ) {
+            CatchUp c = it.next();
+            if (c.out.isDone()) {
+                it.remove();
+            } else if (p.role() != Role.LEADER) {
+                it.remove();
+                c.out.completeExceptionally(notLeader.get());
+            } else if (p.matchIndexes().getOrDefault(c.server, 0L) >= p.commitIndex()) {
+                it.remove();
+                c.out.complete(null);
+            }
+        }
+    }
+}
