@@ -89,7 +89,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final SnapshotTaker snapshotTaker;
     private final SnapshotSender snapshotSender;
     private final SnapshotReceiver snapshotReceiver;
-    private final MembershipWatcher membership;
+    private final MembershipWatcher members;
 
     // Raft-loop confined.
     /** The newest durable snapshot the protocol knows of: what a leader sends to followers that need it. */
@@ -172,7 +172,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             latestSnapshot = restored;
         }
         this.term = hardState.currentTerm();
-        this.membership = new MembershipWatcher(id, settings.addresses(), transport);
+        this.members = new MembershipWatcher(id, settings.addresses(), transport);
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
@@ -280,7 +280,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         logStore.setDurabilityListener(this);
         // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
         // bootstrap or restored configuration.
-        membership.update(protocol.configuration());
+        members.update(protocol.configuration());
         transport.start(this);
         loop.execute(this::tick);
     }
@@ -759,7 +759,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
         }
         if (!closed) {
-            membership.update(protocol.configuration());
+            members.update(protocol.configuration());
         }
         publishState();
     }
@@ -900,7 +900,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private NotLeaderException notLeader() {
         String leader = protocol.leaderId();
-        return new NotLeaderException(id, leader, leader == null ? null : membership.addressOf(leader));
+        return new NotLeaderException(id, leader, leader == null ? null : members.addressOf(leader));
     }
 
     private RuntimeException exceptionFor(ForwardResponse resp) {
@@ -909,7 +909,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         }
         return switch (f.reason()) {
             case NOT_LEADER -> new NotLeaderException(id, f.leaderHint(),
-                    f.leaderHint() == null ? null : membership.addressOf(f.leaderHint()));
+                    f.leaderHint() == null ? null : members.addressOf(f.leaderHint()));
             case OVERLOADED -> new OverloadedException(f.message());
             case SHUTDOWN -> new RaftException("the leader is shutting down: " + f.message());
             case SESSION_EXPIRED -> new SessionExpiredException(f.message());
