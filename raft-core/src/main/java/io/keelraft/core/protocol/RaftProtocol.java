@@ -520,6 +520,16 @@ public final class RaftProtocol {
         return log.term(index);
     }
 
+    /**
+     * Every server of the configurations still in the log that a committed one has not superseded: the one in force
+     * and any earlier one not yet followed by a committed configuration. A server removed by a configuration that is
+     * not committed yet is among them — it may still be the leader that has to commit its own removal (thesis
+     * §4.2.2), so the transport keeps reaching it.
+     */
+    public Set<String> knownServers() {
+        return java.util.Collections.unmodifiableSet(configurations.knownServers());
+    }
+
     /** The configuration in force: the latest in the log (thesis §4.1). */
     public ClusterConfiguration configuration() {
         return configurations.active();

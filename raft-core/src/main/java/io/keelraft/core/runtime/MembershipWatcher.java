@@ -34,6 +34,9 @@ final class MembershipWatcher {
     private final Map<String, String> builtWith;
     private final Transport transport;
     private ClusterConfiguration last;
+    private Set<String> lastStillKnown = Set.of();
+    /** What the transport was told last; null before the first call. */
+    private Map<String, String> told;
     /** Every address known: what the node was built with, overlaid by the configurations seen since. */
     private volatile Map<String, String> known;
 
@@ -44,17 +47,34 @@ final class MembershipWatcher {
         this.known = this.builtWith;
     }
 
-    /** Tells the transport when {@code configuration}'s members or addresses differ from the last one seen. */
+    /** {@link #update(ClusterConfiguration, Set)} with only {@code configuration}'s members still known. */
     void update(ClusterConfiguration configuration) {
-        if (configuration == last || last != null && last.members().equals(configuration.members())
-                && last.addresses().equals(configuration.addresses())) {
+        update(configuration, configuration.members());
+    }
+
+    /**
+     * Tells the transport when the servers to reach or their addresses differ from the last ones told: the members
+     * of {@code configuration} and {@code stillKnown}, the servers of earlier configurations not yet superseded by a
+     * committed one. A leader that removes itself must hear its followers' acknowledgements of the configuration
+     * without it before it can commit it and step down (thesis §4.2.2), so followers that already hold that
+     * configuration keep reaching it until it is committed.
+     */
+    void update(ClusterConfiguration configuration, Set<String> stillKnown) {
+        if (configuration == last && stillKnown.equals(lastStillKnown)) {
             return;
         }
         last = configuration;
+        lastStillKnown = Set.copyOf(stillKnown);
         Map<String, String> all = new TreeMap<>(known);
         all.putAll(configuration.addresses());
         known = Collections.unmodifiableMap(all);
-        Map<String, String> reachable = reachable(configuration);
+        Set<String> ids = new TreeSet<>(configuration.members());
+        ids.addAll(stillKnown);
+        Map<String, String> reachable = reachable(configuration, ids);
+        if (reachable.equals(told)) {
+            return;
+        }
+        told = reachable;
         LOG.info("{}: members {} (voters {}, learners {}{}), reachable at {}", selfId, configuration.members(),
                 configuration.voters(), configuration.learners(),
                 configuration.isJoint() ? ", outgoing voters " + configuration.outgoingVoters() : "", reachable);
@@ -63,7 +83,10 @@ final class MembershipWatcher {
 
     /** What the transport is told for {@code configuration} (see the class comment). */
     Map<String, String> reachable(ClusterConfiguration configuration) {
-        Set<String> ids = new TreeSet<>(configuration.members());
+        return reachable(configuration, configuration.members());
+    }
+
+    private Map<String, String> reachable(ClusterConfiguration configuration, Set<String> ids) {
         Map<String, String> out = new TreeMap<>();
         for (String id : ids) {
             String address = configuration.addresses().getOrDefault(id, known.get(id));

@@ -280,7 +280,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         logStore.setDurabilityListener(this);
         // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
         // bootstrap or restored configuration.
-        members.update(protocol.configuration());
+        members.update(protocol.configuration(), protocol.knownServers());
         transport.start(this);
         loop.execute(this::tick);
     }
@@ -759,7 +759,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
         }
         if (!closed) {
-            members.update(protocol.configuration());
+            members.update(protocol.configuration(), protocol.knownServers());
         }
         publishState();
     }

@@ -42,6 +42,20 @@ class MembershipWatcherTest {
     }
 
     @Test
+    void aRemovedServerStaysReachableUntilTheConfigurationWithoutItIsCommitted() {
+        MembershipWatcher w = new MembershipWatcher("n1", BUILT, transport);
+        w.update(ClusterConfiguration.ofVoters(BUILT));
+        // C_new without n3 is in the log, not committed yet: n3 (perhaps the leader removing itself) is still known.
+        ClusterConfiguration withoutN3 = new ClusterConfiguration(Set.of("n1", "n2"), Set.of(), Set.of(), BUILT);
+        w.update(withoutN3, Set.of("n1", "n2", "n3"));
+        assertThat(transport.calls).hasSize(1); // nothing changed for the transport yet
+        // committed: n3 is dropped
+        w.update(withoutN3, Set.of("n1", "n2"));
+        assertThat(transport.calls).hasSize(2);
+        assertThat(transport.calls.get(1)).isEqualTo(Map.of("n1", "h1:1", "n2", "h2:2"));
+    }
+
+    @Test
     void unchangedConfigurationIsNotRepeated() {
         MembershipWatcher w = new MembershipWatcher("n1", BUILT, transport);
         w.update(ClusterConfiguration.ofVoters(BUILT));

@@ -37,7 +37,8 @@ final class ErrorReplies {
         if (e instanceof RaftException) {
             return Reply.error("TRYAGAIN " + e.getMessage());
         }
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            // bad input, or a request the cluster's state refuses now (e.g. a second membership change)
             return Reply.error("ERR " + e.getMessage());
         }
         return Reply.error("ERR internal error: " + e);

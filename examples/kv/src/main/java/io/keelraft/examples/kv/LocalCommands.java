@@ -69,11 +69,15 @@ final class LocalCommands {
                 return node.status().thenApply(s -> new Reply.Multi(raftInfo(s).stream()
                         .map(Reply::bulk).collect(Collectors.toList())));
             case "RAFT.ADD":
+                // RAFT.ADD id host:port — on the leader: adds the server as a learner, promotes it to voter once
+                // it has caught up (thesis §4.2.1); answers once the new configuration is committed.
+                return node.addVoter(text(args[0]), text(args[1])).thenApply(c -> Reply.OK);
             case "RAFT.REMOVE":
-                return done(Reply.error("ERR " + request.name()
-                        + " not supported yet: membership changes come with issue 9"));
+                // RAFT.REMOVE id — on the leader (which may remove itself: it steps down once that is committed).
+                return node.removeServer(text(args[0])).thenApply(c -> Reply.OK);
             case "RAFT.TRANSFER":
-                return done(Reply.error("ERR RAFT.TRANSFER not supported yet: leadership transfer comes with issue 9"));
+                // RAFT.TRANSFER id — on the leader: hands leadership to a caught-up voter (thesis §3.10).
+                return node.transferLeadership(text(args[0])).thenApply(v -> Reply.OK);
             case "RAFT.SNAPSHOT":
                 // Takes a snapshot of this server now (thesis chapter 5) and compacts its log behind it; answers
                 // once the snapshot is durable, with what it covers.

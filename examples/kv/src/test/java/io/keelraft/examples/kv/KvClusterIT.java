@@ -206,7 +206,7 @@ class KvClusterIT {
     }
 
     @Test
-    void aServerStartedWithJoinWaitsQuietlyToBeAdded() throws Exception {
+    void aJoiningServerIsAddedThenTheLeaderIsRemovedAndLeadershipTransferred() throws Exception {
         cluster("n1", "n2", "n3");
         for (String id : List.of("n1", "n2", "n3")) {
             start(id);
@@ -217,24 +217,43 @@ class KvClusterIT {
         String leader = awaitLeader();
         try (RespClient c = new RespClient(respPorts.get(leader))) {
             assertThat(c.call("SET", "before", "1")).isEqualTo("OK");
-            List<Object> info = infoOf(c);
-            assertThat(info).contains("roles:n1=voter,n2=voter,n3=voter", "configuration:stable");
+            assertThat(infoOf(c)).contains("roles:n1=voter,n2=voter,n3=voter", "configuration:stable");
         }
-        startJoining("n4", RespServerTest.freePort()).awaitReady();
+        int n4Raft = RespServerTest.freePort();
+        startJoining("n4", n4Raft).awaitReady();
         try (RespClient c = new RespClient(respPorts.get("n4"))) {
-            List<Object> info = infoOf(c);
-            assertThat(info).contains("id:n4", "role:follower", "term:0", "members:", "roles:",
-                    "configuration:none (waiting to be added)");
-            assertThat(String.valueOf(c.call("RAFT.ADD", "n4", "127.0.0.1:1"))).contains("not supported yet");
+            // It never campaigns while waiting, and membership requests go to the leader.
+            assertThat(infoOf(c)).contains("id:n4", "role:follower", "term:0", "configuration:none (waiting to be added)");
+            assertThat(c.call("RAFT.ADD", "n4", "127.0.0.1:" + n4Raft)).isInstanceOfSatisfying(RespClient.Error.class,
+                    e -> assertThat(e.message()).startsWith("TRYAGAIN"));
         }
-        // It never campaigns: the leader keeps leading and serving.
-        try (RespClient c = new RespClient(respPorts.get(leader))) {
-            for (int i = 0; i < 20; i++) {
-                assertThat(c.call("SET", "k" + i, "v")).isEqualTo("OK");
+        try (RespClient c = new RespClient(respPorts.get(leader), 60_000)) {
+            assertThat(c.call("RAFT.ADD", "n4", "127.0.0.1:" + n4Raft)).isEqualTo("OK");
+            assertThat(c.call("RAFT.ADD", "n4", "127.0.0.1:" + n4Raft)).as("already a member")
+                    .isInstanceOfSatisfying(RespClient.Error.class, e -> assertThat(e.message()).startsWith("ERR"));
+            assertThat(infoOf(c)).contains("configuration:stable").anyMatch(f -> String.valueOf(f).startsWith("roles:")
+                    && String.valueOf(f).contains("n4=voter"));
+            assertThat(c.call("SET", "with-n4", "2")).isEqualTo("OK");
+            // The leader removes itself: it steps down once the configuration without it is committed.
+            assertThat(c.call("RAFT.REMOVE", leader)).isEqualTo("OK");
+        }
+        running.remove(leader).close();
+        String next = awaitLeader();
+        assertThat(next).isNotEqualTo(leader);
+        try (RespClient c = new RespClient(respPorts.get(next), 60_000)) {
+            assertThat(c.call("SET", "after-removal", "3")).isEqualTo("OK");
+            String target = next.equals("n4") ? running.keySet().stream().filter(id -> !id.equals("n4")).findFirst()
+                    .orElseThrow() : "n4";
+            assertThat(c.call("RAFT.TRANSFER", target)).isEqualTo("OK");
+            assertThat(awaitLeader()).isEqualTo(target);
+        }
+        for (String id : running.keySet()) {
+            try (RespClient c = new RespClient(respPorts.get(id))) {
+                assertThat(c.call("GET", "before")).as("on %s", id).isEqualTo("1");
+                assertThat(c.call("GET", "with-n4")).as("on %s", id).isEqualTo("2");
+                assertThat(c.call("GET", "after-removal")).as("on %s", id).isEqualTo("3");
             }
-            assertThat(infoOf(c)).contains("role:leader");
         }
-        assertThat(awaitLeader()).isEqualTo(leader);
     }
 
     @Test
