@@ -360,8 +360,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     /**
      * Adds {@code server} as a learner, waits until it has caught up with the leader's commitIndex (within one
-     * round of the log, thesis §4.2.1), then promotes it; each phase fails after the request timeout (a server
-     * that never catches up stays a learner).
+     * round of the log, thesis §4.2.1), then promotes it; each phase fails after the request timeout. A server
+     * this call added as a learner that never catches up is removed again (the change aborts); one that was a
+     * learner before stays one.
      */
     void addVoter(String server, String address, CompletableFuture<ClusterConfiguration> out) {
         loop.execute(() -> {
@@ -374,19 +375,27 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 return;
             }
             CompletableFuture<ClusterConfiguration> asLearner = new CompletableFuture<>();
-            if (c.learners().contains(server) && protocol.configurationCommitted() && !c.isJoint()) {
+            boolean addedHere = !(c.learners().contains(server) && protocol.configurationCommitted() && !c.isJoint());
+            if (!addedHere) {
                 asLearner.complete(c);
             } else {
                 changeMembership(cfg -> Membership.withLearner(cfg, server, address), asLearner);
             }
             asLearner.thenCompose(ignored -> {
                 CompletableFuture<Void> caughtUp = new CompletableFuture<>();
-                withTimeout(caughtUp, "catching up " + server + " (it stays a learner)");
+                withTimeout(caughtUp, "catching up " + server + (addedHere
+                        ? " (the change is aborted: it is removed again)" : " (it stays a learner, as it was)"));
                 loop.execute(() -> {
                     membership.catchUp(server, caughtUp);
                     scheduleReady();
                 });
-                return caughtUp;
+                // A server that never catches up must not linger as a learner this call added (issue 9: the
+                // change aborts): take it out again, then report the timeout.
+                return addedHere ? caughtUp.exceptionallyCompose(e -> {
+                    CompletableFuture<ClusterConfiguration> removed = new CompletableFuture<>();
+                    changeMembership(cfg -> Membership.without(cfg, server), removed);
+                    return removed.handle((r, e2) -> null).thenCompose(x -> CompletableFuture.failedFuture(e));
+                }) : caughtUp;
             }).thenCompose(ignored -> {
                 CompletableFuture<ClusterConfiguration> promoted = new CompletableFuture<>();
                 changeMembership(cfg -> Membership.promoted(cfg, server), promoted);

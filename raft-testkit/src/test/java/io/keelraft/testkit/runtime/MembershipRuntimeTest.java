@@ -67,6 +67,24 @@ class MembershipRuntimeTest {
     }
 
     @Test
+    void addingAServerThatNeverCatchesUpAbortsTheChange() throws Exception {
+        try (InProcessCluster c = new InProcessCluster(THREE,
+                RaftOptions.builder().requestTimeout(Duration.ofSeconds(2)))) {
+            RaftNode leader = c.awaitLeader();
+            ClusterConfiguration before = leader.configuration().get(5, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> leader.addVoter("ghost", "127.0.0.1:1").get(20, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(io.keelraft.core.RaftTimeoutException.class)
+                    .hasMessageContaining("catching up ghost").hasMessageContaining("aborted");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                ClusterConfiguration now = leader.configuration().get(5, TimeUnit.SECONDS);
+                return !now.members().contains("ghost") && !now.isJoint();
+            });
+            assertThat(leader.configuration().get(5, TimeUnit.SECONDS).voters()).isEqualTo(before.voters());
+            leader.submit(put("after", "1")).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aLearnerThatNeverCatchesUpIsNotPromotedAndOneChangeRunsAtATime() throws Exception {
         try (InProcessCluster c = new InProcessCluster(THREE,
                 RaftOptions.builder().requestTimeout(Duration.ofSeconds(2)))) {
