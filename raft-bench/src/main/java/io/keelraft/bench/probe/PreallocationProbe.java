@@ -35,7 +35,10 @@ public final class PreallocationProbe {
         SegmentedLogOptions base = SegmentedLogOptions.defaults().withSegmentBytes(16 << 20);
         try (Probe on = new Probe(dir.resolve("on"), base.withPreallocate(true));
              Probe off = new Probe(dir.resolve("off"), base.withPreallocate(false))) {
-            on.awaitSpare();
+            on.awaitSpare(16 << 20);
+            for (int i = 0; i < 100; i++) {
+                off.appendOne(); // the same warm-up for the other side
+            }
             long[] onNanos = new long[appends];
             long[] offNanos = new long[appends];
             for (int i = 0; i < appends; i += BLOCK) {
@@ -96,12 +99,16 @@ public final class PreallocationProbe {
             });
         }
 
-        void awaitSpare() throws InterruptedException {
+        /** Waits (at most 60 s) until the first spare is filled to its full size, then warms the log up. */
+        void awaitSpare(long segmentBytes) throws java.io.IOException {
+            Path spare = dir.resolve("segment-spare.tmp");
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (!Files.exists(dir.resolve("segment-spare.tmp")) && System.nanoTime() < deadline) {
-                Thread.sleep(10); // a probe, not a test: waiting for the first spare before measuring
+            while (!(Files.exists(spare) && Files.size(spare) == segmentBytes) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
             }
-            Thread.sleep(2_000); // and for its fill to finish
+            for (int i = 0; i < 100; i++) {
+                appendOne(); // not measured: JIT, and the spare's last force
+            }
         }
 
         long appendOne() {

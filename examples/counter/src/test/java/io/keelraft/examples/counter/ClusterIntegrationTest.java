@@ -1,12 +1,13 @@
 package io.keelraft.examples.counter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.keelraft.examples.counter.LocalCluster.add;
+import static io.keelraft.examples.counter.LocalCluster.total;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.ReadMode;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,13 +25,6 @@ class ClusterIntegrationTest {
     @TempDir
     Path data;
 
-    private static byte[] add(long n) {
-        return ByteBuffer.allocate(8).putLong(n).array();
-    }
-
-    private static long total(byte[] result) {
-        return ByteBuffer.wrap(result).getLong();
-    }
 
     @Test
     void noAcknowledgedWriteIsLostWhenTheLeaderGoesAndComesBack() throws Exception {

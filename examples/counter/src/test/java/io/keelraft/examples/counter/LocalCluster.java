@@ -46,6 +46,16 @@ final class LocalCluster implements AutoCloseable {
         return node;
     }
 
+    /** The counter's command: add {@code n}. */
+    static byte[] add(long n) {
+        return java.nio.ByteBuffer.allocate(8).putLong(n).array();
+    }
+
+    /** The counter's answer: the total. */
+    static long total(byte[] result) {
+        return java.nio.ByteBuffer.wrap(result).getLong();
+    }
+
     /** Where server {@code id} keeps its data. */
     Path dataDirectory(String id) {
         return root.resolve(id);

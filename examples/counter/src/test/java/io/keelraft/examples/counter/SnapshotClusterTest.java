@@ -1,6 +1,8 @@
 package io.keelraft.examples.counter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.keelraft.examples.counter.LocalCluster.add;
+import static io.keelraft.examples.counter.LocalCluster.total;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.ClientSession;
@@ -10,7 +12,6 @@ import io.keelraft.core.ReadMode;
 import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.storage.FileSnapshotStore;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,13 +33,6 @@ class SnapshotClusterTest {
     @TempDir
     Path data;
 
-    private static byte[] add(long n) {
-        return ByteBuffer.allocate(8).putLong(n).array();
-    }
-
-    private static long total(byte[] result) {
-        return ByteBuffer.wrap(result).getLong();
-    }
 
     @Test
     void aFollowerDownWhileTenTriggersWereWrittenCatchesUpThroughInstallSnapshot() throws Exception {

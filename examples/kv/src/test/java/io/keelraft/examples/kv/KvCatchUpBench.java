@@ -1,11 +1,14 @@
 package io.keelraft.examples.kv;
 
+import static org.awaitility.Awaitility.await;
+
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.core.protocol.SnapshotMeta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -88,9 +91,8 @@ public final class KvCatchUpBench {
             long catchUpStart = System.nanoTime();
             RaftNode fresh = start("n3", members, root);
             nodes.add(fresh);
-            while (fresh.lastApplied() < target) {
-                Thread.sleep(5); // a benchmark polling for its end, not a test waiting for a state
-            }
+            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> fresh.lastApplied() >= target);
             long catchUpMs = ms(System.nanoTime() - catchUpStart);
             System.out.printf("n3 received a snapshot: %s%n", hasSnapshot(root.resolve("n3").resolve("snapshots")));
             System.out.printf("fresh follower n3 caught up to index %d in %,d ms (start, snapshot transfer in 1 MiB "
@@ -106,17 +108,9 @@ public final class KvCatchUpBench {
                 .stateMachine(new KvStateMachine()).build().start();
     }
 
-    private static RaftNode awaitLeader(List<RaftNode> nodes) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            for (RaftNode n : nodes) {
-                if (n.role() == Role.LEADER) {
-                    return n;
-                }
-            }
-            Thread.sleep(10); // see above
-        }
-        throw new IllegalStateException("no leader within 60 s");
+    private static RaftNode awaitLeader(List<RaftNode> nodes) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().anyMatch(n -> n.role() == Role.LEADER));
+        return nodes.stream().filter(n -> n.role() == Role.LEADER).findFirst().orElseThrow();
     }
 
     private static boolean hasSnapshot(Path dir) throws IOException {
