@@ -148,7 +148,7 @@ public final class RaftProtocol {
             return;
         }
         if (MessageValidator.fromStranger(m, configurations.knownServers()) && !(m instanceof Message.RequestVote rv
-                && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm()))) {
+                && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())) && !fromDepartingLeader(m)) {
             // A removed server that has not learned it lacks the entries that removed it, so its log is behind
             // and it is ignored without adopting its term (thesis §4.2.3). A stranger whose log is at least as
             // up to date may be a candidate of a configuration this server has not received: it may need our vote.
@@ -651,6 +651,15 @@ public final class RaftProtocol {
         respondVote(rv, grant);
     }
 
+    /**
+     * A TimeoutNow from the leader of this term that has just removed itself: the commit that made it a stranger
+     * reached this server first, yet its hand-over is still the quickest way to a new leader (an election, which
+     * still needs the votes of C_new, is all it starts).
+     */
+    private boolean fromDepartingLeader(Message m) {
+        return m instanceof Message.TimeoutNow && m.term() == currentTerm && m.from().equals(leaderId);
+    }
+
     /** Thesis §3.10: the leader handed leadership to this server; campaign now, skipping PreVote. */
     private void handleTimeoutNow(Message.TimeoutNow tn) {
         if (role == Role.LEADER || !promotable()) {
@@ -1007,6 +1016,14 @@ public final class RaftProtocol {
             LOG.info("{} steps down: it is not a voter of the committed configuration {}", id, active);
             commitToAnnounce = true;
             flushReplication();
+            // Thesis §3.10 applied to §4.2.2: rather than leave C_new leaderless for an election timeout, hand
+            // over to the most caught-up voter of C_new (it holds C_new, since C_new is committed by counting
+            // them). Best effort: if it loses, the ordinary election follows.
+            String successor = mostCaughtUpVoter(active);
+            if (successor != null) {
+                LOG.info("{} hands leadership to {} as it leaves", id, successor);
+                sendTimeoutNow(successor);
+            }
             becomeFollower(currentTerm, null);
         }
     }
@@ -1053,6 +1070,18 @@ public final class RaftProtocol {
         if (leadTransferee != null && !configurations.active().voters().contains(leadTransferee)) {
             leadTransferee = null;
         }
+    }
+
+    /** The voter of {@code configuration} other than this server with the highest match index, or null. */
+    private String mostCaughtUpVoter(ClusterConfiguration configuration) {
+        String best = null;
+        for (String voter : configuration.voters()) {
+            if (!voter.equals(id) && progress.containsKey(voter)
+                    && (best == null || matchIndexOf(voter) > matchIndexOf(best))) {
+                best = voter;
+            }
+        }
+        return best;
     }
 
     private void sendTimeoutNow(String target) {
