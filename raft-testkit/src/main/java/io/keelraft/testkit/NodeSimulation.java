@@ -4,6 +4,7 @@ import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ReadMode;
 import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.testkit.linearizability.CheckResult;
@@ -28,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * ReadIndex and lease reads — run in virtual time: each server's threads are lanes of a {@link VirtualScheduler},
  * its disk a {@link SimNodeStorage} that loses unfinished writes in a crash, its network the simulator's. Clients
  * drive a key-value state machine through client sessions while a {@link NodeNemesis} crashes, partitions and
- * stalls; afterwards everything heals and the run checks:
+ * stalls and a {@link NodeMembershipNemesis} adds, removes and promotes servers (spares join with
+ * {@link RaftNode.Builder#joining()}) and transfers leadership; afterwards everything heals and the run checks:
  * <ul>
  *   <li>State Machine Safety as it happens: no two servers apply different commands at one index;</li>
  *   <li>liveness: a fresh write commits and every server converges to the same state within bounds;</li>
@@ -80,7 +82,22 @@ public final class NodeSimulation {
     /** The outcome of one passing run. */
     public record NodeSimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                        int operations, long leaderChanges, long crashes, long faultEpisodes,
-                                       long highestApplied, SnapshotCounts snapshots) {
+                                       long highestApplied, SnapshotCounts snapshots, MembershipCounts membership) {
+    }
+
+    /**
+     * What the membership requests did in one run.
+     *
+     * @param requested          requests made to the leader of the moment
+     * @param completed          requests that completed (the change committed, the transfer won)
+     * @param failed             requests refused (one change at a time), aborted or timed out
+     * @param leaderRemovals     requests that would remove the leader that received them
+     * @param transfers          leadership transfers requested
+     * @param transfersCompleted transfers whose target took over
+     * @param finalMembers       the servers of the configuration the run ended with
+     */
+    public record MembershipCounts(long requested, long completed, long failed, long leaderRemovals, long transfers,
+                                   long transfersCompleted, Set<String> finalMembers) {
     }
 
     /**
@@ -99,7 +116,7 @@ public final class NodeSimulation {
                                  long crashesWhileSnapshotting, long crashesWhileReceiving, long resumedTransfers) {
     }
 
-    private final class Run implements NodeNemesis.Cluster {
+    private final class Run implements NodeNemesis.Cluster, NodeMembershipNemesis.Cluster {
         final SplittableRandom random = new SplittableRandom(options.seed());
         final EventQueue queue = new EventQueue();
         final EventTrace trace = new EventTrace(options.traceCapacity(), options.hashFullTrace());
@@ -113,6 +130,11 @@ public final class NodeSimulation {
         final SimNetwork network;
         final SimTransports transports;
         final NodeNemesis nemesis;
+        final NodeMembershipNemesis membership;
+        /** The initial voters; spares (when membership changes are on) are the other ids. */
+        final Set<String> initial = new TreeSet<>();
+        /** The members of the configuration the run ends with: the servers that must converge. */
+        Set<String> finalMembers;
         final List<NodeSimClient> clients = new ArrayList<>();
         final RaftOptions raftOptions;
         SimulationFailure failure;
@@ -166,9 +188,13 @@ public final class NodeSimulation {
         final long trailingEntries;
 
         Run() {
-            for (int i = 1; i <= options.clusterSize(); i++) {
+            int spares = options.membershipEveryMillis() > 0 ? options.spareServers() : 0;
+            for (int i = 1; i <= options.clusterSize() + spares; i++) {
                 ids.add("n" + i);
-                members.put("n" + i, "sim:" + i);
+                members.put("n" + i, NodeMembershipNemesis.address("n" + i));
+                if (i <= options.clusterSize()) {
+                    initial.add("n" + i);
+                }
             }
             network = new SimNetwork(options, ids, queue, random, trace, m -> { });
             transports = new SimTransports(network, FORWARD_TIMEOUT_MILLIS);
@@ -188,6 +214,8 @@ public final class NodeSimulation {
                     .requestTimeout(Duration.ofMillis(2_000))
                     .build();
             nemesis = new NodeNemesis(options, queue, random, network, this, trace);
+            membership = new NodeMembershipNemesis(options.membershipEveryMillis(), queue, random.split(), this,
+                    trace);
             for (int c = 0; c < CLIENTS; c++) {
                 clients.add(new NodeSimClient(c, queue, random.split(), history, trace, this::anyLiveNode,
                         this::live, KEYS, CLIENT_TIMEOUT_MILLIS, options.checkQuorum(), forcedReadMode));
@@ -201,6 +229,7 @@ public final class NodeSimulation {
                 if (options.faults()) {
                     nemesis.start();
                 }
+                membership.start();
                 queue.at(options.faultPhaseMillis(), this::endFaultPhase);
                 while (!finished) {
                     if (!queue.runNext(Long.MAX_VALUE)) {
@@ -221,11 +250,13 @@ public final class NodeSimulation {
             for (SimNodeStorage d : disks.values()) {
                 compactions += d.compactions();
             }
+            NodeMembershipNemesis.Counts m = membership.counts();
             return new NodeSimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), history.size(), Math.max(0, termsWithLeader.size() - 1), crashes,
                     nemesis.episodes(), appliedAt.size(), new SnapshotCounts(snapshotsTaken, snapshotsFailed,
                     snapshotsInstalled, chunkBytesSent, compactions, crashesWhileSnapshotting,
-                    crashesWhileReceiving, resumed));
+                    crashesWhileReceiving, resumed), new MembershipCounts(m.requested(), m.completed(), m.failed(),
+                    m.leaderRemovals(), m.transfers(), m.transfersCompleted(), Set.copyOf(finalMembers)));
         }
 
         // ------------------------------------------------------------ servers
@@ -247,6 +278,12 @@ public final class NodeSimulation {
                 }
             }
             return best;
+        }
+
+        @Override
+        public RaftNode leaderNode() {
+            String leader = leader();
+            return leader == null ? null : running.get(leader).node();
         }
 
         @Override
@@ -278,7 +315,14 @@ public final class NodeSimulation {
             SimKvStateMachine machine = new SimKvStateMachine(id, this::applied, lossyRestore);
             SimNodeStorage disk = disks.get(id);
             SnapshotMetrics metrics = new SnapshotMetrics();
-            RaftNode node = RaftNode.builder().id(id).members(members)
+            RaftNode.Builder builder = RaftNode.builder().id(id);
+            if (initial.contains(id)) {
+                builder.members(members.entrySet().stream().filter(e -> initial.contains(e.getKey()))
+                        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+            } else {
+                builder.members(members).joining(); // a spare: it waits, with no configuration, to be added
+            }
+            RaftNode node = builder
                     .stores(disk.logStore(scheduler), disk.metaStore(),
                             options.snapshotEveryEntries() > 0 ? disk.snapshotStore() : null)
                     .transport(transports.transport(id, scheduler)).metrics(metrics)
@@ -325,6 +369,7 @@ public final class NodeSimulation {
         private void endFaultPhase() {
             clients.forEach(NodeSimClient::stop);
             nemesis.stop();
+            membership.stop();
             trace.milestone(queue.now(), null, "faults over", "everything healed, every server up");
             long deadline = queue.now() + CLIENT_TIMEOUT_MILLIS + options.leaderWithinMillis();
             waitFor(() -> clients.stream().allMatch(NodeSimClient::idle), deadline, "clients to finish",
@@ -351,30 +396,64 @@ public final class NodeSimulation {
                         });
             };
             attempt[0].run();
-            waitFor(() -> written[0], deadline, "a fresh write to commit after healing", this::converge);
+            waitFor(() -> written[0], deadline, "a fresh write to commit after healing", this::finalConfiguration);
         }
 
-        /** Every server applies everything: same lastApplied, same state. */
+        /**
+         * The configuration the run ends with, once it is a plain one (a joint configuration left by the fault
+         * phase moves on to C_new by itself): its members must converge, removed servers need not.
+         */
+        private void finalConfiguration() {
+            long deadline = queue.now() + options.leaderWithinMillis() + options.commitWithinMillis();
+            ClusterConfiguration[] found = {null};
+            boolean[] asking = {false};
+            waitFor(() -> {
+                if (found[0] != null && !found[0].isJoint()) {
+                    return true;
+                }
+                RaftNode leader = leaderNode();
+                if (leader != null && !asking[0]) {
+                    asking[0] = true;
+                    leader.configuration().whenComplete((c, e) -> {
+                        asking[0] = false;
+                        found[0] = c;
+                    });
+                }
+                return false;
+            }, deadline, "a leader with a plain (not joint) configuration", () -> {
+                finalMembers = new TreeSet<>(found[0].members());
+                trace.milestone(queue.now(), null, "final configuration", found[0]);
+                converge();
+            });
+        }
+
+        /** Every member of the final configuration applies everything: same lastApplied, same state. */
         private void converge() {
             long deadline = queue.now() + options.commitWithinMillis();
+            String first = finalMembers.iterator().next();
             waitFor(() -> {
-                long applied = running.get(ids.get(0)).node().lastApplied();
-                return applied > 0 && running.values().stream().allMatch(i -> i.node().lastApplied() == applied);
-            }, deadline, "every server to apply the same log", this::finalReads);
+                long applied = running.get(first).node().lastApplied();
+                return applied > 0 && finalMembers.stream().allMatch(id -> running.get(id).node().lastApplied()
+                        == applied);
+            }, deadline, "every member of " + finalMembers + " to apply the same log", this::finalReads);
         }
 
-        /** Reads every key on every server (ReadIndex), recorded as one more client each, then checks. */
+        /** Reads every key on every final member (ReadIndex), recorded as one more client each, then checks. */
         private void finalReads() {
-            Map<String, String> reference = running.get(ids.get(0)).machine().contents();
-            for (String id : ids) {
+            String first = finalMembers.iterator().next();
+            Map<String, String> reference = running.get(first).machine().contents();
+            for (String id : finalMembers) {
                 Map<String, String> contents = running.get(id).machine().contents();
                 if (!contents.equals(reference)) {
                     throw new SafetyViolation("State Machine Safety", id + " ended with " + contents + " but "
-                            + ids.get(0) + " with " + reference);
+                            + first + " with " + reference);
                 }
             }
             int[] pending = {0};
             for (int s = 0; s < ids.size(); s++) {
+                if (!finalMembers.contains(ids.get(s))) {
+                    continue;
+                }
                 RaftNode node = running.get(ids.get(s)).node();
                 for (String key : KEYS) {
                     Command get = Command.get(key);

@@ -6,6 +6,8 @@ import io.keelraft.core.ReadMode;
 import io.keelraft.testkit.NodeSimulation.NodeSimulationResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -113,10 +115,31 @@ class NodeSimulationTest {
                 results.stream().mapToLong(r -> r.snapshots().resumedTransfers()).sum(),
                 results.stream().mapToLong(r -> r.snapshots().crashesWhileSnapshotting()).sum(),
                 results.stream().mapToLong(r -> r.snapshots().crashesWhileReceiving()).sum());
+        long requested = results.stream().mapToLong(r -> r.membership().requested()).sum();
+        long completed = results.stream().mapToLong(r -> r.membership().completed()).sum();
+        long removals = results.stream().mapToLong(r -> r.membership().leaderRemovals()).sum();
+        long transfers = results.stream().mapToLong(r -> r.membership().transfers()).sum();
+        long reshaped = results.stream().filter(r -> !r.membership().finalMembers()
+                .equals(initialMembers(size))).count();
+        System.out.printf("[node simulation] %d servers + %d spares: membership requests %d (%d completed, %d "
+                        + "asking to remove the leader), %d leadership transfers (%d completed); %d runs ended with "
+                        + "other members than they started with%n", size, options.spareServers(), requested,
+                completed, removals, transfers,
+                results.stream().mapToLong(r -> r.membership().transfersCompleted()).sum(), reshaped);
         failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
         if (!failures.isEmpty()) {
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds").isEmpty();
+        assertThat(completed).as("membership changes that completed").isPositive();
+        assertThat(reshaped).as("runs that changed the cluster's members").isPositive();
+    }
+
+    private static Set<String> initialMembers(int size) {
+        Set<String> ids = new TreeSet<>();
+        for (int i = 1; i <= size; i++) {
+            ids.add("n" + i);
+        }
+        return ids;
     }
 }

@@ -521,6 +521,14 @@ public final class RaftProtocol {
     }
 
     /**
+     * Term of the entry at {@code index} while this server's log still holds it (the snapshot's last entry
+     * included), or 0 when it is compacted away or beyond the last entry.
+     */
+    public long termIfKnown(long index) {
+        return log.hasTerm(index) ? log.term(index) : 0;
+    }
+
+    /**
      * Every server of the configurations still in the log that a committed one has not superseded: the one in force
      * and any earlier one not yet followed by a committed configuration. A server removed by a configuration that is
      * not committed yet is among them — it may still be the leader that has to commit its own removal (thesis

@@ -18,7 +18,18 @@ import java.util.function.Supplier;
 final class MembershipRequests {
 
     /** A change proposed at (index, term): done when the configuration in force is final and committed past it. */
-    private record Change(long index, long term, CompletableFuture<ClusterConfiguration> out) {
+    private static final class Change {
+        final long index;
+        final long term;
+        final CompletableFuture<ClusterConfiguration> out;
+        /** Seen committed with its own term: from then on only the move to a plain configuration is awaited. */
+        boolean committed;
+
+        Change(long index, long term, CompletableFuture<ClusterConfiguration> out) {
+            this.index = index;
+            this.term = term;
+            this.out = out;
+        }
     }
 
     /** A transfer asked in {@code term}: done when {@code target} leads a later term. */
@@ -51,11 +62,26 @@ final class MembershipRequests {
             Change c = it.next();
             if (c.out.isDone()) {
                 it.remove();
-            } else if (p.lastIndex() >= c.index && p.term(c.index) != c.term && p.commitIndex() >= c.index) {
-                it.remove();
-                c.out.completeExceptionally(new RaftException("the configuration change at index " + c.index
-                        + " was lost with a leader change; nothing changed, it may be retried"));
-            } else if (p.configurationIndex() >= c.index && p.term(c.index) == c.term && !p.configuration().isJoint()
+                continue;
+            }
+            if (!c.committed && p.commitIndex() >= c.index) {
+                // Decided as soon as it is committed: ours, or another leader's entry at that index. A snapshot
+                // may have replaced the log up to there meanwhile (this server lost leadership and was sent one):
+                // then which entry it was is no longer known here.
+                long term = p.termIfKnown(c.index);
+                if (term == c.term) {
+                    c.committed = true;
+                } else {
+                    it.remove();
+                    c.out.completeExceptionally(new RaftException(term == 0
+                            ? "the outcome of the configuration change at index " + c.index + " is unknown: a "
+                            + "snapshot replaced this server's log before it saw the commit; read configuration()"
+                            : "the configuration change at index " + c.index + " was lost with a leader change; "
+                            + "nothing changed, it may be retried"));
+                    continue;
+                }
+            }
+            if (c.committed && p.configurationIndex() >= c.index && !p.configuration().isJoint()
                     && p.configurationCommitted()) {
                 it.remove();
                 c.out.complete(p.configuration());
