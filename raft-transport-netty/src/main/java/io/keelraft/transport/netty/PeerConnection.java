@@ -34,7 +34,13 @@ final class PeerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
 
     /** A connection whose handshake is done, with the forwarded requests that wait on it. */
-    private record Established(Channel channel, PendingForwards forwards) {
+    /**
+     * A connection that stayed up this long was a real one: the next loss starts again from the minimum delay. A
+     * refusal after the handshake comes within milliseconds; a restarted peer must not wait out a long delay.
+     */
+    private static final long LASTING_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private record Established(Channel channel, PendingForwards forwards, long sinceNanos) {
     }
 
     private final String peerId;
@@ -222,11 +228,13 @@ final class PeerConnection {
             channel.close();
             return;
         }
-        established = new Established(channel, forwards);
+        established = new Established(channel, forwards, System.nanoTime());
         counters.outboundConnections.increment();
         LOG.info("{}: connected to peer {} at {}{}", options.nodeId(), peerId, address,
                 backoff.failures() > 0 ? " after " + backoff.failures() + " failed attempt(s)" : "");
-        backoff.reset();
+        // The backoff is reset only once the connection proves to last (see onClosed): a peer that completes
+        // the handshake and then refuses us (we are not a member it knows: a removed server still running)
+        // must not be redialled at the minimum delay forever.
     }
 
     private void onClosed(Channel channel, PendingForwards forwards) {
@@ -234,6 +242,10 @@ final class PeerConnection {
         boolean wasUp = e != null && e.channel() == channel;
         if (wasUp) {
             established = null;
+            if (System.nanoTime() - e.sinceNanos() >= LASTING_NANOS
+                    || System.nanoTime() - e.sinceNanos() >= options.reconnectMaxDelay().toNanos()) {
+                backoff.reset();
+            }
         }
         forwards.failAll(new TransportException("the connection to peer " + peerId + " closed"));
         retry(wasUp ? "connection lost" : "could not connect");

@@ -118,6 +118,22 @@ class DynamicMembershipTest {
     }
 
     @Test
+    void aRemovedServerThatKeepsDiallingBacksOffInsteadOfRetryingAtTheMinimumDelay() {
+        NettyTransport n1 = start("n1", "n3");
+        NettyTransport n3 = start("n3", "n1");
+        await().until(() -> n1.isConnected("n3") && n3.isConnected("n1"));
+        long before = n1.metrics().handshakeFailures();
+        long removedAt = System.nanoTime();
+        n1.membersChanged(members("n1"));
+        // Each refused attempt gets through TCP and both hellos before n1 closes it: it must count as a failure,
+        // or n3 would knock every 10-20 ms forever (and n1 log a refusal each time). With delays from 20 ms
+        // doubling to 200 ms (each at least half its step), eight refusals take at least
+        // 10 + 20 + 40 + 80 + 4 * 100 = 550 ms.
+        await().atMost(Duration.ofSeconds(30)).until(() -> n1.metrics().handshakeFailures() >= before + 8);
+        assertThat(Duration.ofNanos(System.nanoTime() - removedAt)).isGreaterThanOrEqualTo(Duration.ofMillis(550));
+    }
+
+    @Test
     void unknownServerIsRefusedWithTheReason() {
         NettyTransport n1 = start("n1", "n2");
         n1.membersChanged(members("n1", "n2"));
