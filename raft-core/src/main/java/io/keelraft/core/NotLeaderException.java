@@ -8,9 +8,14 @@ public class NotLeaderException extends RaftException {
 
     /** {@code leaderId} and {@code leaderAddress} are null when no leader is known. */
     public NotLeaderException(String serverId, String leaderId, String leaderAddress) {
-        super("server " + serverId + " is not the leader"
+        this(serverId, leaderId, leaderAddress, "server " + serverId + " is not the leader"
                 + (leaderId == null ? "; no leader is known right now, retry shortly"
                 : "; the leader is " + leaderId + (leaderAddress == null ? "" : " at " + leaderAddress)));
+    }
+
+    /** For subclasses that say more about why this server cannot serve the request. */
+    protected NotLeaderException(String serverId, String leaderId, String leaderAddress, String message) {
+        super(message);
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
     }

@@ -2,6 +2,7 @@ package io.keelraft.core;
 
 import io.keelraft.core.runtime.NodeRuntime;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -38,8 +39,12 @@ final class Retrying {
         });
     }
 
-    private static boolean retryable(Throwable e) {
+    private static boolean retryable(Throwable failure) {
+        // Attempts built with thenCompose/thenApply fail with a CompletionException around the cause.
+        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
         return !(e instanceof ShutdownException) && !(e instanceof SessionExpiredException)
+                && !(e instanceof NotMemberException)
                 && !(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException);
     }
 }

@@ -3,6 +3,7 @@ package io.keelraft.testkit;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +30,9 @@ final class NodeMembershipNemesis {
 
         /** The live leader of the highest term, or null. */
         RaftNode leaderNode();
+
+        /** False once {@code node}'s incarnation crashed: its pending requests will never be answered. */
+        boolean live(RaftNode node);
     }
 
     /** What the membership actions did in one run. */
@@ -48,6 +52,8 @@ final class NodeMembershipNemesis {
     private long leaderRemovals;
     private long transfers;
     private long transfersCompleted;
+    /** Requests not answered yet, by the incarnation asked: they may still change the configuration. */
+    private final Map<CompletableFuture<?>, RaftNode> outstanding = new HashMap<>();
 
     NodeMembershipNemesis(long everyMillis, EventQueue queue, SplittableRandom random, Cluster cluster,
                           EventTrace trace) {
@@ -66,6 +72,14 @@ final class NodeMembershipNemesis {
 
     void stop() {
         stopped = true;
+    }
+
+    /**
+     * True once every request made has been answered (completed, refused, aborted or timed out) or went down
+     * with the incarnation asked (what it had started, e.g. a learner added, stays as it is).
+     */
+    boolean idle() {
+        return outstanding.values().stream().noneMatch(cluster::live);
     }
 
     Counts counts() {
@@ -151,8 +165,10 @@ final class NodeMembershipNemesis {
             }
         }
         requested++;
+        outstanding.put(result, leader);
         trace.milestone(queue.now(), leader.id(), "membership request", what);
         result.whenComplete((r, e) -> {
+            outstanding.remove(result);
             if (e == null) {
                 completed++;
                 trace.milestone(queue.now(), leader.id(), "membership done", what);

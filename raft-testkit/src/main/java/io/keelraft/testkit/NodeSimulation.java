@@ -45,6 +45,9 @@ public final class NodeSimulation {
     private static final List<String> KEYS = List.of("a", "b", "c");
     private static final long CLIENT_TIMEOUT_MILLIS = 3_000;
     private static final long FORWARD_TIMEOUT_MILLIS = 1_000;
+    private static final long REQUEST_TIMEOUT_MILLIS = 2_000;
+    /** The longest membership request: addVoter's learner change, catch-up and, when it aborts, the removal. */
+    private static final long MEMBERSHIP_SETTLE_MILLIS = 3 * REQUEST_TIMEOUT_MILLIS;
     /** Small chunks, so that a transfer takes several round trips and crashes and cuts land inside it. */
     private static final int SNAPSHOT_CHUNK_BYTES = 64;
 
@@ -211,7 +214,7 @@ public final class NodeSimulation {
                     .electionTimeout(Duration.ofMillis((long) options.tickMillis() * timing.electionTimeoutTicks()))
                     .heartbeatInterval(Duration.ofMillis((long) options.tickMillis() * timing.heartbeatIntervalTicks()))
                     .preVote(options.preVote()).checkQuorum(options.checkQuorum())
-                    .requestTimeout(Duration.ofMillis(2_000))
+                    .requestTimeout(Duration.ofMillis(REQUEST_TIMEOUT_MILLIS))
                     .build();
             nemesis = new NodeNemesis(options, queue, random, network, this, trace);
             membership = new NodeMembershipNemesis(options.membershipEveryMillis(), queue, random.split(), this,
@@ -350,7 +353,8 @@ public final class NodeSimulation {
             return running.get(up.get(random.nextInt(up.size()))).node();
         }
 
-        boolean live(RaftNode node) {
+        @Override
+        public boolean live(RaftNode node) {
             Incarnation current = running.get(node.id());
             return current != null && current.node() == node;
         }
@@ -371,9 +375,12 @@ public final class NodeSimulation {
             nemesis.stop();
             membership.stop();
             trace.milestone(queue.now(), null, "faults over", "everything healed, every server up");
-            long deadline = queue.now() + CLIENT_TIMEOUT_MILLIS + options.leaderWithinMillis();
-            waitFor(() -> clients.stream().allMatch(NodeSimClient::idle), deadline, "clients to finish",
-                    this::finalWrite);
+            long deadline = queue.now() + Math.max(CLIENT_TIMEOUT_MILLIS, MEMBERSHIP_SETTLE_MILLIS)
+                    + options.leaderWithinMillis();
+            // Membership requests still running (an addVoter whose catch-up times out removes its learner
+            // again) may change the configuration after the fault phase: the final one is read after them.
+            waitFor(() -> clients.stream().allMatch(NodeSimClient::idle) && membership.idle(), deadline,
+                    "clients and membership requests to finish", this::finalWrite);
         }
 
         /** Liveness: a fresh write through a new session commits within bounds. */
@@ -386,8 +393,13 @@ public final class NodeSimulation {
                     return;
                 }
                 RaftNode node = anyLiveNode();
-                node.openSession().thenCompose(s -> s.submit(SimKvStateMachine.encode(Command.put("z", "final"))))
+                trace.record(queue.now(), node.id(), "final write", "through a new session");
+                node.openSession().thenCompose(s -> {
+                    trace.record(queue.now(), node.id(), "final write", "session " + s.id() + " opened");
+                    return s.submit(SimKvStateMachine.encode(Command.put("z", "final")));
+                })
                         .whenComplete((r, e) -> {
+                            trace.record(queue.now(), node.id(), "final write", e == null ? "ok" : e.toString());
                             if (e == null) {
                                 written[0] = true;
                             } else {

@@ -2,6 +2,7 @@ package io.keelraft.core.runtime;
 
 import io.keelraft.core.NodeStatus;
 import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.NotMemberException;
 import io.keelraft.core.OverloadedException;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftTimeoutException;
@@ -850,6 +851,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         String leader = protocol.leaderId();
+        if (!isMember()) {
+            metrics.proposalRejected("not_member");
+            out.completeExceptionally(notMember());
+            return;
+        }
         if (!mayForward || leader == null) {
             metrics.proposalRejected("not_leader");
             out.completeExceptionally(notLeader());
@@ -888,6 +894,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         String leader = protocol.leaderId();
+        if (!isMember()) {
+            failed.accept(notMember());
+            return;
+        }
         if (!mayForward || leader == null) {
             failed.accept(notLeader());
             return;
@@ -906,6 +916,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     }
 
     // ------------------------------------------------------------ failures and shutdown
+
+    /**
+     * False on a server its own configuration leaves out (removed, or waiting to be added): it no longer gets
+     * the log, so it could neither apply a forwarded command nor serve a read at a leader's read index.
+     */
+    private boolean isMember() {
+        return protocol.configuration().members().contains(id);
+    }
+
+    private NotMemberException notMember() {
+        String leader = protocol.leaderId();
+        return new NotMemberException(id, leader, leader == null ? null : members.addressOf(leader));
+    }
 
     private NotLeaderException notLeader() {
         String leader = protocol.leaderId();

@@ -1,8 +1,10 @@
 package io.keelraft.examples.counter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.keelraft.core.NotMemberException;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +88,16 @@ class JoiningServerTest {
         assertThat(leader.status().get(10, TimeUnit.SECONDS).matchIndexes().get("n4")).isGreaterThanOrEqualTo(applied);
         // The configuration never was in its log (it was the leader's bootstrap): it still waits to be added.
         assertThat(n4.status().get(10, TimeUnit.SECONDS).configuration().members()).isEmpty();
+
+        // Not a member, it can serve neither commands nor reads: it says so at once (not after the 10 s request
+        // timeout, retrying), naming the leader, and its session retries give up at once too.
+        assertThatThrownBy(() -> n4.openSession().get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotMemberException.class)
+                .hasMessageContaining("not a member").hasMessageContaining("the leader " + leader.id());
+        assertThatThrownBy(() -> n4.query(new byte[0]).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotMemberException.class);
+        assertThatThrownBy(() -> n4.resumeSession(1, 1).submit(new byte[8]).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotMemberException.class);
     }
 
     private NodeRuntime startVoter(String id, ClusterConfiguration bootstrap, Map<String, String> all) {

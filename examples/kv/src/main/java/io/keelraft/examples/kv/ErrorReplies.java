@@ -1,6 +1,7 @@
 package io.keelraft.examples.kv;
 
 import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.NotMemberException;
 import io.keelraft.core.OverloadedException;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftTimeoutException;
@@ -17,6 +18,9 @@ final class ErrorReplies {
 
     static Reply of(Throwable failure) {
         Throwable e = unwrap(failure);
+        if (e instanceof NotMemberException) {
+            return Reply.error("TRYAGAIN " + e.getMessage());
+        }
         if (e instanceof NotLeaderException nl) {
             return nl.leaderId() == null ? Reply.error("TRYAGAIN no leader elected yet")
                     : Reply.error("TRYAGAIN not the leader; the leader is " + nl.leaderId()
