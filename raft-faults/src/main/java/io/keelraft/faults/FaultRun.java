@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * an iptables chain if it has partitions), runs the clients and the nemesis for the configured time, heals
  * everything, runs the {@link FinalChecks}, and cleans up: every server ended by PID, the chain removed, the tmpfs
  * unmounted — in {@code finally}, and in a shutdown hook if the JVM is stopped meanwhile. The run folder
- * ({@code <baseDir>/<seed>-<time>-<mix>}) is deleted when the run passed and kept otherwise.
+ * ({@code <baseDir>/<seed>-<time>-<mix>}) is deleted when the run passed and kept otherwise (and with
+ * {@code -Dkeel.faults.keep=true}).
  */
 public final class FaultRun {
 
@@ -34,6 +35,9 @@ public final class FaultRun {
     static final Duration RECOVERY_BOUND = Duration.ofSeconds(60);
     /** The tmpfs of the disk-fault node: two 64 MiB log segments (one preallocated) and room to spare. */
     static final long DISK_BYTES = 256L << 20;
+
+    /** {@code -Dkeel.faults.keep=true}: keep the run folder (minus data) even when the run passed. */
+    static final String KEEP_PROPERTY = "keel.faults.keep";
 
     private final RunConfig config;
 
@@ -147,11 +151,14 @@ public final class FaultRun {
                 faults == null ? Map.of() : faults.skipped(), outcome == null ? -1 : outcome.recoveryMillis(),
                 outcome == null ? 0 : outcome.checkerMillis(),
                 outcome == null ? "not run" : outcome.linearizable().describe(), List.copyOf(problems),
-                problems.isEmpty() ? null : runDir);
-        if (report.passed()) {
+                problems.isEmpty() && !Boolean.getBoolean(KEEP_PROPERTY) ? null : runDir);
+        if (report.passed() && !Boolean.getBoolean(KEEP_PROPERTY)) {
             KvCluster.deleteTree(runDir);
         } else {
             keep(runDir, report, schedule, faults, workload, outcome);
+            if (report.passed()) {
+                KvCluster.deleteTree(runDir.resolve("data"));
+            }
         }
         LOG.info("run {}: {}", config.run(), report.summary());
         return report;

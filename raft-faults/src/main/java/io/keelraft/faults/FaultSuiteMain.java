@@ -27,15 +27,20 @@ public final class FaultSuiteMain {
               --mix: all | kills (kill, pause, disk) | partitions (partition, membership, transfer) | a comma-separated
                      list of families (kill, pause, partition, transfer, membership, disk) or kinds (kill_leader, ...)
               --seed: the first run's seed (default: time-based); run i uses seed + i
+              --keep true: keep each run's folder (history, schedule, fault log, node logs) even when it passed
             Needs root (iptables, mount); every process, iptables rule and mount it makes is removed at the end.""";
 
     private FaultSuiteMain() {
     }
 
     public static void main(String[] args) {
-        Map<String, String> flags = new HashMap<>(Map.of("--seconds", "60", "--nodes", "3", "--mix", "all", "--seed",
-                Long.toString(System.currentTimeMillis()), "--runs", "1", "--clients", "10", "--keys", "5", "--jar",
-                "examples/kv/target/keel-kv.jar", "--dir", "raft-faults/target/fault-runs"));
+        Map<String, String> flags = new HashMap<>();
+        String[] defaults = {"--seconds", "60", "--nodes", "3", "--mix", "all", "--seed",
+            Long.toString(System.currentTimeMillis()), "--runs", "1", "--clients", "10", "--keys", "5", "--jar",
+            "examples/kv/target/keel-kv.jar", "--dir", "raft-faults/target/fault-runs", "--keep", "false"};
+        for (int i = 0; i < defaults.length; i += 2) {
+            flags.put(defaults[i], defaults[i + 1]);
+        }
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--help") || !flags.containsKey(args[i]) || i + 1 >= args.length) {
                 System.err.println((args[i].equals("--help") ? "" : "bad flag " + args[i] + "\n") + USAGE);
@@ -43,6 +48,7 @@ public final class FaultSuiteMain {
             }
             flags.put(args[i], args[++i]);
         }
+        System.setProperty(FaultRun.KEEP_PROPERTY, flags.get("--keep"));
         if (!NetworkFaults.available()) {
             System.err.println("FaultSuiteMain needs root and iptables (apt-get install -y iptables)");
             System.exit(3);

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link FaultSchedule} against a cluster on one scheduler thread: each step is injected at its time and
- * healed at its end; steps run one after the other, so a step that takes long (a restart waits for READY)
+ * healed its duration later; steps run one after the other, so a step that takes long (a restart waits for READY)
  * delays the next. Every action goes to the {@link FaultLog}. {@link #stopAndHeal} cancels what has not started
  * and heals everything: the network, the disk, paused and dead nodes.
  */
@@ -36,7 +36,11 @@ public final class Nemesis implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<ScheduledFuture<?>> pending = new ArrayList<>();
+    private List<FaultStep> steps = List.of();
+    private long origin;
+    /** The one task scheduled now (a step's injection or its healing); null before the start. */
+    private ScheduledFuture<?> current;
+    private boolean stopped;
     /** How to undo each injected step still in force, by step index. */
     private final Map<Integer, Runnable> healers = new ConcurrentHashMap<>();
 
@@ -60,7 +64,10 @@ public final class Nemesis implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
-            pending.forEach(f -> f.cancel(false));
+            stopped = true;
+            if (current != null) {
+                current.cancel(false);
+            }
         }
         scheduler.shutdown();
         try {
@@ -74,14 +81,34 @@ public final class Nemesis implements AutoCloseable {
         }
     }
 
-    /** Schedules every step, relative to now. */
+    /**
+     * Runs the steps in order: each is injected at its planned time (or as soon as the one before it is healed, if
+     * that took longer), and healed its full duration after it was actually injected, so faults never overlap and
+     * a pause always outlasts the election timeout.
+     */
     public synchronized void start(FaultSchedule schedule) {
-        for (FaultStep step : schedule.steps()) {
-            pending.add(scheduler.schedule(() -> guarded(step, "inject", () -> inject(step)), step.startMillis(),
-                    TimeUnit.MILLISECONDS));
-            pending.add(scheduler.schedule(() -> guarded(step, "heal", () -> heal(step)), step.endMillis(),
-                    TimeUnit.MILLISECONDS));
+        this.steps = schedule.steps();
+        this.origin = System.nanoTime();
+        next(0);
+    }
+
+    private synchronized void next(int index) {
+        if (stopped || index >= steps.size()) {
+            return;
         }
+        FaultStep step = steps.get(index);
+        long delay = Math.max(0, step.startMillis() - (System.nanoTime() - origin) / 1_000_000);
+        current = scheduler.schedule(() -> {
+            guarded(step, "inject", () -> inject(step));
+            synchronized (this) {
+                if (!stopped) {
+                    current = scheduler.schedule(() -> {
+                        guarded(step, "heal", () -> heal(step));
+                        next(index + 1);
+                    }, step.durationMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     private void guarded(FaultStep step, String what, Runnable action) {
@@ -252,6 +279,9 @@ public final class Nemesis implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot fill " + disk.dir(), e);
         }
+        // Log appends go to a preallocated segment, which a full disk does not stop; a snapshot needs new space.
+        String node = diskNode();
+        log.note(step + ": RAFT.SNAPSHOT on " + node + " with a full disk -> " + admin(node, "RAFT.SNAPSHOT"));
         healers.put(step.index(), () -> {
             try {
                 disk.free();
@@ -259,8 +289,15 @@ public final class Nemesis implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot free " + disk.dir(), e);
             }
+            log.note(step + ": RAFT.SNAPSHOT on " + node + " -> " + admin(node, "RAFT.SNAPSHOT"));
         });
         return true;
+    }
+
+    /** The node whose data directory is the tmpfs. */
+    private String diskNode() {
+        return cluster.allNodes().stream().filter(n -> n.dataDir().equals(disk.dir())).findFirst()
+                .map(KvCluster.Node::id).orElseThrow();
     }
 
     private Object admin(String node, String... command) {
