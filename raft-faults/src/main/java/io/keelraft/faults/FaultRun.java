@@ -160,7 +160,6 @@ public final class FaultRun {
                 KvCluster.deleteTree(runDir.resolve("data"));
             }
         }
-        LOG.info("run {}: {}", config.run(), report.summary());
         return report;
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -48,14 +47,12 @@ class FaultSuiteIT {
         String seedText = System.getProperty("keel.faults.seed", "");
         long seed = seedText.isBlank() ? System.currentTimeMillis() : Long.parseLong(seedText.strip());
         Path base = Path.of(System.getProperty("keel.faults.dir", "target/fault-runs")).toAbsolutePath();
-        List<RunReport> reports = new ArrayList<>();
         return IntStream.range(0, runs).mapToObj(i -> {
             Object[] setup = SETUPS.get(i % SETUPS.size());
             RunConfig config = new RunConfig(i, (Integer) setup[0], seconds, seed + i, (String) setup[1], 10, 5, jar(),
                     base);
             return DynamicTest.dynamicTest("run " + i + ": " + config, () -> {
                 RunReport report = new FaultRun(config).run();
-                reports.add(report);
                 System.out.println(report.summary());
                 assertThat(report.problems()).as(report.summary()).isEmpty();
                 assertThat(report.operations()).as("operations recorded").isGreaterThan(100);
