@@ -119,6 +119,7 @@ public final class FaultRun {
             faults.note("workload stops");
             workload.close();
             nemesis.stopAndHeal();
+            problems.addAll(nemesis.unexpectedExits());
             if (network != null && !network.rules().isEmpty()) {
                 problems.add("iptables rules left after healing: " + network.rules());
             }

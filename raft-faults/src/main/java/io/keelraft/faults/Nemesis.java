@@ -41,6 +41,7 @@ public final class Nemesis implements AutoCloseable {
     /** The one task scheduled now (a step's injection or its healing); null before the start. */
     private ScheduledFuture<?> current;
     private boolean stopped;
+    private final List<String> unexpectedExits = new ArrayList<>();
     /** How to undo each injected step still in force, by step index. */
     private final Map<Integer, Runnable> healers = new ConcurrentHashMap<>();
 
@@ -79,6 +80,11 @@ public final class Nemesis implements AutoCloseable {
             scheduler.shutdownNow();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Servers that ended without the nemesis killing them (found by {@link #stopAndHeal}). */
+    public List<String> unexpectedExits() {
+        return List.copyOf(unexpectedExits);
     }
 
     /**
@@ -333,6 +339,14 @@ public final class Nemesis implements AutoCloseable {
                 disk.free();
             } catch (IOException e) {
                 log.note("cannot free " + disk.dir() + ": " + e);
+            }
+        }
+        for (KvCluster.Node n : cluster.allNodes()) {
+            NodeProcess p = n.process;
+            if (p != null && p.unexpectedExit() != null) {
+                unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + p.unexpectedExit()
+                        + "; see " + n.log());
+                log.note(unexpectedExits.get(unexpectedExits.size() - 1));
             }
         }
         for (KvCluster.Node n : cluster.baseNodes()) {

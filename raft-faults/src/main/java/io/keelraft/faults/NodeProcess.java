@@ -26,6 +26,7 @@ public final class NodeProcess {
     private final Process process;
     private final CompletableFuture<String> ready = new CompletableFuture<>();
     private volatile boolean paused;
+    private volatile boolean killed;
 
     private NodeProcess(Process process) {
         this.process = process;
@@ -93,12 +94,18 @@ public final class NodeProcess {
         return process.isAlive();
     }
 
+    /** The exit status of a process that ended without being killed by the harness; null otherwise. */
+    public Integer unexpectedExit() {
+        return process.isAlive() || killed ? null : process.exitValue();
+    }
+
     public boolean isPaused() {
         return paused && process.isAlive();
     }
 
     /** SIGKILL, then waits for the process to be gone. */
     public void kill9() {
+        killed = true;
         process.destroyForcibly();
         awaitExit();
     }
