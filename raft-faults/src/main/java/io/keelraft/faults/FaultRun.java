@@ -149,7 +149,7 @@ public final class FaultRun {
         RunReport report = new RunReport(config, ops.size(), RunReport.count(ops, Outcome.OK),
                 RunReport.count(ops, Outcome.FAIL), RunReport.count(ops, Outcome.UNKNOWN),
                 workload == null ? 0 : workload.unexpectedReplies(), faults == null ? Map.of() : faults.injected(),
-                faults == null ? Map.of() : faults.skipped(), outcome == null ? -1 : outcome.recoveryMillis(),
+                faults == null ? Map.of() : faults.skipped(), faults == null ? 0 : faults.failStops(), outcome == null ? -1 : outcome.recoveryMillis(),
                 outcome == null ? 0 : outcome.checkerMillis(),
                 outcome == null ? "not run" : outcome.linearizable().describe(), List.copyOf(problems),
                 problems.isEmpty() && !Boolean.getBoolean(KEEP_PROPERTY) ? null : runDir);

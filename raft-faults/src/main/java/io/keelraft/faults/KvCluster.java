@@ -79,6 +79,11 @@ public final class KvCluster implements AutoCloseable {
             return log;
         }
 
+        /** Started with --join (not one of the initial servers). */
+        public boolean joiner() {
+            return joiner;
+        }
+
         /** Running and not stopped by SIGSTOP. */
         public boolean isServing() {
             NodeProcess p = process;

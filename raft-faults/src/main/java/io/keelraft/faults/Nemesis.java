@@ -1,6 +1,8 @@
 package io.keelraft.faults;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -273,6 +275,49 @@ public final class Nemesis implements AutoCloseable {
         return false;
     }
 
+    /**
+     * What a supervisor does for a server that exited without being killed: a fail-stop on a full disk (its last
+     * line says the Raft node stopped on "No space left on device") is expected and the server is restarted once
+     * the disk was freed; any other exit is a problem for the report.
+     */
+    private void superviseExit(KvCluster.Node n) {
+        NodeProcess p = n.process;
+        Integer status = p == null ? null : p.unexpectedExit();
+        if (status == null) {
+            return;
+        }
+        String last = lastReason(n);
+        if (disk != null && n.dataDir().equals(disk.dir()) && last.startsWith("keel-kv: the Raft node stopped")
+                && last.contains("No space left on device")) {
+            log.note(n.id() + " exited with status " + status + " after the full disk (" + last + "): restart");
+            log.failStop();
+            if (n.joiner()) {
+                return;
+            }
+            cluster.restart(n.id());
+            log.note(n.id() + " is up again (" + n.process + ")");
+        } else {
+            unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + status + ": " + last
+                    + " (see " + n.log() + ")");
+            log.note(unexpectedExits.get(unexpectedExits.size() - 1));
+        }
+    }
+
+    /** The server's last {@code keel-kv: } line (its reason for exiting), or empty. */
+    private static String lastReason(KvCluster.Node n) {
+        try {
+            List<String> lines = Files.readAllLines(n.log());
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).startsWith("keel-kv: ")) {
+                    return lines.get(i);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+        return "";
+    }
+
     /** Fills the tmpfs; false (and a note) when there is none. */
     private boolean fillDisk(FaultStep step) {
         if (disk == null || !disk.isMounted()) {
@@ -295,6 +340,7 @@ public final class Nemesis implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot free " + disk.dir(), e);
             }
+            superviseExit(cluster.node(node));
             log.note(step + ": RAFT.SNAPSHOT on " + node + " -> " + admin(node, "RAFT.SNAPSHOT"));
         });
         return true;
@@ -342,12 +388,7 @@ public final class Nemesis implements AutoCloseable {
             }
         }
         for (KvCluster.Node n : cluster.allNodes()) {
-            NodeProcess p = n.process;
-            if (p != null && p.unexpectedExit() != null) {
-                unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + p.unexpectedExit()
-                        + "; see " + n.log());
-                log.note(unexpectedExits.get(unexpectedExits.size() - 1));
-            }
+            superviseExit(n);
         }
         for (KvCluster.Node n : cluster.baseNodes()) {
             NodeProcess p = n.process;

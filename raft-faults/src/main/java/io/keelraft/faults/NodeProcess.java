@@ -105,7 +105,9 @@ public final class NodeProcess {
 
     /** SIGKILL, then waits for the process to be gone. */
     public void kill9() {
-        killed = true;
+        if (process.isAlive()) {
+            killed = true; // an exit before this stays visible to unexpectedExit()
+        }
         process.destroyForcibly();
         awaitExit();
     }

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
  * @param unexpected       replies that fit no command's protocol
  * @param injected         faults injected, by kind
  * @param skipped          faults not possible here, by kind
+ * @param failStops        servers that exited on their own on a full disk and were restarted
  * @param recoveryMillis   time from healing to a cluster serving every member; -1 if it did not recover
  * @param checkerMillis    time the linearizability checker took
  * @param checker          the checker's one-line summary
@@ -27,7 +28,7 @@ import java.util.stream.Collectors;
  * @param folder           where the run's files were kept, or null when they were deleted (passed)
  */
 public record RunReport(RunConfig config, int operations, long ok, long failed, long unknown, int unexpected,
-                        Map<FaultKind, Integer> injected, Map<FaultKind, Integer> skipped, long recoveryMillis,
+                        Map<FaultKind, Integer> injected, Map<FaultKind, Integer> skipped, int failStops, long recoveryMillis,
                         long checkerMillis, String checker, List<String> problems, Path folder) {
 
     public boolean passed() {
@@ -49,6 +50,9 @@ public record RunReport(RunConfig config, int operations, long ok, long failed, 
                 .append(": ").append(show(injected));
         if (!skipped.isEmpty()) {
             s.append("; skipped ").append(show(skipped));
+        }
+        if (failStops > 0) {
+            s.append("; servers that exited on the full disk and were restarted: ").append(failStops);
         }
         s.append('\n');
         s.append("  recovery after healing ").append(recoveryMillis < 0 ? "NONE" : recoveryMillis + " ms")
