@@ -149,18 +149,9 @@ public final class NodeProcess {
         if (!process.isAlive()) {
             return;
         }
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true)
-                    .start();
-            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || (kill.exitValue() != 0 && process.isAlive())) {
-                throw new IllegalStateException("kill -" + name + " " + pid() + " failed: " + output.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("kill -" + name + " " + pid(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending SIG" + name + " to " + pid(), e);
+        Shell.Result r = Shell.run(List.of("kill", "-" + name, Long.toString(pid())));
+        if (!r.ok() && process.isAlive()) {
+            throw new IllegalStateException("kill -" + name + " " + pid() + " failed: " + r.output().strip());
         }
     }
 

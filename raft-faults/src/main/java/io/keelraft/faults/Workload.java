@@ -190,9 +190,8 @@ public final class Workload implements AutoCloseable {
             Object reply;
             try {
                 reply = connection.call("GET", key);
-            } catch (IOException e) {
-                history.unknown(op);
-                disconnect();
+            } catch (IOException | RuntimeException e) {
+                lost(op, e);
                 return;
             }
             long now = clock.nanos();
@@ -215,9 +214,8 @@ public final class Workload implements AutoCloseable {
             Object reply;
             try {
                 reply = connection.call(args);
-            } catch (IOException e) {
-                history.unknown(op);
-                disconnect();
+            } catch (IOException | RuntimeException e) {
+                lost(op, e);
                 return;
             }
             long now = clock.nanos();
@@ -238,6 +236,19 @@ public final class Workload implements AutoCloseable {
             } else {
                 unexpected(op, args[0], reply);
             }
+        }
+
+        /**
+         * No reply, or one that cannot be parsed (a protocol error, reported): the outcome is unknown and the
+         * connection is dropped.
+         */
+        private void lost(long op, Exception e) {
+            history.unknown(op);
+            if (e instanceof RuntimeException) {
+                unexpectedReplies.incrementAndGet();
+                LOG.warn("client {}: unreadable reply from {}: {}", id, node, e.toString());
+            }
+            disconnect();
         }
 
         private void unexpected(long op, String command, Object reply) {
