@@ -1,0 +1,406 @@
+package io.keelraft.faults;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link FaultSchedule} against a cluster on one scheduler thread: each step is injected at its time and
+ * healed its duration later; steps run one after the other, so a step that takes long (a restart waits for READY)
+ * delays the next. Every action goes to the {@link FaultLog}. {@link #stopAndHeal} cancels what has not started
+ * and heals everything: the network, the disk, paused and dead nodes.
+ */
+public final class Nemesis implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
+    private static final int ADMIN_TIMEOUT_MILLIS = 30_000;
+
+    private final KvCluster cluster;
+    private final NetworkFaults network;
+    private final DiskFaults disk;
+    private final String diskUnavailable;
+    private final FaultLog log;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nemesis");
+        t.setDaemon(true);
+        return t;
+    });
+    private List<FaultStep> steps = List.of();
+    private long origin;
+    /** The one task scheduled now (a step's injection or its healing); null before the start. */
+    private ScheduledFuture<?> current;
+    private boolean stopped;
+    private final List<String> unexpectedExits = new ArrayList<>();
+    /** How to undo each injected step still in force, by step index. */
+    private final Map<Integer, Runnable> healers = new ConcurrentHashMap<>();
+
+    /**
+     * @param network         null when the mix has no partition
+     * @param disk            the tmpfs of one node, or null
+     * @param diskUnavailable why there is no disk fault (logged when one is due), or null
+     */
+    public Nemesis(KvCluster cluster, NetworkFaults network, DiskFaults disk, String diskUnavailable, FaultLog log) {
+        this.cluster = cluster;
+        this.network = network;
+        this.disk = disk;
+        this.diskUnavailable = diskUnavailable;
+        this.log = log;
+    }
+
+    /**
+     * Cancels the steps not yet started and waits for the one running (interrupting it after 3 minutes); heals
+     * nothing. Safe to call more than once.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            stopped = true;
+            if (current != null) {
+                current.cancel(false);
+            }
+        }
+        scheduler.shutdown();
+        try {
+            if (!scheduler.awaitTermination(3, TimeUnit.MINUTES)) {
+                log.note("a fault step still runs after 3 minutes; interrupting it");
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Servers that ended without the nemesis killing them (found by {@link #stopAndHeal}). */
+    public List<String> unexpectedExits() {
+        return List.copyOf(unexpectedExits);
+    }
+
+    /**
+     * Runs the steps in order: each is injected at its planned time (or as soon as the one before it is healed, if
+     * that took longer), and healed its full duration after it was actually injected, so faults never overlap and
+     * a pause always outlasts the election timeout.
+     */
+    public synchronized void start(FaultSchedule schedule) {
+        this.steps = schedule.steps();
+        this.origin = System.nanoTime();
+        next(0);
+    }
+
+    private synchronized void next(int index) {
+        if (stopped || index >= steps.size()) {
+            return;
+        }
+        FaultStep step = steps.get(index);
+        long delay = Math.max(0, step.startMillis() - (System.nanoTime() - origin) / 1_000_000);
+        current = scheduler.schedule(() -> {
+            guarded(step, "inject", () -> inject(step));
+            synchronized (this) {
+                if (!stopped) {
+                    current = scheduler.schedule(() -> {
+                        guarded(step, "heal", () -> heal(step));
+                        next(index + 1);
+                    }, step.durationMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void guarded(FaultStep step, String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.note(step + ": " + what + " failed: " + e);
+            LOG.warn("{} {} failed", step, what, e);
+        }
+    }
+
+    private void inject(FaultStep step) {
+        Random random = step.random();
+        List<String> ids = cluster.baseNodes().stream().map(KvCluster.Node::id).toList();
+        String randomNode = ids.get(random.nextInt(ids.size()));
+        boolean injected = true;
+        switch (step.kind()) {
+            case KILL_NODE, KILL_LEADER -> {
+                String target = step.kind() == FaultKind.KILL_NODE ? randomNode : leaderOr(randomNode, step);
+                KvCluster.Node n = cluster.node(target);
+                log.note(step + ": kill -9 " + target + " (" + n.process + ")");
+                n.process.kill9();
+                healers.put(step.index(), () -> restart(step, target));
+            }
+            case PAUSE_NODE, PAUSE_LEADER -> {
+                String target = step.kind() == FaultKind.PAUSE_NODE ? randomNode : leaderOr(randomNode, step);
+                KvCluster.Node n = cluster.node(target);
+                log.note(step + ": SIGSTOP " + target + " (" + n.process + ")");
+                n.process.pause();
+                healers.put(step.index(), () -> {
+                    log.note(step + ": SIGCONT " + target);
+                    n.process.resume();
+                });
+            }
+            case PARTITION_MAJORITY -> partition(step, Partition.majorityMinority(ids, random));
+            case PARTITION_BRIDGE -> partition(step, Partition.bridge(ids, random));
+            case PARTITION_ONE_WAY -> partition(step, Partition.oneWayFrom(randomNode, ids));
+            case ISOLATE_LEADER -> partition(step, Partition.isolate(leaderOr(randomNode, step), ids));
+            case TRANSFER_LEADER -> transfer(step, random);
+            case MEMBERSHIP -> join(step);
+            case DISK_FULL -> injected = fillDisk(step);
+            default -> throw new IllegalStateException("no action for " + step.kind());
+        }
+        if (injected) {
+            log.injected(step.kind());
+        }
+    }
+
+    private void heal(FaultStep step) {
+        Runnable healer = healers.remove(step.index());
+        if (healer != null) {
+            healer.run();
+        }
+    }
+
+    /** The leader now; {@code fallback} (and a note) when none answers as leader. */
+    private String leaderOr(String fallback, FaultStep step) {
+        Optional<String> leader = cluster.leader();
+        if (leader.isEmpty() || !cluster.baseNodes().contains(cluster.node(leader.get()))) {
+            log.note(step + ": no leader among n1..nN now, using " + fallback);
+            return fallback;
+        }
+        return leader.get();
+    }
+
+    private void restart(FaultStep step, String id) {
+        log.note(step + ": restart " + id);
+        cluster.restart(id);
+        log.note(step + ": " + id + " is up again (" + cluster.node(id).process + ")");
+    }
+
+    private void partition(FaultStep step, Partition p) {
+        if (network == null) {
+            throw new IllegalStateException("no iptables for " + step);
+        }
+        log.note(step + ": partition " + p);
+        network.apply(p);
+        healers.put(step.index(), () -> {
+            log.note(step + ": heal the network");
+            network.heal();
+        });
+    }
+
+    private void transfer(FaultStep step, Random random) {
+        Optional<String> leader = cluster.leader();
+        if (leader.isEmpty()) {
+            log.note(step + ": no leader to transfer from");
+            return;
+        }
+        Map<String, String> info = cluster.info(leader.get());
+        List<String> voters = new ArrayList<>();
+        for (String role : info.getOrDefault("roles", "").split(",")) {
+            String[] kv = role.split("=");
+            if (kv.length == 2 && kv[1].equals("voter") && !kv[0].equals(leader.get())) {
+                voters.add(kv[0]);
+            }
+        }
+        if (voters.isEmpty()) {
+            log.note(step + ": no other voter to transfer to");
+            return;
+        }
+        voters.sort(null);
+        String target = voters.get(random.nextInt(voters.size()));
+        log.note(step + ": RAFT.TRANSFER " + target + " on leader " + leader.get() + " -> "
+                + admin(leader.get(), "RAFT.TRANSFER", target));
+    }
+
+    private void join(FaultStep step) {
+        KvCluster.Node joiner = cluster.startJoiner();
+        log.note(step + ": started " + joiner.id() + " with --join (" + joiner.process + ")");
+        healers.put(step.index(), () -> leave(step, joiner));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Optional<String> leader = cluster.leader();
+            if (leader.isEmpty()) {
+                log.note(step + ": no leader to add " + joiner.id());
+                Poll.pause(Duration.ofSeconds(1));
+                continue;
+            }
+            Object reply = admin(leader.get(), "RAFT.ADD", joiner.id(), joiner.host() + ":" + joiner.raftPort());
+            log.note(step + ": RAFT.ADD " + joiner.id() + " on " + leader.get() + " -> " + reply);
+            if ("OK".equals(reply)) {
+                return;
+            }
+        }
+    }
+
+    private void leave(FaultStep step, KvCluster.Node joiner) {
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            Optional<String> leader = cluster.leader();
+            if (leader.isEmpty()) {
+                Poll.pause(Duration.ofSeconds(1));
+                continue;
+            }
+            if (!isMember(leader.get(), joiner.id())) {
+                break;
+            }
+            Object reply = admin(leader.get(), "RAFT.REMOVE", joiner.id());
+            log.note(step + ": RAFT.REMOVE " + joiner.id() + " on " + leader.get() + " -> " + reply);
+        }
+        Optional<String> leader = cluster.leader();
+        if (leader.isPresent() && !isMember(leader.get(), joiner.id())) {
+            cluster.retire(joiner.id());
+            log.note(step + ": " + joiner.id() + " is not a member: stopped, data deleted");
+        } else {
+            log.note(step + ": " + joiner.id() + " may still be a member: left running");
+        }
+    }
+
+    private boolean isMember(String leader, String id) {
+        String members = cluster.info(leader).getOrDefault("members", "");
+        for (String m : members.split(",")) {
+            if (m.startsWith(id + "=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What a supervisor does for a server that exited without being killed: a fail-stop on a full disk (its last
+     * line says the Raft node stopped on "No space left on device") is expected and the server is restarted once
+     * the disk was freed; any other exit is a problem for the report.
+     */
+    private void superviseExit(KvCluster.Node n) {
+        NodeProcess p = n.process;
+        Integer status = p == null ? null : p.unexpectedExit();
+        if (status == null) {
+            return;
+        }
+        String last = lastReason(n);
+        if (disk != null && n.dataDir().equals(disk.dir()) && last.startsWith("keel-kv: the Raft node stopped")
+                && last.contains("No space left on device")) {
+            log.note(n.id() + " exited with status " + status + " after the full disk (" + last + "): restart");
+            log.failStop();
+            if (n.joiner()) {
+                return;
+            }
+            cluster.restart(n.id());
+            log.note(n.id() + " is up again (" + n.process + ")");
+        } else {
+            unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + status + ": " + last
+                    + " (see " + n.log() + ")");
+            log.note(unexpectedExits.get(unexpectedExits.size() - 1));
+        }
+    }
+
+    /** The server's last {@code keel-kv: } line (its reason for exiting), or empty. */
+    private static String lastReason(KvCluster.Node n) {
+        try {
+            List<String> lines = Files.readAllLines(n.log());
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).startsWith("keel-kv: ")) {
+                    return lines.get(i);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+        return "";
+    }
+
+    /** Fills the tmpfs; false (and a note) when there is none. */
+    private boolean fillDisk(FaultStep step) {
+        if (disk == null || !disk.isMounted()) {
+            log.skipped(step.kind(), diskUnavailable == null ? "no tmpfs" : diskUnavailable);
+            return false;
+        }
+        try {
+            long bytes = disk.fill();
+            log.note(step + ": filled " + disk.dir() + " with " + bytes / (1 << 20) + " MiB of ballast");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot fill " + disk.dir(), e);
+        }
+        // Log appends go to a preallocated segment, which a full disk does not stop; a snapshot needs new space.
+        String node = diskNode();
+        log.note(step + ": RAFT.SNAPSHOT on " + node + " with a full disk -> " + admin(node, "RAFT.SNAPSHOT"));
+        healers.put(step.index(), () -> {
+            try {
+                disk.free();
+                log.note(step + ": freed " + disk.dir());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot free " + disk.dir(), e);
+            }
+            superviseExit(cluster.node(node));
+            log.note(step + ": RAFT.SNAPSHOT on " + node + " -> " + admin(node, "RAFT.SNAPSHOT"));
+        });
+        return true;
+    }
+
+    /** The node whose data directory is the tmpfs. */
+    private String diskNode() {
+        return cluster.allNodes().stream().filter(n -> n.dataDir().equals(disk.dir())).findFirst()
+                .map(KvCluster.Node::id).orElseThrow();
+    }
+
+    private Object admin(String node, String... command) {
+        try {
+            Object reply = cluster.call(node, ADMIN_TIMEOUT_MILLIS, command);
+            return reply instanceof RespClient.Error e ? "-" + e.message() : reply;
+        } catch (IOException e) {
+            return "no answer: " + e;
+        }
+    }
+
+    /**
+     * Cancels the steps not yet started, waits for the one running, then heals everything: runs the healers of
+     * faults still in force, flushes the iptables chain, frees the disk, resumes paused nodes and restarts dead
+     * ones of the initial configuration.
+     */
+    public void stopAndHeal() {
+        close();
+        log.note("healing everything");
+        for (Integer step : new ArrayList<>(healers.keySet())) {
+            Runnable healer = healers.remove(step);
+            try {
+                healer.run();
+            } catch (RuntimeException e) {
+                log.note("healing step #" + step + " failed: " + e);
+            }
+        }
+        if (network != null) {
+            network.heal();
+        }
+        if (disk != null && disk.isMounted()) {
+            try {
+                disk.free();
+            } catch (IOException e) {
+                log.note("cannot free " + disk.dir() + ": " + e);
+            }
+        }
+        for (KvCluster.Node n : cluster.allNodes()) {
+            superviseExit(n);
+        }
+        for (KvCluster.Node n : cluster.baseNodes()) {
+            NodeProcess p = n.process;
+            if (p != null && p.isPaused()) {
+                log.note("SIGCONT " + n.id());
+                p.resume();
+            }
+            if (!n.isAlive()) {
+                log.note("restart " + n.id() + " (dead)");
+                cluster.restart(n.id());
+            }
+        }
+        log.note("healed");
+    }
+}
