@@ -357,6 +357,12 @@ public final class RaftProtocol {
             throw new IllegalStateException("a leadership transfer to " + leadTransferee + " is in progress");
         }
         LOG.info("{} transfers leadership to {} in term {}", id, target, currentTerm);
+        startTransfer(target);
+        return true;
+    }
+
+    /** Thesis §3.10: stops taking proposals and sends TimeoutNow once {@code target} holds the last entry. */
+    private void startTransfer(String target) {
         leadTransferee = target;
         transferElapsed = 0;
         ReplicationProgress pr = progress.get(target);
@@ -368,7 +374,6 @@ public final class RaftProtocol {
             pr.probeFromMatch();
             sendAppend(target, true);
         }
-        return true;
     }
 
     /** On a leader: the server leadership is being transferred to, or null. */
@@ -795,6 +800,10 @@ public final class RaftProtocol {
             // Thesis §3.10: the target did not take over within an election timeout; resume normal operation.
             LOG.info("{} aborts the leadership transfer to {} in term {}", id, leadTransferee, currentTerm);
             leadTransferee = null;
+            if (leaving()) {
+                leave(); // the successor never caught up: C_new elects a leader the ordinary way
+                return;
+            }
         }
         if (ownDiskStalled()) {
             // A leader that cannot make its own log durable still replicates, but it cannot count itself and its
@@ -959,6 +968,9 @@ public final class RaftProtocol {
             }
             if (r.from().equals(leadTransferee) && pr.matchIndex() == log.lastIndex()) {
                 sendTimeoutNow(r.from()); // thesis §3.10: the target is up to date
+                if (role != Role.LEADER) {
+                    return; // a leader leaving the configuration handed over and stepped down
+                }
             }
             sendAppends(r.from());
             if (pr.idle() && pr.sentCommit() < log.commitIndex()) {
@@ -1018,22 +1030,36 @@ public final class RaftProtocol {
             // Thesis §4.3: C_old,new is committed, so the leader moves on to C_new by itself.
             appendConfiguration(new ClusterConfiguration(active.voters(), active.learners(), Set.of(),
                     active.addresses()));
-        } else if (!active.isVoter(id)) {
+        } else if (!active.isVoter(id) && leadTransferee == null) {
             // Thesis §4.2.2: a leader not in C_new managed the change without counting itself; now that C_new is
-            // committed it steps down (after telling the followers the commit).
-            LOG.info("{} steps down: it is not a voter of the committed configuration {}", id, active);
-            commitToAnnounce = true;
-            flushReplication();
-            // Thesis §3.10 applied to §4.2.2: rather than leave C_new leaderless for an election timeout, hand
-            // over to the most caught-up voter of C_new (it holds C_new, since C_new is committed by counting
-            // them). Best effort: if it loses, the ordinary election follows.
+            // committed it leaves. Thesis §3.10 applied to §4.2.2: rather than leave C_new leaderless for an
+            // election timeout, it hands over to the most caught-up voter of C_new like a leadership transfer:
+            // no new proposals, the target is brought up to the last entry, then TimeoutNow. A target that lacked
+            // entries another voter holds could not win its election (§5.4.1), which is how a hand-over at the
+            // instant of the commit failed under load.
             String successor = mostCaughtUpVoter(active);
-            if (successor != null) {
-                LOG.info("{} hands leadership to {} as it leaves", id, successor);
-                sendTimeoutNow(successor);
+            if (successor == null) {
+                leave();
+                return;
             }
-            becomeFollower(currentTerm, null);
+            LOG.info("{} is not a voter of the committed configuration {}: it hands leadership to {} and leaves",
+                    id, active, successor);
+            startTransfer(successor);
         }
+    }
+
+    /** This leader is not a voter of the configuration in force, which is committed: it only hands over. */
+    private boolean leaving() {
+        ClusterConfiguration active = configurations.active();
+        return role == Role.LEADER && !active.isJoint() && !active.isVoter(id) && configurationCommitted();
+    }
+
+    /** Thesis §4.2.2: a leader not in the committed C_new steps down, telling the followers the commit first. */
+    private void leave() {
+        LOG.info("{} steps down: it is not a voter of the committed configuration {}", id, configurations.active());
+        commitToAnnounce = true;
+        flushReplication();
+        becomeFollower(currentTerm, null);
     }
 
     /** Appends a configuration entry on the leader; it is in force at once (thesis §4.1). */
@@ -1093,6 +1119,15 @@ public final class RaftProtocol {
     }
 
     private void sendTimeoutNow(String target) {
+        if (leaving()) {
+            // Its part is done: the commit goes out before the TimeoutNow, and it steps down without waiting.
+            commitToAnnounce = true;
+            flushReplication();
+            messages.add(new Message.TimeoutNow(currentTerm, id, target));
+            LOG.info("{} handed leadership to {} and steps down", id, target);
+            becomeFollower(currentTerm, null);
+            return;
+        }
         timeoutNowSent = true;
         messages.add(new Message.TimeoutNow(currentTerm, id, target));
     }

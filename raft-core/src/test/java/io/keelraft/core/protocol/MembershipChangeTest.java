@@ -163,6 +163,48 @@ class MembershipChangeTest {
         assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
     }
 
+    /**
+     * The hand-over on self-removal must first bring its successor up to the leader's last entry: at the commit
+     * of C_new, the voter with the highest known match index can lack an entry another voter holds (its
+     * acknowledgement still on the way), and that voter would refuse it its vote (paper §5.4.1). Seen in CI as a
+     * write stall of an election timeout in the KV example's 3 -> 5 -> 3 test.
+     */
+    @Test
+    void aLeaderThatRemovesItselfCatchesItsSuccessorUpBeforeTheTimeoutNow() {
+        TestCluster c = TestCluster.of(THREE, b -> b.maxEntriesPerAppend(1));
+        c.electByTicking("n1");
+        RaftProtocol n1 = c.node("n1");
+        long term = n1.currentTerm();
+        long joint = n1.lastIndex() + 1;
+        long cNew = joint + 1;
+        long x = cNew + 1;
+        // n2 gets nothing after the joint entry; n3 gets C_new and x, but the leader only hears it has C_new.
+        boolean[] n2Cut = {true};
+        c.dropWhen(m -> n1.commitIndex() < cNew && (
+                (m instanceof Message.AppendEntries ae && m.to().equals("n2") && !ae.entries().isEmpty()
+                        && ae.entries().get(ae.entries().size() - 1).index() >= (n2Cut[0] ? cNew : x))
+                || (m instanceof Message.AppendEntriesResponse r && m.from().equals("n3") && r.matchIndex() >= x)));
+        assertThat(n1.changeConfiguration(config(Set.of("n2", "n3"), Set.of())).index()).isEqualTo(joint);
+        c.settle();
+        assertThat(n1.lastIndex()).as("C_new appended once C_old,new committed").isEqualTo(cNew);
+        assertThat(n1.propose("x".getBytes()).index()).isEqualTo(x);
+        c.settle();
+        assertThat(c.node("n3").lastIndex()).isEqualTo(x);
+        assertThat(c.node("n2").lastIndex()).isEqualTo(joint);
+        assertThat(n1.commitIndex()).isLessThan(cNew);
+
+        // n2 now receives C_new (not x), which commits C_new with n2 and n3 at the same known match index.
+        n2Cut[0] = false;
+        for (int i = 0; i < 100 && n1.role() == Role.LEADER && c.leader() == n1; i++) {
+            c.tick(1, "n1"); // only the leader ticks: no election timer can fire anywhere
+        }
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(c.leader()).as("elected at once by the hand-over, no election timeout").isNotNull();
+        assertThat(c.leader().currentTerm()).isEqualTo(term + 1);
+        assertThat(c.leader().lastIndex()).isGreaterThanOrEqualTo(x);
+        assertThat(n1.propose("late".getBytes()).accepted()).isFalse();
+    }
+
     @Test
     void aLeaderThatRemovesItselfHandsLeadershipToTheMostCaughtUpVoterWithoutAnElectionTimeout() {
         TestCluster c = threeWithLeaderN1();
