@@ -543,6 +543,22 @@ public final class RaftProtocol {
         return java.util.Collections.unmodifiableSet(configurations.knownServers());
     }
 
+    /**
+     * The servers the transport must keep talking to: {@link #knownServers()} and the leader of the current term
+     * if this server knows one. That leader may be in none of them: a leader removed by C_new hands over after
+     * C_new is committed (thesis §4.2.2 with §3.10), and must still bring its successor up to date and reach it
+     * with TimeoutNow although the followers already know the commit. It is dropped once a new term begins.
+     */
+    public Set<String> serversToReach() {
+        Set<String> known = configurations.knownServers();
+        if (leaderId == null || leaderId.equals(id) || known.contains(leaderId)) {
+            return java.util.Collections.unmodifiableSet(known);
+        }
+        Set<String> servers = new java.util.TreeSet<>(known);
+        servers.add(leaderId);
+        return java.util.Collections.unmodifiableSet(servers);
+    }
+
     /** The configuration in force: the latest in the log (thesis §4.1). */
     public ClusterConfiguration configuration() {
         return configurations.active();

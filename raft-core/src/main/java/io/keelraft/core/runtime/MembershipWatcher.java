@@ -54,10 +54,11 @@ final class MembershipWatcher {
 
     /**
      * Tells the transport when the servers to reach or their addresses differ from the last ones told: the members
-     * of {@code configuration} and {@code stillKnown}, the servers of earlier configurations not yet superseded by a
-     * committed one. A leader that removes itself must hear its followers' acknowledgements of the configuration
-     * without it before it can commit it and step down (thesis §4.2.2), so followers that already hold that
-     * configuration keep reaching it until it is committed.
+     * of {@code configuration} and {@code stillKnown} (the protocol's {@code serversToReach()}: the servers of
+     * earlier configurations not yet superseded by a committed one, and the leader of the current term). A leader
+     * that removes itself must hear its followers' acknowledgements of the configuration without it before it can
+     * commit it (thesis §4.2.2), and then still hands leadership over (§3.10), so followers keep reaching it until
+     * a new term begins.
      */
     void update(ClusterConfiguration configuration, Set<String> stillKnown) {
         if (configuration == last && stillKnown.equals(lastStillKnown)) {

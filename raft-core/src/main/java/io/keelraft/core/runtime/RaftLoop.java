@@ -281,7 +281,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         logStore.setDurabilityListener(this);
         // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
         // bootstrap or restored configuration.
-        members.update(protocol.configuration(), protocol.knownServers());
+        members.update(protocol.configuration(), protocol.serversToReach());
         transport.start(this);
         loop.execute(this::tick);
     }
@@ -769,7 +769,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
         }
         if (!closed) {
-            members.update(protocol.configuration(), protocol.knownServers());
+            members.update(protocol.configuration(), protocol.serversToReach());
         }
         publishState();
     }

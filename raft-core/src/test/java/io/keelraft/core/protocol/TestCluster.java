@@ -48,6 +48,7 @@ final class TestCluster {
     /** Servers added after the start: they boot with an empty configuration and learn theirs from the leader. */
     private final Set<String> joined = new HashSet<>();
     private Consumer<ProtocolConfig.Builder> tune;
+    private boolean admission;
     private long seed = 42;
 
     TestCluster(Map<String, MemoryLog> initialLogs, Consumer<ProtocolConfig.Builder> tune) {
@@ -138,6 +139,22 @@ final class TestCluster {
         isolated.remove(id);
     }
 
+    /**
+     * Models the transport's admission (raft-transport-netty): a server takes messages only from the servers its
+     * protocol says to reach, unless it is in no configuration itself (a joining server admits anyone).
+     */
+    void admitOnlyServersToReach() {
+        admission = true;
+    }
+
+    private boolean admitted(Message m) {
+        if (!admission) {
+            return true;
+        }
+        java.util.Set<String> reach = node(m.to()).serversToReach();
+        return reach.contains(m.from()) || !node(m.to()).configuration().members().contains(m.to());
+    }
+
     /** Drops every message matching {@code rule} (in addition to isolation). */
     void dropWhen(Predicate<Message> rule) {
         this.dropRule = rule;
@@ -182,7 +199,7 @@ final class TestCluster {
             Message m = inFlight.pollFirst();
             if (m != null) {
                 progress = true;
-                if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !dropRule.test(m)) {
+                if (!isolated.contains(m.from()) && !isolated.contains(m.to()) && !dropRule.test(m) && admitted(m)) {
                     delivered.add(m);
                     if (m instanceof Message.InstallSnapshot) {
                         // The snapshot's bytes travel with it: they are durable at the receiver before it steps.

@@ -343,9 +343,9 @@ class KvClusterIT {
         long longestGap = (gap[1] - gap[0]) / 1_000_000;
         System.out.printf("3 -> 5 -> 3 with the leader removed: %d acknowledged SETs; longest pause between two "
                 + "acknowledgements while members changed: %d ms%n", acknowledged.size(), longestGap);
-        assertThat(longestGap).as(() -> "longest time without an acknowledged write during the changes, ms: from "
+        assertThat(longestGap).as(() -> ("longest time without an acknowledged write during the changes, ms: from "
                         + "+%d ms to +%d ms after the changes started; steps (ms after the start): %s; the servers' "
-                        + "leadership log lines:%n%s".formatted((gap[0] - changesStarted) / 1_000_000,
+                        + "leadership log lines:%n%s").formatted((gap[0] - changesStarted) / 1_000_000,
                         (gap[1] - changesStarted) / 1_000_000, events.entrySet().stream().map(e -> "+"
                                 + (e.getKey() - changesStarted) / 1_000_000 + " " + e.getValue()).toList(),
                         leadershipLog()))
