@@ -272,14 +272,16 @@ public final class NettyTransport implements Transport {
     }
 
     /**
-     * {@inheritDoc} A message to a server we have no address for leaves on that server's own connection to us
-     * when it has one (a server waiting to be added answers the leader that way); otherwise messages to an unknown
-     * peer, or before {@link #start} or after {@link #close}, are dropped.
+     * {@inheritDoc} A message goes on our connection to its receiver; when that is not up (we have no address for
+     * the receiver, or are still dialling it, or backing off) it leaves on the receiver's own connection to us if it
+     * has one: a server waiting to be added answers the leader that way, and a vote granted right after a
+     * membership change reaches the candidate although our redial of it is still waiting. Otherwise it is dropped
+     * (counted), as are messages before {@link #start} or after {@link #close}.
      */
     @Override
     public void send(Message message) {
         PeerConnection peer = peers.get(message.to());
-        if (peer != null) {
+        if (peer != null && peer.isConnected()) {
             peer.send(message);
             return;
         }
@@ -291,6 +293,10 @@ public final class NettyTransport implements Transport {
                     return;
                 }
             }
+        }
+        if (peer != null) {
+            peer.send(message); // counted as dropped unless it connected meanwhile
+            return;
         }
         counters.droppedUnreachable.increment();
         LOG.debug("{}: dropped a message to unknown peer {}", options.nodeId(), message.to());

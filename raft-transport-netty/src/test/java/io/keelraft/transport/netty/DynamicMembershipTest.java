@@ -174,6 +174,24 @@ class DynamicMembershipTest {
     }
 
     @Test
+    void whileOurConnectionToAPeerIsDownMessagesLeaveOnItsConnectionToUs() {
+        // n1's dial of n2 cannot succeed (nobody listens at the address it has); n2 dials n1 fine.
+        addresses.put("n2-elsewhere", FreePorts.loopback());
+        NettyTransport n1 = new NettyTransport(NettyTransportOptions.builder("n1", CLUSTER).listen(address("n1"))
+                .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(200)).ioThreads(1)
+                .peer("n2", addresses.get("n2-elsewhere")).build());
+        receivers.put("n1", new RecordingReceiver());
+        n1.start(receivers.get("n1"));
+        started.add(n1);
+        start("n2", "n1");
+        await().until(() -> n1.inboundConnections("n2") == 1);
+        assertThat(n1.isConnected("n2")).isFalse();
+
+        n1.send(vote("n1", "n2", 4));
+        await().untilAsserted(() -> assertThat(receivers.get("n2").from("n1")).containsExactly(vote("n1", "n2", 4)));
+    }
+
+    @Test
     void anotherClusterIsRefusedEvenWhileWaitingToBeAdded() {
         NettyTransport n4 = start("n4");
         n4.membersChanged(Map.of());
