@@ -30,6 +30,11 @@ public enum FaultKind {
     TRANSFER_LEADER("transfer", 0, 0),
     /** A new empty server joins (--join, RAFT.ADD) and is removed again (RAFT.REMOVE) after the duration. */
     MEMBERSHIP("membership", 4_000, 8_000),
+    /**
+     * The leader removes itself (RAFT.REMOVE, so it hands over as it leaves), its process is stopped and its data
+     * deleted; after the duration it starts again empty with --join under the same id and is added back.
+     */
+    REPLACE_LEADER("membership", 4_000, 8_000),
     /** One node's data directory (a small tmpfs) is filled up, then freed after the duration. */
     DISK_FULL("disk", 3_000, 7_000);
 

@@ -43,6 +43,8 @@ public final class KvCluster implements AutoCloseable {
         final Path dataDir;
         final Path log;
         final boolean joiner;
+        /** Started with --join, now and on every restart: a joiner, or a retired initial server started again. */
+        volatile boolean join;
         volatile NodeProcess process;
 
         Node(String id, String host, int raftPort, int respPort, Path dataDir, Path log, boolean joiner) {
@@ -53,6 +55,7 @@ public final class KvCluster implements AutoCloseable {
             this.dataDir = dataDir;
             this.log = log;
             this.joiner = joiner;
+            this.join = joiner;
         }
 
         public String id() {
@@ -204,7 +207,7 @@ public final class KvCluster implements AutoCloseable {
         }
         List<String> args = new ArrayList<>(List.of("--id", n.id, "--raft", n.raftAddress(), "--resp",
                 n.host + ":" + n.respPort, "--data", n.dataDir.toString(), "--members", baseMembers()));
-        if (n.joiner) {
+        if (n.join) {
             args.add("--join");
         }
         n.process = NodeProcess.start(jar, n.log, n.id, args);
@@ -226,9 +229,15 @@ public final class KvCluster implements AutoCloseable {
         return n;
     }
 
-    /** Ends {@code id}'s process (it was removed from the configuration) and deletes its data directory. */
+    /**
+     * Ends {@code id}'s process (it was removed from the configuration) and deletes its data directory. Started
+     * again ({@link #restart}), it is a new server with the same id and address: it starts with {@code --join} on
+     * its empty directory (and on every restart after), and becomes a member only once the leader is asked
+     * {@code RAFT.ADD} — never with the initial configuration, which would make an empty log a voter.
+     */
     public void retire(String id) {
         Node n = node(id);
+        n.join = true;
         NodeProcess p = n.process;
         if (p != null) {
             p.stop();

@@ -157,6 +157,7 @@ public final class Nemesis implements AutoCloseable {
             case ISOLATE_LEADER -> partition(step, Partition.isolate(leaderOr(randomNode, step), ids));
             case TRANSFER_LEADER -> transfer(step, random);
             case MEMBERSHIP -> join(step);
+            case REPLACE_LEADER -> injected = replaceLeader(step);
             case DISK_FULL -> injected = fillDisk(step);
             default -> throw new IllegalStateException("no action for " + step.kind());
         }
@@ -228,19 +229,57 @@ public final class Nemesis implements AutoCloseable {
         KvCluster.Node joiner = cluster.startJoiner();
         log.note(step + ": started " + joiner.id() + " with --join (" + joiner.process + ")");
         healers.put(step.index(), () -> leave(step, joiner));
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        add(step, joiner);
+    }
+
+    /** Asks the leader to add {@code n} (RAFT.ADD) until it is a member; gives up after 5 attempts. */
+    private void add(FaultStep step, KvCluster.Node n) {
+        for (int attempt = 1; attempt <= 5; attempt++) {
             Optional<String> leader = cluster.leader();
             if (leader.isEmpty()) {
-                log.note(step + ": no leader to add " + joiner.id());
+                log.note(step + ": no leader to add " + n.id());
                 Poll.pause(Duration.ofSeconds(1));
                 continue;
             }
-            Object reply = admin(leader.get(), "RAFT.ADD", joiner.id(), joiner.host() + ":" + joiner.raftPort());
-            log.note(step + ": RAFT.ADD " + joiner.id() + " on " + leader.get() + " -> " + reply);
-            if ("OK".equals(reply)) {
+            Object reply = admin(leader.get(), "RAFT.ADD", n.id(), n.host() + ":" + n.raftPort());
+            log.note(step + ": RAFT.ADD " + n.id() + " on " + leader.get() + " -> " + reply);
+            if ("OK".equals(reply) || isMember(leader.get(), n.id())) {
                 return;
             }
+            Poll.pause(Duration.ofSeconds(1));
         }
+        log.note(step + ": " + n.id() + " could not be added: left running outside the configuration");
+    }
+
+    /**
+     * The leader removes itself (RAFT.REMOVE on itself: it hands leadership over as it leaves, thesis §4.2.2 and
+     * §3.10); once another leader answers without it among the members, its process is stopped and its data
+     * deleted. Healing starts it again, empty, with --join under the same id, and adds it back. A server is wiped
+     * only once its removal is certain: losing a member's durable state is outside Raft's fault model.
+     */
+    private boolean replaceLeader(FaultStep step) {
+        Optional<String> leader = cluster.leader();
+        if (leader.isEmpty()) {
+            log.skipped(step.kind(), "no leader to remove");
+            return false;
+        }
+        String target = leader.get();
+        log.note(step + ": RAFT.REMOVE " + target + " on itself -> " + admin(target, "RAFT.REMOVE", target));
+        boolean removed = Poll.until(() -> cluster.leader().filter(l -> !l.equals(target) && !isMember(l, target))
+                .isPresent(), Duration.ofSeconds(20), Duration.ofMillis(100));
+        if (!removed) {
+            log.skipped(step.kind(), target + " may still be a member: left as it is");
+            return false;
+        }
+        log.note(step + ": " + target + " is out, " + cluster.leader().orElse("?") + " leads: stop " + target
+                + " and delete its data");
+        cluster.retire(target);
+        healers.put(step.index(), () -> {
+            cluster.restart(target);
+            log.note(step + ": " + target + " started empty with --join (" + cluster.node(target).process + ")");
+            add(step, cluster.node(target));
+        });
+        return true;
     }
 
     private void leave(FaultStep step, KvCluster.Node joiner) {

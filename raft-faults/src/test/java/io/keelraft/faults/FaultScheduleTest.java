@@ -62,7 +62,7 @@ class FaultScheduleTest {
                 FaultKind.PAUSE_NODE, FaultKind.PAUSE_LEADER, FaultKind.DISK_FULL);
         assertThat(FaultKind.parseMix("partitions")).containsExactlyInAnyOrder(FaultKind.PARTITION_MAJORITY,
                 FaultKind.PARTITION_BRIDGE, FaultKind.PARTITION_ONE_WAY, FaultKind.ISOLATE_LEADER,
-                FaultKind.TRANSFER_LEADER, FaultKind.MEMBERSHIP);
+                FaultKind.TRANSFER_LEADER, FaultKind.MEMBERSHIP, FaultKind.REPLACE_LEADER);
         assertThat(FaultKind.parseMix("kills,partitions")).isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(FaultKind.parseMix("pause, kill_leader")).containsExactlyInAnyOrder(FaultKind.PAUSE_NODE,
                 FaultKind.PAUSE_LEADER, FaultKind.KILL_LEADER);
