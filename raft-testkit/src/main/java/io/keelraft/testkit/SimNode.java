@@ -258,7 +258,14 @@ final class SimNode {
             return;
         }
         trace.record(queue.now(), id, "recv", m);
+        long droppedBefore = protocol.droppedMessages();
         protocol.step(m);
+        if (protocol.droppedMessages() > droppedBefore) {
+            // The network delivers only what servers sent: a message the protocol calls malformed was made by a
+            // server in a state it should never reach. End the run here, with the trace that led to it.
+            throw new SafetyViolation("Servers send only well-formed messages",
+                    id + " dropped " + m + " as malformed");
+        }
         afterInput();
     }
 

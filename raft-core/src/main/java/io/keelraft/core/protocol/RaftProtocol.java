@@ -120,6 +120,19 @@ public final class RaftProtocol {
         this.handedOutHardState = hardState;
         this.durableHardState = hardState;
         this.restartedWithTerm = hardState.currentTerm() > 0;
+        long lastLogTerm = this.log.lastTerm();
+        if (lastLogTerm > currentTerm) {
+            // The log (or the snapshot under it) holds a term the durable hard state never reached: a crash fell
+            // between a leader's snapshot becoming durable (it is written before its InstallSnapshot is stepped)
+            // and the adoption of the leader's term. Holding an entry of a term means having seen that term, and
+            // no vote in it was ever durable (a vote is saved with its term), so the server resumes in it with no
+            // vote; the next Ready saves that. Staying behind, it would campaign with a last log term above its
+            // campaign term, which every voter refuses as malformed (seen in the simulation).
+            LOG.warn("{} restarts in term {}, the term of its last log entry or snapshot; its saved term was {}", id,
+                    lastLogTerm, currentTerm);
+            this.currentTerm = lastLogTerm;
+            this.votedFor = null;
+        }
         resetElectionTimer();
     }
 

@@ -67,6 +67,35 @@ class ElectionTest {
         assertThat(restarted.votedFor()).isEqualTo("n1");
     }
 
+    /**
+     * A crash between a leader's snapshot becoming durable and the adoption of its term leaves a log whose last
+     * term is above the saved term: the server resumes in that term (found by the simulation, seed 20824, where
+     * such a server's pre-votes carried lastLogTerm 30 for campaign term 29 and were refused as malformed).
+     */
+    @Test
+    void aRestartWithALogTermAboveTheSavedTermResumesInTheLogTerm() {
+        ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
+        ProtocolConfig cfg = ProtocolConfig.builder("n2").electionTimeoutTicks(10).build();
+        RaftProtocol n2 = new RaftProtocol(cfg, three, new HardState(2, "n1"), MemoryLog.withTerms(1, 2, 5), 0,
+                new SplittableRandom(1));
+        assertThat(n2.currentTerm()).isEqualTo(5);
+        assertThat(n2.votedFor()).isNull();
+        assertThat(n2.ready().hardState()).as("saved at once").isEqualTo(new HardState(5, null));
+
+        for (int i = 0; i < 40 && n2.role() == Role.FOLLOWER; i++) {
+            n2.tick();
+        }
+        Ready r = n2.ready();
+        List<Message> sent = new java.util.ArrayList<>(r.messages());
+        sent.addAll(r.messagesAfterPersist());
+        assertThat(sent).filteredOn(m -> m instanceof Message.RequestVote)
+                .isNotEmpty().allSatisfy(m -> {
+                    Message.RequestVote rv = (Message.RequestVote) m;
+                    assertThat(rv.term()).isEqualTo(6);
+                    assertThat(rv.lastLogTerm()).isEqualTo(5);
+                });
+    }
+
     @Test
     void upToDateCheckComparesLastTermThenLastIndex() {
         ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
