@@ -119,7 +119,6 @@ public final class RaftProtocol {
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
         this.durableHardState = hardState;
-        this.restartedWithTerm = hardState.currentTerm() > 0;
         long lastLogTerm = this.log.lastTerm();
         if (lastLogTerm > currentTerm) {
             // The log (or the snapshot under it) holds a term the durable hard state never reached: a crash fell
@@ -133,6 +132,7 @@ public final class RaftProtocol {
             this.currentTerm = lastLogTerm;
             this.votedFor = null;
         }
+        this.restartedWithTerm = currentTerm > 0;
         resetElectionTimer();
     }
 
