@@ -830,7 +830,7 @@ public final class RaftProtocol {
             LOG.info("{} aborts the leadership transfer to {} in term {}", id, leadTransferee, currentTerm);
             leadTransferee = null;
             if (leaving()) {
-                leave(); // the successor never caught up: C_new elects a leader the ordinary way
+                leave(null); // the successor never caught up: C_new elects a leader the ordinary way
                 return;
             }
         }
@@ -1068,7 +1068,7 @@ public final class RaftProtocol {
             // instant of the commit failed under load.
             String successor = mostCaughtUpVoter(active);
             if (successor == null) {
-                leave();
+                leave(null);
                 return;
             }
             LOG.info("{} is not a voter of the committed configuration {}: it hands leadership to {} and leaves",
@@ -1083,11 +1083,20 @@ public final class RaftProtocol {
         return role == Role.LEADER && !active.isJoint() && !active.isVoter(id) && configurationCommitted();
     }
 
-    /** Thesis §4.2.2: a leader not in the committed C_new steps down, telling the followers the commit first. */
-    private void leave() {
-        LOG.info("{} steps down: it is not a voter of the committed configuration {}", id, configurations.active());
+    /**
+     * Thesis §4.2.2: a leader not in the committed C_new steps down, telling the followers the commit first, then
+     * handing leadership to {@code successor} (caught up to its last entry) with TimeoutNow, unless it is null.
+     */
+    private void leave(String successor) {
         commitToAnnounce = true;
         flushReplication();
+        if (successor != null) {
+            messages.add(new Message.TimeoutNow(currentTerm, id, successor));
+            LOG.info("{} handed leadership to {} and steps down", id, successor);
+        } else {
+            LOG.info("{} steps down: it is not a voter of the committed configuration {}", id,
+                    configurations.active());
+        }
         becomeFollower(currentTerm, null);
     }
 
@@ -1149,12 +1158,7 @@ public final class RaftProtocol {
 
     private void sendTimeoutNow(String target) {
         if (leaving()) {
-            // Its part is done: the commit goes out before the TimeoutNow, and it steps down without waiting.
-            commitToAnnounce = true;
-            flushReplication();
-            messages.add(new Message.TimeoutNow(currentTerm, id, target));
-            LOG.info("{} handed leadership to {} and steps down", id, target);
-            becomeFollower(currentTerm, null);
+            leave(target); // its part is done: it steps down without waiting for the target's election
             return;
         }
         timeoutNowSent = true;
