@@ -8,9 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Network partitions with iptables, in a chain of this run's own ({@code KEEL-F-<pid>-<run>}) that OUTPUT jumps
- * to: loopback packets between the node aliases pass OUTPUT, and the transport binds its outgoing connections to
- * the node's own address, so {@code -s A -d B} names the packets A sends to B. Rules match only TCP packets to or
+ * Network partitions with iptables, in a chain of this run's own ({@code KEEL-F-<pid>-<run>}) that INPUT jumps
+ * to: loopback packets between the node aliases pass INPUT on arrival, and the transport binds its outgoing
+ * connections to the node's own address, so {@code -s A -d B} names the packets A sends to B. The rules drop on
+ * INPUT, not OUTPUT, on purpose: a DROP on OUTPUT fails the sender's own send with EPERM, which the sender sees at
+ * once, while a real partition (and a DROP on INPUT) is silent: the sender's TCP keeps retransmitting with
+ * exponential backoff, and after the heal nothing moves on that connection until the next retransmission. That
+ * stall is what a fault suite has to exercise. Rules match only TCP packets to or
  * from the two nodes' raft ports, so client traffic (from {@link KvCluster#CLIENT_HOST} anyway) and anything else
  * on the machine pass. Healing flushes the chain; {@link #close} removes the jump and the chain.
  */
@@ -20,6 +24,9 @@ public final class NetworkFaults implements AutoCloseable {
     /** Every chain this harness creates starts so; the pid after it tells whose it is. */
     static final String CHAIN_PREFIX = "KEEL-F-";
     private static final Pattern CHAIN = Pattern.compile("^-N (" + CHAIN_PREFIX + "(\\d+)-\\d+)$");
+
+    /** The built-in chain that jumps to ours. */
+    static final String JUMP_FROM = "INPUT";
 
     private final String chain;
     private final KvCluster cluster;
@@ -36,7 +43,7 @@ public final class NetworkFaults implements AutoCloseable {
         if (!"root".equals(System.getProperty("user.name"))) {
             return false;
         }
-        return Shell.run(List.of("iptables", "-w", "-S", "OUTPUT")).ok();
+        return Shell.run(List.of("iptables", "-w", "-S", "INPUT")).ok();
     }
 
     /** Removes the chains of harness processes that are gone (killed before they could clean up). */
@@ -55,11 +62,11 @@ public final class NetworkFaults implements AutoCloseable {
         return chain;
     }
 
-    /** Creates the chain and the jump to it from OUTPUT. */
+    /** Creates the chain and the jump to it from INPUT. */
     public synchronized void install() {
         Shell.check(List.of("iptables", "-w", "-N", chain));
         installed = true;
-        Shell.check(List.of("iptables", "-w", "-I", "OUTPUT", "1", "-j", chain));
+        Shell.check(List.of("iptables", "-w", "-I", JUMP_FROM, "1", "-j", chain));
     }
 
     /** Adds the rules that cut {@code partition}'s links (on top of any already there). */
@@ -105,9 +112,12 @@ public final class NetworkFaults implements AutoCloseable {
     }
 
     private static void remove(String chain) {
-        // The jump may have been inserted more than once by an interrupted start; delete until none is left.
-        for (int i = 0; i < 10 && Shell.run(List.of("iptables", "-w", "-D", "OUTPUT", "-j", chain)).ok(); i++) {
-            LOG.debug("removed a jump to {}", chain);
+        // The jump may have been inserted more than once by an interrupted start; delete until none is left. A
+        // chain left by an older harness may still be jumped to from OUTPUT.
+        for (String from : List.of(JUMP_FROM, "OUTPUT")) {
+            for (int i = 0; i < 10 && Shell.run(List.of("iptables", "-w", "-D", from, "-j", chain)).ok(); i++) {
+                LOG.debug("removed a jump to {} from {}", chain, from);
+            }
         }
         Shell.run(List.of("iptables", "-w", "-F", chain));
         Shell.Result x = Shell.run(List.of("iptables", "-w", "-X", chain));
