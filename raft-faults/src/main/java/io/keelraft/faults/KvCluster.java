@@ -45,6 +45,8 @@ public final class KvCluster implements AutoCloseable {
         final boolean joiner;
         /** Started with --join, now and on every restart: a joiner, or a retired initial server started again. */
         volatile boolean join;
+        /** Added to the environment of its next starts: a skewed clock ({@link ClockSkew}); empty normally. */
+        volatile Map<String, String> env = Map.of();
         volatile NodeProcess process;
 
         Node(String id, String host, int raftPort, int respPort, Path dataDir, Path log, boolean joiner) {
@@ -188,10 +190,19 @@ public final class KvCluster implements AutoCloseable {
 
     /** Starts {@code id} again on its data directory (after a kill) and waits for READY. */
     public void restart(String id) {
+        restart(id, node(id).env);
+    }
+
+    /**
+     * Starts {@code id} again on its data directory (after a kill) with {@code env} added to its environment, now
+     * and on its later restarts, and waits for READY.
+     */
+    public void restart(String id, Map<String, String> env) {
         Node n = node(id);
         if (n.isAlive()) {
             throw new IllegalStateException(id + " is still running");
         }
+        n.env = Map.copyOf(env);
         launch(n);
         n.process.awaitReady(START_TIMEOUT);
     }
@@ -210,7 +221,7 @@ public final class KvCluster implements AutoCloseable {
         if (n.join) {
             args.add("--join");
         }
-        n.process = NodeProcess.start(jar, n.log, n.id, args);
+        n.process = NodeProcess.start(jar, n.log, n.id, args, n.env);
         Leftovers.recordServer(runDir, n.process.pid());
         LOG.info("started {}", n);
     }

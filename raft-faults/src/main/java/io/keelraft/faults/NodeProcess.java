@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,15 +39,26 @@ public final class NodeProcess {
      * @param label names the output-reader thread
      */
     public static NodeProcess start(Path jar, Path log, String label, List<String> args) {
+        return start(jar, log, label, args, Map.of());
+    }
+
+    /**
+     * Starts {@code java -jar jar args...} with {@code env} added to this process's environment (a skewed clock:
+     * {@link ClockSkew}), appending its output to {@code log}.
+     */
+    public static NodeProcess start(Path jar, Path log, String label, List<String> args, Map<String, String> env) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         command.addAll(args);
         Process process;
         try {
-            Files.writeString(log, "=== " + java.time.Instant.now() + " start: " + String.join(" ", command) + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+            Files.writeString(log, "=== " + java.time.Instant.now() + " start: " + (env.isEmpty() ? "" : env + " ")
+                    + String.join(" ", command) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(env);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + label, e);
         }
