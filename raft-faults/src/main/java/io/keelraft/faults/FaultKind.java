@@ -36,7 +36,29 @@ public enum FaultKind {
      */
     REPLACE_LEADER("membership", 4_000, 8_000),
     /** One node's data directory (a small tmpfs) is filled up, then freed after the duration. */
-    DISK_FULL("disk", 3_000, 7_000);
+    DISK_FULL("disk", 3_000, 7_000),
+    /**
+     * A node (the leader half the time) is restarted with its clock running at another rate ({@link ClockSkew}:
+     * x0.5 to x2, monotonic clock included), and restarted with a normal clock after the duration.
+     */
+    CLOCK_SKEW("clock", 8_000, 20_000),
+    /*
+     * Long holds (issue 16): a partition held long enough for TCP's retransmission backoff to grow to tens of
+     * seconds, so that after the heal nothing moves on an established connection until the next retransmission
+     * unless the transport notices. Only in long runs (RunConfig#longHolds), with a long quiet time after each
+     * so that the recovery after the heal is measured, not cut short by the next fault.
+     */
+    /** The leader cannot reach anyone, nor anyone it, for 30-300 s. */
+    LONG_ISOLATE_LEADER("long-partition", 30_000, 300_000),
+    /** A follower cannot reach anyone, nor anyone it, for 30-300 s. */
+    LONG_ISOLATE_FOLLOWER("long-partition", 30_000, 300_000),
+    /** The leader's packets to one follower are dropped (one way: the follower's still arrive), 30-300 s. */
+    LONG_ONE_WAY_TO_FOLLOWER("long-partition", 30_000, 300_000),
+    /** A follower's packets to every other node are dropped (one way: theirs still arrive), 30-300 s. */
+    LONG_ONE_WAY_FROM_FOLLOWER("long-partition", 30_000, 300_000);
+
+    /** The family of the long holds, left out of {@code all} and {@code partitions} unless a run asks for them. */
+    static final String LONG_PARTITION = "long-partition";
 
     private final String family;
     private final long minMillis;
@@ -62,22 +84,45 @@ public enum FaultKind {
 
     /** Whether the fault needs iptables. */
     public boolean needsIptables() {
-        return family.equals("partition");
+        return family.equals("partition") || family.equals(LONG_PARTITION);
+    }
+
+    /** A long hold: its heal is followed by a long quiet time ({@link FaultSchedule}). */
+    boolean longHold() {
+        return family.equals(LONG_PARTITION);
     }
 
     /**
-     * The kinds a mix names: {@code all}; {@code kills} (kill, pause, disk); {@code partitions} (partition,
-     * membership, transfer); or a comma-separated list of families ({@code kill,pause}) and kind names
-     * ({@code kill_leader}).
+     * The kinds a mix names, without long holds unless named: {@code all} (every kind but the long holds);
+     * {@code kills} (kill, pause, disk); {@code partitions} (partition, membership, transfer); or a comma-separated
+     * list of families ({@code kill,pause}, {@code long-partition}) and kind names ({@code kill_leader}).
      */
     public static Set<FaultKind> parseMix(String mix) {
+        return parseMix(mix, false);
+    }
+
+    /**
+     * The kinds a mix names; with {@code longHolds}, {@code all} and {@code partitions} include the long holds
+     * ({@code long-partition}) too.
+     */
+    public static Set<FaultKind> parseMix(String mix, boolean longHolds) {
         Set<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
         for (String part : mix.toLowerCase(Locale.ROOT).split(",")) {
             String p = part.strip();
             switch (p) {
-                case "all" -> kinds.addAll(EnumSet.allOf(FaultKind.class));
+                case "all" -> {
+                    kinds.addAll(EnumSet.allOf(FaultKind.class));
+                    if (!longHolds) {
+                        kinds.removeAll(family(LONG_PARTITION));
+                    }
+                }
                 case "kills" -> kinds.addAll(family("kill", "pause", "disk"));
-                case "partitions" -> kinds.addAll(family("partition", "membership", "transfer"));
+                case "partitions" -> {
+                    kinds.addAll(family("partition", "membership", "transfer"));
+                    if (longHolds) {
+                        kinds.addAll(family(LONG_PARTITION));
+                    }
+                }
                 case "none", "" -> { }
                 default -> {
                     Set<FaultKind> f = family(p);
@@ -86,7 +131,7 @@ public enum FaultKind {
                             f = EnumSet.of(FaultKind.valueOf(p.toUpperCase(Locale.ROOT)));
                         } catch (IllegalArgumentException e) {
                             throw new IllegalArgumentException("unknown fault mix '" + p + "': expected all, kills, "
-                                    + "partitions, a family (kill, pause, partition, transfer, membership, disk) or "
+                                    + "partitions, a family (kill, pause, partition, transfer, membership, disk, clock, long-partition) or "
                                     + "one of " + Arrays.toString(values()));
                         }
                     }

@@ -98,6 +98,8 @@ public final class FaultRun {
         FaultLog faults = null;
         Workload workload = null;
         Nemesis nemesis = null;
+        HealRecoveries recoveries = null;
+        RecoveryProbe probe = null;
         try {
             if (network != null) {
                 network.install();
@@ -113,13 +115,26 @@ public final class FaultRun {
                     CLIENT_TIMEOUT_MILLIS);
             faults.note("workload and nemesis start");
             workload.start();
+            recoveries = new HealRecoveries(faults, clock);
+            probe = new RecoveryProbe(cluster, clock, recoveries, config.seed());
+            probe.start();
             nemesis = new Nemesis(cluster, network, disk, diskUnavailable, faults);
+            nemesis.measureRecoveries(recoveries);
             nemesis.start(schedule);
             Poll.pause(Duration.ofSeconds(config.seconds()));
             faults.note("workload stops");
             workload.close();
             nemesis.stopAndHeal();
+            probe.close();
+            recoveries.end();
             problems.addAll(nemesis.unexpectedExits());
+            if (config.maxRecovery() != null) {
+                for (HealRecoveries.Sample s : recoveries.above(config.maxRecovery())) {
+                    problems.add("recovery after " + s.step() + " took " + (s.cutShort() ? "more than " : "")
+                            + HealRecoveries.seconds(s.waitedNanos()) + ", above --max-recovery "
+                            + config.maxRecovery().toMillis() / 1000.0 + " s (see faults.txt)");
+                }
+            }
             if (network != null && !network.rules().isEmpty()) {
                 problems.add("iptables rules left after healing: " + network.rules());
             }
@@ -135,6 +150,9 @@ public final class FaultRun {
             if (nemesis != null) {
                 nemesis.close();
             }
+            if (probe != null) {
+                probe.close();
+            }
             if (workload != null) {
                 workload.close();
             }
@@ -149,7 +167,8 @@ public final class FaultRun {
         RunReport report = new RunReport(config, ops.size(), RunReport.count(ops, Outcome.OK),
                 RunReport.count(ops, Outcome.FAIL), RunReport.count(ops, Outcome.UNKNOWN),
                 workload == null ? 0 : workload.unexpectedReplies(), faults == null ? Map.of() : faults.injected(),
-                faults == null ? Map.of() : faults.skipped(), faults == null ? 0 : faults.failStops(), outcome == null ? -1 : outcome.recoveryMillis(),
+                faults == null ? Map.of() : faults.skipped(), faults == null ? 0 : faults.failStops(),
+                outcome == null ? -1 : outcome.recoveryMillis(), recoveries == null ? "" : recoveries.summary(),
                 outcome == null ? 0 : outcome.checkerMillis(),
                 outcome == null ? "not run" : outcome.linearizable().describe(), List.copyOf(problems),
                 problems.isEmpty() && !Boolean.getBoolean(KEEP_PROPERTY) ? null : runDir);

@@ -2,6 +2,7 @@ package io.keelraft.faults;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +25,14 @@ public final class FaultSuiteMain {
     static final String USAGE = """
             Usage: FaultSuiteMain [--seconds 60] [--nodes 3] [--mix all] [--seed N] [--runs 1] [--clients 10]
                                   [--keys 5] [--jar examples/kv/target/keel-kv.jar] [--dir raft-faults/target/fault-runs]
+                                  [--long-holds false] [--max-recovery 0]
               --mix: all | kills (kill, pause, disk) | partitions (partition, membership, transfer) | a comma-separated
-                     list of families (kill, pause, partition, transfer, membership, disk) or kinds (kill_leader, ...)
+                     list of families (kill, pause, partition, transfer, membership, disk, clock, long-partition) or
+                     kinds (kill_leader, clock_skew, long_isolate_leader, ...)
+              --long-holds true: all and partitions include the long holds, partitions of 30-300 s (one-way and
+                     two-way, of the leader or a follower), each followed by 30-60 s of quiet (for long runs)
+              --max-recovery S: fail the run if, after some heal, a server takes no write or the servers name no
+                     one leader for more than S seconds (0: off; the recovery after each heal is reported anyway)
               --seed: the first run's seed (default: time-based); run i uses seed + i
               --keep true: keep each run's folder (history, schedule, fault log, node logs) even when it passed
             Needs root (iptables, mount); every process, iptables rule and mount it makes is removed at the end.""";
@@ -33,11 +40,18 @@ public final class FaultSuiteMain {
     private FaultSuiteMain() {
     }
 
+    /** Seconds (fractions allowed) as a bound; 0 or less: no bound. */
+    static Duration maxRecovery(String seconds) {
+        double s = Double.parseDouble(seconds.strip());
+        return s <= 0 ? null : Duration.ofMillis(Math.round(s * 1000));
+    }
+
     public static void main(String[] args) {
         Map<String, String> flags = new HashMap<>();
         String[] defaults = {"--seconds", "60", "--nodes", "3", "--mix", "all", "--seed",
             Long.toString(System.currentTimeMillis()), "--runs", "1", "--clients", "10", "--keys", "5", "--jar",
-            "examples/kv/target/keel-kv.jar", "--dir", "raft-faults/target/fault-runs", "--keep", "false"};
+            "examples/kv/target/keel-kv.jar", "--dir", "raft-faults/target/fault-runs", "--keep", "false",
+            "--long-holds", "false", "--max-recovery", "0"};
         for (int i = 0; i < defaults.length; i += 2) {
             flags.put(defaults[i], defaults[i + 1]);
         }
@@ -65,7 +79,8 @@ public final class FaultSuiteMain {
             RunConfig config = new RunConfig(i, Integer.parseInt(flags.get("--nodes")),
                     Long.parseLong(flags.get("--seconds")), seed + i, flags.get("--mix"),
                     Integer.parseInt(flags.get("--clients")), Integer.parseInt(flags.get("--keys")), jar,
-                    Path.of(flags.get("--dir")).toAbsolutePath());
+                    Path.of(flags.get("--dir")).toAbsolutePath(), Boolean.parseBoolean(flags.get("--long-holds")),
+                    maxRecovery(flags.get("--max-recovery")));
             RunReport report = new FaultRun(config).run();
             reports.add(report);
             System.out.println(report.summary());

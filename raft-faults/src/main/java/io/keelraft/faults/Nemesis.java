@@ -46,6 +46,8 @@ public final class Nemesis implements AutoCloseable {
     private final List<String> unexpectedExits = new ArrayList<>();
     /** How to undo each injected step still in force, by step index. */
     private final Map<Integer, Runnable> healers = new ConcurrentHashMap<>();
+    /** Told of every heal and injection, to measure the recovery after each heal; null: not measured. */
+    private volatile HealRecoveries recoveries;
 
     /**
      * @param network         null when the mix has no partition
@@ -84,6 +86,11 @@ public final class Nemesis implements AutoCloseable {
         }
     }
 
+    /** Measure the recovery after every heal with {@code r} (before {@link #start}). */
+    void measureRecoveries(HealRecoveries r) {
+        this.recoveries = r;
+    }
+
     /** Servers that ended without the nemesis killing them (found by {@link #stopAndHeal}). */
     public List<String> unexpectedExits() {
         return List.copyOf(unexpectedExits);
@@ -107,11 +114,18 @@ public final class Nemesis implements AutoCloseable {
         FaultStep step = steps.get(index);
         long delay = Math.max(0, step.startMillis() - (System.nanoTime() - origin) / 1_000_000);
         current = scheduler.schedule(() -> {
+            HealRecoveries r = recoveries;
+            if (r != null) {
+                r.injecting(step);
+            }
             guarded(step, "inject", () -> inject(step));
             synchronized (this) {
                 if (!stopped) {
                     current = scheduler.schedule(() -> {
                         guarded(step, "heal", () -> heal(step));
+                        if (r != null) {
+                            r.healed(step, cluster.baseNodes().stream().map(KvCluster.Node::id).toList());
+                        }
                         next(index + 1);
                     }, step.durationMillis(), TimeUnit.MILLISECONDS);
                 }
@@ -155,6 +169,15 @@ public final class Nemesis implements AutoCloseable {
             case PARTITION_BRIDGE -> partition(step, Partition.bridge(ids, random));
             case PARTITION_ONE_WAY -> partition(step, Partition.oneWayFrom(randomNode, ids));
             case ISOLATE_LEADER -> partition(step, Partition.isolate(leaderOr(randomNode, step), ids));
+            case LONG_ISOLATE_LEADER -> partition(step, Partition.isolate(leaderOr(randomNode, step), ids));
+            case LONG_ISOLATE_FOLLOWER -> partition(step, Partition.isolate(follower(ids, random, step), ids));
+            case LONG_ONE_WAY_TO_FOLLOWER -> {
+                String leader = leaderOr(randomNode, step);
+                List<String> others = ids.stream().filter(id -> !id.equals(leader)).toList();
+                partition(step, Partition.oneWay(leader, others.get(random.nextInt(others.size()))));
+            }
+            case LONG_ONE_WAY_FROM_FOLLOWER -> partition(step, Partition.oneWayFrom(follower(ids, random, step), ids));
+            case CLOCK_SKEW -> injected = skewClock(step, random, randomNode);
             case TRANSFER_LEADER -> transfer(step, random);
             case MEMBERSHIP -> join(step);
             case REPLACE_LEADER -> injected = replaceLeader(step);
@@ -181,6 +204,26 @@ public final class Nemesis implements AutoCloseable {
             return fallback;
         }
         return leader.get();
+    }
+
+    /** A random server other than the leader now (any server when none leads). */
+    private String follower(List<String> ids, Random random, FaultStep step) {
+        String leader = leaderOr(ids.get(0), step);
+        List<String> others = ids.stream().filter(id -> !id.equals(leader)).toList();
+        return others.get(random.nextInt(others.size()));
+    }
+
+    /** The leader (half the time) or a random server runs with a skewed clock until the heal. */
+    private boolean skewClock(FaultStep step, Random random, String randomNode) {
+        String unavailable = ClockSkew.unavailable();
+        if (unavailable != null) {
+            log.skipped(step.kind(), unavailable);
+            return false;
+        }
+        String target = random.nextBoolean() ? leaderOr(randomNode, step) : randomNode;
+        double rate = ClockSkew.pickRate(random);
+        healers.put(step.index(), ClockSkew.inject(cluster, log, step, target, rate));
+        return true;
     }
 
     private void restart(FaultStep step, String id) {

@@ -63,6 +63,11 @@ public record Partition(String name, Set<Link> links) {
         return new Partition("one-way: " + node + " cannot send to the others", links);
     }
 
+    /** Packets from {@code from} to {@code to} are dropped; every other link, the way back included, works. */
+    public static Partition oneWay(String from, String to) {
+        return new Partition("one-way: " + from + " cannot send to " + to, Set.of(new Link(from, to)));
+    }
+
     /** {@code node} cannot talk to any other node, in either direction. */
     public static Partition isolate(String node, List<String> ids) {
         List<String> others = new ArrayList<>(ids);

@@ -1,6 +1,7 @@
 package io.keelraft.faults;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -15,9 +16,18 @@ import java.util.Set;
  * @param keys      how many keys they share
  * @param jar       keel-kv.jar
  * @param baseDir   under which the run's folder is made
+ * @param longHolds whether {@code all} and {@code partitions} include the long holds (30-300 s partitions)
+ * @param maxRecovery the run fails if the recovery after some heal takes longer (writes through every server, one
+ *                  leader agreed on); null: measured and reported only
  */
 public record RunConfig(int run, int nodes, long seconds, long seed, String mix, int clients, int keys, Path jar,
-                        Path baseDir) {
+                        Path baseDir, boolean longHolds, Duration maxRecovery) {
+
+    /** Short holds only, and no bound on the recovery after each heal. */
+    public RunConfig(int run, int nodes, long seconds, long seed, String mix, int clients, int keys, Path jar,
+                     Path baseDir) {
+        this(run, nodes, seconds, seed, mix, clients, keys, jar, baseDir, false, null);
+    }
 
     public RunConfig {
         if (nodes < 3) {
@@ -30,12 +40,13 @@ public record RunConfig(int run, int nodes, long seconds, long seed, String mix,
     }
 
     public Set<FaultKind> kinds() {
-        return FaultKind.parseMix(mix);
+        return FaultKind.parseMix(mix, longHolds);
     }
 
     @Override
     public String toString() {
-        return nodes + " nodes, " + seconds + " s, mix " + mix + ", seed " + seed + ", " + clients + " clients on "
-                + keys + " keys";
+        return nodes + " nodes, " + seconds + " s, mix " + mix + (longHolds ? " with long holds" : "") + ", seed "
+                + seed + ", " + clients + " clients on " + keys + " keys, recovery after each heal "
+                + (maxRecovery == null ? "measured (no bound)" : "bounded by " + maxRecovery.toMillis() / 1000.0 + " s");
     }
 }

@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
  * @param skipped          faults not possible here, by kind
  * @param failStops        servers that exited on their own on a full disk and were restarted
  * @param recoveryMillis   time from healing to a cluster serving every member; -1 if it did not recover
+ * @param healRecoveries   the recovery after each heal, per fault kind ({@link HealRecoveries#summary})
  * @param checkerMillis    time the linearizability checker took
  * @param checker          the checker's one-line summary
  * @param problems         every violation found
@@ -29,7 +30,7 @@ import java.util.stream.Collectors;
  */
 public record RunReport(RunConfig config, int operations, long ok, long failed, long unknown, int unexpected,
                         Map<FaultKind, Integer> injected, Map<FaultKind, Integer> skipped, int failStops, long recoveryMillis,
-                        long checkerMillis, String checker, List<String> problems, Path folder) {
+                        String healRecoveries, long checkerMillis, String checker, List<String> problems, Path folder) {
 
     public boolean passed() {
         return problems.isEmpty();
@@ -55,7 +56,10 @@ public record RunReport(RunConfig config, int operations, long ok, long failed, 
             s.append("; servers that exited on the full disk and were restarted: ").append(failStops);
         }
         s.append('\n');
-        s.append("  recovery after healing ").append(recoveryMillis < 0 ? "NONE" : recoveryMillis + " ms")
+        s.append("  recovery after each heal, per kind (").append(config.maxRecovery() == null
+                ? "no bound: --max-recovery off" : "bound --max-recovery " + config.maxRecovery().toMillis() / 1000.0
+                + " s").append("):\n").append(healRecoveries.isEmpty() ? "    none measured\n" : healRecoveries);
+        s.append("  recovery after the final healing ").append(recoveryMillis < 0 ? "NONE" : recoveryMillis + " ms")
                 .append(", checker ").append(checkerMillis).append(" ms: ").append(checker.strip().split("\n")[0])
                 .append('\n');
         if (!passed()) {

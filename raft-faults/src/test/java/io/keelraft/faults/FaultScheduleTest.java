@@ -57,17 +57,42 @@ class FaultScheduleTest {
 
     @Test
     void mixesNameFamiliesAndKinds() {
-        assertThat(FaultKind.parseMix("all")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        Set<FaultKind> longHolds = EnumSet.of(FaultKind.LONG_ISOLATE_LEADER, FaultKind.LONG_ISOLATE_FOLLOWER,
+                FaultKind.LONG_ONE_WAY_TO_FOLLOWER, FaultKind.LONG_ONE_WAY_FROM_FOLLOWER);
+        assertThat(FaultKind.parseMix("all")).isEqualTo(EnumSet.complementOf(EnumSet.copyOf(longHolds)));
+        assertThat(FaultKind.parseMix("all", true)).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseMix("long-partition")).isEqualTo(longHolds);
+        assertThat(FaultKind.parseMix("partitions", true)).containsAll(longHolds);
+        assertThat(FaultKind.parseMix("clock")).containsExactly(FaultKind.CLOCK_SKEW);
         assertThat(FaultKind.parseMix("kills")).containsExactlyInAnyOrder(FaultKind.KILL_NODE, FaultKind.KILL_LEADER,
                 FaultKind.PAUSE_NODE, FaultKind.PAUSE_LEADER, FaultKind.DISK_FULL);
         assertThat(FaultKind.parseMix("partitions")).containsExactlyInAnyOrder(FaultKind.PARTITION_MAJORITY,
                 FaultKind.PARTITION_BRIDGE, FaultKind.PARTITION_ONE_WAY, FaultKind.ISOLATE_LEADER,
                 FaultKind.TRANSFER_LEADER, FaultKind.MEMBERSHIP, FaultKind.REPLACE_LEADER);
-        assertThat(FaultKind.parseMix("kills,partitions")).isEqualTo(EnumSet.allOf(FaultKind.class));
+        assertThat(FaultKind.parseMix("kills,partitions,clock")).isEqualTo(FaultKind.parseMix("all"));
         assertThat(FaultKind.parseMix("pause, kill_leader")).containsExactlyInAnyOrder(FaultKind.PAUSE_NODE,
                 FaultKind.PAUSE_LEADER, FaultKind.KILL_LEADER);
         assertThat(FaultKind.parseMix("none")).isEmpty();
         assertThat(FaultSchedule.generate(1, 60_000, FaultKind.parseMix("none")).steps()).isEmpty();
         assertThatThrownBy(() -> FaultKind.parseMix("meteor")).hasMessageContaining("unknown fault mix 'meteor'");
+    }
+
+    @Test
+    void longHoldsAreFollowedByALongQuietTimeAndNeverEndTheScheduleEarly() {
+        for (long seed = 0; seed < 100; seed++) {
+            FaultSchedule s = FaultSchedule.generate(seed, 600_000, FaultKind.parseMix("all", true));
+            List<FaultStep> steps = s.steps();
+            for (int i = 0; i + 1 < steps.size(); i++) {
+                if (steps.get(i).kind().longHold()) {
+                    assertThat(steps.get(i + 1).startMillis() - steps.get(i).endMillis())
+                            .isGreaterThanOrEqualTo(FaultSchedule.MIN_LONG_GAP_MILLIS);
+                }
+            }
+            // A long hold that does not fit near the end is left out, not the end of the schedule.
+            assertThat(steps.get(steps.size() - 1).endMillis()).as("seed %d", seed)
+                    .isGreaterThan(600_000 - FaultSchedule.TAIL_MILLIS - 70_000);
+        }
+        assertThat(FaultSchedule.generate(7, 60_000, FaultKind.parseMix("long-partition")).steps()).allSatisfy(
+                step -> assertThat(step.durationMillis()).isBetween(30_000L, 54_000L));
     }
 }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code keel.faults.seconds} each (default 60), cycling through three set-ups that together cover every fault:
  * 3 nodes with every fault, 5 nodes with partitions, transfers and membership changes, 3 nodes with kills, pauses
  * and a full disk. {@code -Dkeel.faults.seed=S} fixes the first run's seed (run i uses S + i); {@code -Pfaults-long}
- * makes the runs half an hour each. A violation fails the run with its seed and the folder holding its history,
+ * makes the runs half an hour each, with the long holds ({@code keel.faults.longHolds}); {@code
+ * -Dkeel.faults.maxRecovery=S} fails a run whose recovery after some heal took longer than S seconds. A violation fails the run with its seed and the folder holding its history,
  * schedule and node logs.
  */
 class FaultSuiteIT {
@@ -50,7 +51,8 @@ class FaultSuiteIT {
         return IntStream.range(0, runs).mapToObj(i -> {
             Object[] setup = SETUPS.get(i % SETUPS.size());
             RunConfig config = new RunConfig(i, (Integer) setup[0], seconds, seed + i, (String) setup[1], 10, 5, jar(),
-                    base);
+                    base, Boolean.getBoolean("keel.faults.longHolds"),
+                    FaultSuiteMain.maxRecovery(System.getProperty("keel.faults.maxRecovery", "0")));
             return DynamicTest.dynamicTest("run " + i + ": " + config, () -> {
                 RunReport report = new FaultRun(config).run();
                 System.out.println(report.summary());
