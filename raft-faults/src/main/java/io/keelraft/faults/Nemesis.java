@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a {@link FaultSchedule} against a cluster on one scheduler thread: each step is injected at its time and
  * healed its duration later; steps run one after the other, so a step that takes long (a restart waits for READY)
- * delays the next. Every action goes to the {@link FaultLog}. {@link #stopAndHeal} cancels what has not started
+ * delays the next, which still keeps its planned quiet time after that heal. Every action goes to the {@link FaultLog}. {@link #stopAndHeal} cancels what has not started
  * and heals everything: the network, the disk, paused and dead nodes.
  */
 public final class Nemesis implements AutoCloseable {
@@ -40,6 +40,8 @@ public final class Nemesis implements AutoCloseable {
     });
     private List<FaultStep> steps = List.of();
     private long origin;
+    /** When the last step was healed, in milliseconds from {@link #origin}. */
+    private volatile long lastHealMillis;
     /** The one task scheduled now (a step's injection or its healing); null before the start. */
     private ScheduledFuture<?> current;
     private boolean stopped;
@@ -97,8 +99,8 @@ public final class Nemesis implements AutoCloseable {
     }
 
     /**
-     * Runs the steps in order: each is injected at its planned time (or as soon as the one before it is healed, if
-     * that took longer), and healed its full duration after it was actually injected, so faults never overlap and
+     * Runs the steps in order: each is injected at its planned time (or, if the one before it took longer, its
+     * planned quiet time after that one's heal), and healed its full duration after it was actually injected, so faults never overlap and
      * a pause always outlasts the election timeout.
      */
     public synchronized void start(FaultSchedule schedule) {
@@ -112,7 +114,14 @@ public final class Nemesis implements AutoCloseable {
             return;
         }
         FaultStep step = steps.get(index);
-        long delay = Math.max(0, step.startMillis() - (System.nanoTime() - origin) / 1_000_000);
+        long now = (System.nanoTime() - origin) / 1_000_000;
+        long delay = Math.max(0, step.startMillis() - now);
+        if (index > 0) {
+            // The planned quiet time follows the actual heal, even when a slow step (a restart waits for READY)
+            // made the schedule late: the recovery after each heal is measured until the next fault starts.
+            long quiet = step.startMillis() - steps.get(index - 1).endMillis();
+            delay = Math.max(delay, lastHealMillis + quiet - now);
+        }
         current = scheduler.schedule(() -> {
             HealRecoveries r = recoveries;
             if (r != null) {
@@ -123,6 +132,7 @@ public final class Nemesis implements AutoCloseable {
                 if (!stopped) {
                     current = scheduler.schedule(() -> {
                         guarded(step, "heal", () -> heal(step));
+                        lastHealMillis = (System.nanoTime() - origin) / 1_000_000;
                         if (r != null) {
                             r.healed(step, cluster.baseNodes().stream().map(KvCluster.Node::id).toList());
                         }
