@@ -2,6 +2,7 @@ package io.keelraft.faults;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,9 +56,18 @@ final class ClockSkew {
                 "FAKETIME_DONT_FAKE_MONOTONIC", "0");
     }
 
-    /** A rate from {@link #RATES}. */
+    /**
+     * Overrides {@link #RATES}, e.g. {@code -Dkeel.faults.clockRates=0.85,0.9} to find the rate at which lease
+     * reads break.
+     */
+    static final String RATES_PROPERTY = "keel.faults.clockRates";
+
+    /** A rate from {@link #RATES}, or from {@code -Dkeel.faults.clockRates}. */
     static double pickRate(Random random) {
-        return RATES[random.nextInt(RATES.length)];
+        String override = System.getProperty(RATES_PROPERTY, "").strip();
+        double[] rates = override.isEmpty() ? RATES
+                : Arrays.stream(override.split(",")).mapToDouble(r -> Double.parseDouble(r.strip())).toArray();
+        return rates[random.nextInt(rates.length)];
     }
 
     /**

@@ -42,6 +42,11 @@ public enum FaultKind {
      * x0.5 to x2, monotonic clock included), and restarted with a normal clock after the duration.
      */
     CLOCK_SKEW("clock", 8_000, 20_000),
+    /**
+     * The leader is restarted with a skewed clock, made leader again, and isolated (both ways) for the duration,
+     * while clients still reach it ({@link SkewedLeaderIsolation}): where a lease read would go stale.
+     */
+    CLOCK_SKEW_ISOLATED_LEADER("clock", 3_000, 7_000),
     /*
      * Long holds (issue 16): a partition held long enough for TCP's retransmission backoff to grow to tens of
      * seconds, so that after the heal nothing moves on an established connection until the next retransmission
@@ -84,7 +89,7 @@ public enum FaultKind {
 
     /** Whether the fault needs iptables. */
     public boolean needsIptables() {
-        return family.equals("partition") || family.equals(LONG_PARTITION);
+        return family.equals("partition") || family.equals(LONG_PARTITION) || this == CLOCK_SKEW_ISOLATED_LEADER;
     }
 
     /** A long hold: its heal is followed by a long quiet time ({@link FaultSchedule}). */

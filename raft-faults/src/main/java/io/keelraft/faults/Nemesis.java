@@ -188,6 +188,7 @@ public final class Nemesis implements AutoCloseable {
             }
             case LONG_ONE_WAY_FROM_FOLLOWER -> partition(step, Partition.oneWayFrom(follower(ids, random, step), ids));
             case CLOCK_SKEW -> injected = skewClock(step, random, randomNode);
+            case CLOCK_SKEW_ISOLATED_LEADER -> injected = isolateSkewedLeader(step, random);
             case TRANSFER_LEADER -> transfer(step, random);
             case MEMBERSHIP -> join(step);
             case REPLACE_LEADER -> injected = replaceLeader(step);
@@ -233,6 +234,21 @@ public final class Nemesis implements AutoCloseable {
         String target = random.nextBoolean() ? leaderOr(randomNode, step) : randomNode;
         double rate = ClockSkew.pickRate(random);
         healers.put(step.index(), ClockSkew.inject(cluster, log, step, target, rate));
+        return true;
+    }
+
+    /** The leader, restarted with a skewed clock and made leader again, is isolated until the heal. */
+    private boolean isolateSkewedLeader(FaultStep step, Random random) {
+        String unavailable = network == null ? "no iptables" : ClockSkew.unavailable();
+        if (unavailable != null) {
+            log.skipped(step.kind(), unavailable);
+            return false;
+        }
+        Runnable healer = new SkewedLeaderIsolation(cluster, network, log).inject(step, ClockSkew.pickRate(random));
+        if (healer == null) {
+            return false;
+        }
+        healers.put(step.index(), healer);
         return true;
     }
 

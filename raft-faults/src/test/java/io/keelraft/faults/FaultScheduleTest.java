@@ -63,7 +63,8 @@ class FaultScheduleTest {
         assertThat(FaultKind.parseMix("all", true)).isEqualTo(EnumSet.allOf(FaultKind.class));
         assertThat(FaultKind.parseMix("long-partition")).isEqualTo(longHolds);
         assertThat(FaultKind.parseMix("partitions", true)).containsAll(longHolds);
-        assertThat(FaultKind.parseMix("clock")).containsExactly(FaultKind.CLOCK_SKEW);
+        assertThat(FaultKind.parseMix("clock")).containsExactly(FaultKind.CLOCK_SKEW,
+                FaultKind.CLOCK_SKEW_ISOLATED_LEADER);
         assertThat(FaultKind.parseMix("kills")).containsExactlyInAnyOrder(FaultKind.KILL_NODE, FaultKind.KILL_LEADER,
                 FaultKind.PAUSE_NODE, FaultKind.PAUSE_LEADER, FaultKind.DISK_FULL);
         assertThat(FaultKind.parseMix("partitions")).containsExactlyInAnyOrder(FaultKind.PARTITION_MAJORITY,
