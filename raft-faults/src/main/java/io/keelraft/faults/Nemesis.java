@@ -48,6 +48,8 @@ public final class Nemesis implements AutoCloseable {
     private final List<String> unexpectedExits = new ArrayList<>();
     /** How to undo each injected step still in force, by step index. */
     private final Map<Integer, Runnable> healers = new ConcurrentHashMap<>();
+    /** The steps injected and not yet healed: only their heals are measured (a skipped step has none). */
+    private final java.util.Set<Integer> injectedSteps = ConcurrentHashMap.newKeySet();
     /** Told of every heal and injection, to measure the recovery after each heal; null: not measured. */
     private volatile HealRecoveries recoveries;
 
@@ -133,7 +135,7 @@ public final class Nemesis implements AutoCloseable {
                     current = scheduler.schedule(() -> {
                         guarded(step, "heal", () -> heal(step));
                         lastHealMillis = (System.nanoTime() - origin) / 1_000_000;
-                        if (r != null) {
+                        if (r != null && injectedSteps.remove(step.index())) {
                             r.healed(step, cluster.baseNodes().stream().map(KvCluster.Node::id).toList());
                         }
                         next(index + 1);
@@ -197,6 +199,7 @@ public final class Nemesis implements AutoCloseable {
         }
         if (injected) {
             log.injected(step.kind());
+            injectedSteps.add(step.index());
         }
     }
 
