@@ -37,13 +37,17 @@ class ClockSkewIT {
         Process p = builder.start();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              PrintWriter out = new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            out.println("now");
+            in.readLine(); // the first answer waits for the JVM to start: not part of the interval
             long real0 = System.nanoTime();
             out.println("now");
             long skewed0 = Long.parseLong(in.readLine());
+            real0 = (real0 + System.nanoTime()) / 2; // the child read its clock about half way
             Poll.pause(Duration.ofMillis(1_500)); // a planned interval of real time, not a wait for a state
             long real1 = System.nanoTime();
             out.println("now");
             long skewed1 = Long.parseLong(in.readLine());
+            real1 = (real1 + System.nanoTime()) / 2;
             double measured = (double) (skewed1 - skewed0) / (real1 - real0);
             assertThat(measured).as("nanoTime rate under x%s", rate).isBetween(rate * 0.85, rate * 1.15);
 
