@@ -429,7 +429,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 Transport net = transport;
                 if (transportProvider != null) {
-                    net = transportProvider.create(clusterId, id, members);
+                    net = transportProvider.create(clusterId, id, members, options.electionTimeout());
                     opened.add(net);
                 }
                 RaftScheduler time = scheduler;

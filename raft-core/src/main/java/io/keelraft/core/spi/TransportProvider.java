@@ -1,5 +1,6 @@
 package io.keelraft.core.spi;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -15,4 +16,17 @@ public interface TransportProvider {
      * @param members   every server's id to host:port
      */
     Transport create(String clusterId, String selfId, Map<String, String> members);
+
+    /**
+     * The same, told the node's election timeout, so that the transport can notice a dead connection (one on
+     * which nothing arrives, as in a blackhole partition) and replace it within about that long: a connection
+     * that stays dead for longer than an election timeout after the network heals delays recovery past it. The
+     * default ignores the timeout.
+     *
+     * @param electionTimeout the node's (minimum) election timeout, {@code RaftOptions.electionTimeout()}
+     */
+    default Transport create(String clusterId, String selfId, Map<String, String> members,
+                             Duration electionTimeout) {
+        return create(clusterId, selfId, members);
+    }
 }

@@ -21,8 +21,11 @@ import java.util.function.Consumer;
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
-    /** The version of {@code keel.proto} this code speaks; both ends must speak the same. */
-    static final int PROTOCOL_VERSION = 1;
+    /**
+     * The version of {@code keel.proto} this code speaks; both ends must speak the same. 2: Ping/Pong liveness
+     * frames, which a version 1 server would refuse as an unknown message type.
+     */
+    static final int PROTOCOL_VERSION = 2;
 
     /** The node id the peer gave in its handshake; null until the handshake is done. */
     static final AttributeKey<String> PEER_ID = AttributeKey.valueOf("keel.peerId");

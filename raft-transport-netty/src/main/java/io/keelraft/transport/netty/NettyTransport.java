@@ -119,7 +119,9 @@ public final class NettyTransport implements Transport {
                 this::inboundEstablished);
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
-            server = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap();
+            io.userTimeout(bootstrap, options.livenessTimeout());
+            server = bootstrap
                     .group(group)
                     .channel(io.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)

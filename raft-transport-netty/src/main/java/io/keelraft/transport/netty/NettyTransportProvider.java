@@ -1,6 +1,7 @@
 package io.keelraft.transport.netty;
 
 import io.keelraft.core.spi.TransportProvider;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -28,6 +29,16 @@ public final class NettyTransportProvider implements TransportProvider {
     @Override
     public NettyTransport create(String clusterId, String selfId, Map<String, String> members) {
         return new NettyTransport(options(clusterId, selfId, members).build());
+    }
+
+    /**
+     * {@inheritDoc} The liveness timeout ({@link NettyTransportOptions#livenessTimeout()}) is the election timeout:
+     * a connection that carries nothing back for that long is closed and redialled.
+     */
+    @Override
+    public NettyTransport create(String clusterId, String selfId, Map<String, String> members,
+                                 Duration electionTimeout) {
+        return new NettyTransport(options(clusterId, selfId, members).livenessTimeout(electionTimeout).build());
     }
 
     /**

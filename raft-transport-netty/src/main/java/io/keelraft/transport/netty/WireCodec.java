@@ -53,6 +53,14 @@ final class WireCodec {
                 .setClusterId(clusterId).setNodeId(nodeId).setProtocolVersion(protocolVersion)).build();
     }
 
+    static Frame ping(long nonce) {
+        return Frame.newBuilder().setPing(io.keelraft.transport.netty.wire.Ping.newBuilder().setNonce(nonce)).build();
+    }
+
+    static Frame pong(long nonce) {
+        return Frame.newBuilder().setPong(io.keelraft.transport.netty.wire.Pong.newBuilder().setNonce(nonce)).build();
+    }
+
     static Frame toFrame(Message message) {
         Frame.Builder frame = Frame.newBuilder();
         if (message instanceof Message.AppendEntries m) {

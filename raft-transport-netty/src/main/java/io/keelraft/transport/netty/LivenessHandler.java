@@ -1,0 +1,101 @@
+package io.keelraft.transport.netty;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes a connection that has carried nothing back for the liveness timeout, so that its owner redials it.
+ *
+ * <p>Why: TCP alone does not notice a blackhole (packets dropped silently, as by a firewall or a partition). A
+ * sender keeps retransmitting with exponential backoff; after the network heals, nothing flows until the next
+ * retransmission, which after a minute's partition is itself a minute or more away (observed: {@code backoff:8
+ * rto:52224} ms). Raft traffic is mostly one-way per connection — a leader's AppendEntries go on its connection,
+ * the answers come back on the follower's — so silence is normal and says nothing; hence the pings.
+ *
+ * <p>How: an {@link IdleStateHandler} in front of this handler reports every third of the timeout in which
+ * nothing was read. Each report sends a {@link Envelope.Ping}; the peer answers every ping with a
+ * {@link Envelope.Pong} at once, so on a live connection a read comes within a round trip. After three reports in a
+ * row (the whole timeout without a byte read) the connection is closed — unless its own pending writes drained
+ * meanwhile: a peer busy reading a long queue of ours (a snapshot on a slow link) is alive though its pong waits
+ * behind our data. Both ends run this, so each notices a dead connection on its own. Event-loop confined.
+ */
+final class LivenessHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LivenessHandler.class);
+    /** Reader-idle reports per timeout: two pings go out before the connection is given up. */
+    private static final int CHECKS_PER_TIMEOUT = 3;
+
+    private final Duration timeout;
+    private final String description;
+    private final TransportCounters counters;
+    private int idleChecks;
+    private long nonce;
+    private long pendingAtLastCheck = -1;
+
+    private LivenessHandler(Duration timeout, String description, TransportCounters counters) {
+        this.timeout = timeout;
+        this.description = description;
+        this.counters = counters;
+    }
+
+    /**
+     * Adds the check to an established connection, in front of {@code before}. Only after the handshake: a ping
+     * is refused before it.
+     *
+     * @param description names the connection in the log line when it is closed
+     */
+    static void install(ChannelPipeline pipeline, String before, Duration timeout, String description,
+                        TransportCounters counters) {
+        long checkNanos = Math.max(1, timeout.toNanos() / CHECKS_PER_TIMEOUT);
+        pipeline.addBefore(before, "idle", new IdleStateHandler(checkNanos, 0, 0, TimeUnit.NANOSECONDS));
+        pipeline.addBefore(before, "liveness", new LivenessHandler(timeout, description, counters));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Envelope.Ping ping) {
+            ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.pong(ping.nonce())), ctx.voidPromise());
+        } else if (!(msg instanceof Envelope.Pong)) {
+            ctx.fireChannelRead(msg);
+        }
+        // Any frame at all is a sign of life; IdleStateHandler has seen it already.
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!(evt instanceof IdleStateEvent idle) || idle.state() != IdleState.READER_IDLE) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        idleChecks = idle.isFirst() ? 1 : idleChecks + 1;
+        if (writesDrained(ctx)) {
+            idleChecks = 1; // the peer takes our bytes: it is alive, just busy
+        }
+        if (idleChecks >= CHECKS_PER_TIMEOUT) {
+            counters.livenessTimeouts.increment();
+            LOG.info("closing {}: nothing received for {} ms (liveness timeout); it will be redialled",
+                    description, timeout.toMillis());
+            ctx.close();
+            return;
+        }
+        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.ping(++nonce)), ctx.voidPromise());
+    }
+
+    /** True when bytes queued for the socket went down since the last check: the peer's TCP is taking them. */
+    private boolean writesDrained(ChannelHandlerContext ctx) {
+        ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+        long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        boolean drained = pendingAtLastCheck > 0 && pending < pendingAtLastCheck;
+        pendingAtLastCheck = pending;
+        return drained;
+    }
+}
