@@ -192,7 +192,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             snapshotTaker = new SnapshotTaker(id, snapshots, applier, loop, snapshotThread, s, metrics,
                     scheduler::nanoTime, restored == null ? null : restored.meta(), appliedIndex, newestCommitted,
                     this::ownSnapshotDurable);
-            snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics,
+            snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics, scheduler,
+                    settings.tickNanos(), settings.tickNanos() * settings.protocol().electionTimeoutTicks(),
                     new SnapshotSender.Outcome() {
                         @Override
                         public boolean leads(long t) {
