@@ -14,11 +14,11 @@ import org.slf4j.LoggerFactory;
  * at the other end and in where forwarded answers go:
  *
  * <pre>
- *  [tls] → flush consolidation → FrameDecoder → HandshakeHandler → InboundDispatcher → ConnectionGuard
+ *  idle → [tls] → flush consolidation → FrameDecoder → liveness → HandshakeHandler → InboundDispatcher → ConnectionGuard
  * </pre>
  *
- * Once the handshake is done, the liveness check goes in front of the dispatcher ({@link LivenessHandler}: an
- * IdleStateHandler and the ping/pong handler), on inbound and outbound connections alike.
+ * The liveness check ({@link LivenessHandler}) is in two parts: an IdleStateHandler ahead of everything (any byte
+ * read counts) and the ping/pong handler after the FrameDecoder; on inbound and outbound connections alike.
  *
  * Outbound frames are already encoded by their senders ({@link FrameEncoder}), so they pass only the flush
  * consolidation and TLS on their way to the socket.
@@ -80,25 +80,14 @@ final class ConnectionInitializer {
 
     private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
                         Consumer<Channel> onEstablished) {
-        onEstablished = withLiveness(onEstablished, expectedPeer);
         channels.add(p.channel());
+        p.addFirst("idle", LivenessHandler.idleState(options.livenessTimeout()));
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
+        p.addLast("liveness", new LivenessHandler(options.livenessTimeout(), expectedPeer, counters));
         p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), admission,
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
         p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));
-    }
-
-    /** Installs the liveness check on a connection whose handshake is done, then hands it on. */
-    private Consumer<Channel> withLiveness(Consumer<Channel> onEstablished, String dialled) {
-        return ch -> {
-            String description = dialled != null
-                    ? "the outbound connection to peer " + dialled + " (" + ch.remoteAddress() + ")"
-                    : "the inbound connection from peer " + ch.attr(HandshakeHandler.PEER_ID).get() + " ("
-                    + ch.remoteAddress() + ")";
-            LivenessHandler.install(ch.pipeline(), "dispatch", options.livenessTimeout(), description, counters);
-            onEstablished.accept(ch);
-        };
     }
 }

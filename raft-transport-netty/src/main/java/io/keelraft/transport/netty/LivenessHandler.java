@@ -3,7 +3,6 @@ package io.keelraft.transport.netty;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -21,12 +20,14 @@ import org.slf4j.LoggerFactory;
  * rto:52224} ms). Raft traffic is mostly one-way per connection — a leader's AppendEntries go on its connection,
  * the answers come back on the follower's — so silence is normal and says nothing; hence the pings.
  *
- * <p>How: an {@link IdleStateHandler} in front of this handler reports every third of the timeout in which
- * nothing was read. Each report sends a {@link Envelope.Ping}; the peer answers every ping with a
- * {@link Envelope.Pong} at once, so on a live connection a read comes within a round trip. After three reports in a
- * row (the whole timeout without a byte read) the connection is closed — unless its own pending writes drained
- * meanwhile: a peer busy reading a long queue of ours (a snapshot on a slow link) is alive though its pong waits
- * behind our data. Both ends run this, so each notices a dead connection on its own. Event-loop confined.
+ * <p>How: an {@link IdleStateHandler} at the very front of the pipeline (so that any byte read counts, TLS
+ * records included) reports every third of the timeout in which nothing was read. Each report sends a
+ * {@link Envelope.Ping} once the handshake is done (before it, a ping would be refused); the peer answers every
+ * ping with a {@link Envelope.Pong} at once, so on a live connection a read comes within a round trip. After three
+ * reports in a row (the whole timeout without a byte read) the connection is closed — unless its own pending
+ * writes drained meanwhile: a peer busy reading a long queue of ours (a snapshot on a slow link) is alive though its
+ * pong waits behind our data. A handshake that gets no answer is cut short the same way. Both ends run this, so
+ * each notices a dead connection on its own. Event-loop confined.
  */
 final class LivenessHandler extends ChannelInboundHandlerAdapter {
 
@@ -35,29 +36,23 @@ final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private static final int CHECKS_PER_TIMEOUT = 3;
 
     private final Duration timeout;
-    private final String description;
+    private final String dialled;
     private final TransportCounters counters;
     private int idleChecks;
     private long nonce;
     private long pendingAtLastCheck = -1;
 
-    private LivenessHandler(Duration timeout, String description, TransportCounters counters) {
+    /** @param dialled for an outbound connection, the peer we dialled; null for an inbound one */
+    LivenessHandler(Duration timeout, String dialled, TransportCounters counters) {
         this.timeout = timeout;
-        this.description = description;
+        this.dialled = dialled;
         this.counters = counters;
     }
 
-    /**
-     * Adds the check to an established connection, in front of {@code before}. Only after the handshake: a ping
-     * is refused before it.
-     *
-     * @param description names the connection in the log line when it is closed
-     */
-    static void install(ChannelPipeline pipeline, String before, Duration timeout, String description,
-                        TransportCounters counters) {
+    /** The handler that reports silence to this one; goes first in the pipeline. */
+    static IdleStateHandler idleState(Duration timeout) {
         long checkNanos = Math.max(1, timeout.toNanos() / CHECKS_PER_TIMEOUT);
-        pipeline.addBefore(before, "idle", new IdleStateHandler(checkNanos, 0, 0, TimeUnit.NANOSECONDS));
-        pipeline.addBefore(before, "liveness", new LivenessHandler(timeout, description, counters));
+        return new IdleStateHandler(checkNanos, 0, 0, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -82,12 +77,22 @@ final class LivenessHandler extends ChannelInboundHandlerAdapter {
         }
         if (idleChecks >= CHECKS_PER_TIMEOUT) {
             counters.livenessTimeouts.increment();
-            LOG.info("closing {}: nothing received for {} ms (liveness timeout); it will be redialled",
-                    description, timeout.toMillis());
+            LOG.info("closing {}: nothing received for {} ms (liveness timeout); {}", describe(ctx),
+                    timeout.toMillis(), dialled != null ? "redialling" : "the peer redials");
             ctx.close();
             return;
         }
-        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.ping(++nonce)), ctx.voidPromise());
+        if (ctx.channel().attr(HandshakeHandler.PEER_ID).get() != null) {
+            ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.ping(++nonce)), ctx.voidPromise());
+        }
+    }
+
+    private String describe(ChannelHandlerContext ctx) {
+        String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+        return dialled != null ? "the outbound connection to peer " + dialled + " (" + ctx.channel().remoteAddress()
+                + (peer == null ? ", handshake not done" : "") + ")"
+                : "the inbound connection from " + (peer == null ? "a server whose handshake is not done" : "peer "
+                + peer) + " (" + ctx.channel().remoteAddress() + ")";
     }
 
     /** True when bytes queued for the socket went down since the last check: the peer's TCP is taking them. */
