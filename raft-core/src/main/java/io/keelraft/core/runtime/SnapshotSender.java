@@ -127,8 +127,9 @@ final class SnapshotSender {
         }
         Transfer t = new Transfer(is.to(), is.term(), file);
         transfers.put(is.to(), t);
-        LOG.info("{} sends its snapshot through index {} ({} bytes) to {}", id, file.meta().index(), file.size(),
-                is.to());
+        // One line per transfer, but a transfer to a follower that is cut off starts again after every backoff.
+        failureLog.info("send " + is.to(), "{} sends its snapshot through index {} ({} bytes) to {}", id,
+                file.meta().index(), file.size(), is.to());
         readChunk(t);
     }
 
@@ -200,6 +201,7 @@ final class SnapshotSender {
             t.refusals = 0;
             if (retries.remove(t.peer) != null) {
                 failureLog.reset(t.peer);
+                failureLog.reset("send " + t.peer);
             }
             outcome.progressed(t.peer);
             if (accepted.nextOffset() >= t.file.size()) {
