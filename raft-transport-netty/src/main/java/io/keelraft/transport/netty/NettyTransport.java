@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *       connections peers open to us deliver their traffic to the receiver, and forwarded answers go back on
  *       the connection their request came on. Lost connections are re-established with exponential backoff
  *       and jitter.</li>
+ *   <li>A connection on which nothing arrives for {@link NettyTransportOptions#livenessTimeout()} is closed and
+ *       redialled: both ends ping a silent connection and answer pings, and under epoll {@code TCP_USER_TIMEOUT}
+ *       is set to the same timeout. TCP alone would sit on a connection into a blackhole (a partition that drops
+ *       packets silently) for as long as its retransmission backoff, minutes after a long partition.</li>
  *   <li>Every connection starts with a handshake (cluster id, node id, protocol version); nothing else is
  *       accepted before it, and a mismatch closes the connection with a log line saying which.</li>
  *   <li>Bad input (garbage, a truncated or oversized frame, an unknown message type, a handshake from another
