@@ -1,6 +1,7 @@
 package io.keelraft.transport.netty;
 
 import io.keelraft.core.spi.TransportReceiver;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -37,6 +38,7 @@ final class ConnectionInitializer {
     private final HandshakeHandler.Admission admission;
     private final Consumer<Channel> inboundEstablished;
     private final RejectionLog rejections = RejectionLog.standard();
+    private final RateLimitedLog livenessCloses = LivenessHandler.closeLog();
 
     /**
      * @param channels           every open connection, so that closing the transport can close them all first
@@ -84,7 +86,8 @@ final class ConnectionInitializer {
         p.addFirst("idle", LivenessHandler.idleState(options.livenessTimeout()));
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
-        p.addLast("liveness", new LivenessHandler(options.livenessTimeout(), expectedPeer, counters));
+        p.addLast("liveness", new LivenessHandler(options.livenessTimeout(), expectedPeer, counters,
+                livenessCloses));
         p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), admission,
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));

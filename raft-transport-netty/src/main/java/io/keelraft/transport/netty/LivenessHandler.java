@@ -1,11 +1,13 @@
 package io.keelraft.transport.netty;
 
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,15 +40,25 @@ final class LivenessHandler extends ChannelInboundHandlerAdapter {
     private final Duration timeout;
     private final String dialled;
     private final TransportCounters counters;
+    private final RateLimitedLog closes;
     private int idleChecks;
     private long nonce;
     private long pendingAtLastCheck = -1;
 
-    /** @param dialled for an outbound connection, the peer we dialled; null for an inbound one */
-    LivenessHandler(Duration timeout, String dialled, TransportCounters counters) {
+    /**
+     * @param dialled for an outbound connection, the peer we dialled; null for an inbound one
+     * @param closes  the transport's log of closes: while a peer stays cut off, every redial may end so
+     */
+    LivenessHandler(Duration timeout, String dialled, TransportCounters counters, RateLimitedLog closes) {
         this.timeout = timeout;
         this.dialled = dialled;
         this.counters = counters;
+        this.closes = closes;
+    }
+
+    /** The log of liveness closes for one transport: one line per peer and direction per 10 s. */
+    static RateLimitedLog closeLog() {
+        return new RateLimitedLog(LOG, Duration.ofSeconds(10));
     }
 
     /** The handler that reports silence to this one; goes first in the pipeline. */
@@ -77,7 +89,8 @@ final class LivenessHandler extends ChannelInboundHandlerAdapter {
         }
         if (idleChecks >= CHECKS_PER_TIMEOUT) {
             counters.livenessTimeouts.increment();
-            LOG.info("closing {}: nothing received for {} ms (liveness timeout); {}", describe(ctx),
+            closes.info(dialled != null ? "to " + dialled : "from " + remoteHost(ctx),
+                    "closing {}: nothing received for {} ms (liveness timeout); {}", describe(ctx),
                     timeout.toMillis(), dialled != null ? "redialling" : "the peer redials");
             ctx.close();
             return;
@@ -85,6 +98,15 @@ final class LivenessHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().attr(HandshakeHandler.PEER_ID).get() != null) {
             ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.ping(++nonce)), ctx.voidPromise());
         }
+    }
+
+    private static String remoteHost(ChannelHandlerContext ctx) {
+        String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+        if (peer != null) {
+            return peer;
+        }
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getHostString()
+                : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private String describe(ChannelHandlerContext ctx) {
