@@ -106,6 +106,21 @@ class WireCodecTest {
     }
 
     @Test
+    void pingAndPongRoundTripWithTheirNonce() {
+        assertThat(roundTrip(WireCodec.ping(42))).isEqualTo(new Envelope.Ping(42));
+        assertThat(roundTrip(WireCodec.pong(42))).isEqualTo(new Envelope.Pong(42));
+    }
+
+    @Test
+    void aPingBeforeTheHandshakeIsRefused() {
+        EmbeddedChannel fresh = new EmbeddedChannel(new FrameDecoder(1 << 20, "n1"));
+        assertThatThrownBy(() -> fresh.writeInbound(encode(WireCodec.ping(1))))
+                .isInstanceOfSatisfying(BadInputException.class,
+                        e -> assertThat(e.rejection()).isEqualTo(Rejection.HANDSHAKE_FAILURE));
+        fresh.finishAndReleaseAll();
+    }
+
+    @Test
     void handshakeRoundTripsBeforeThePeerIsKnown() {
         EmbeddedChannel fresh = new EmbeddedChannel(new FrameDecoder(1 << 20, "n1"));
         fresh.writeInbound(encode(WireCodec.handshake("keel-test", "n2", 1)));
