@@ -7,7 +7,6 @@ import io.keelraft.core.protocol.Message;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,15 +25,14 @@ class LivenessTest {
     private NettyTransport n2;
     private final RecordingReceiver r2 = new RecordingReceiver();
 
-    @BeforeEach
-    void start() throws Exception {
+    private void start(Duration liveness) throws Exception {
         proxy = new BlackholeProxy(a2);
         n1 = new NettyTransport(NettyTransportOptions.builder("n1", LoopbackCluster.CLUSTER_ID).listen(a1)
-                .peer("n2", proxy.address()).livenessTimeout(LIVENESS).ioThreads(1).build());
+                .peer("n2", proxy.address()).livenessTimeout(liveness).ioThreads(1).build());
         // n2 admits n1 but cannot dial it (nobody listens there): everything from n1 takes n1's connection,
         // through the proxy; nothing can take a way around it.
         n2 = new NettyTransport(NettyTransportOptions.builder("n2", LoopbackCluster.CLUSTER_ID).listen(a2)
-                .peer("n1", FreePorts.loopback()).livenessTimeout(LIVENESS).ioThreads(1).build());
+                .peer("n1", FreePorts.loopback()).livenessTimeout(liveness).ioThreads(1).build());
         n1.start(new RecordingReceiver());
         n2.start(r2);
         await().atMost(Duration.ofSeconds(10)).until(() -> n1.isConnected("n2") && n2.inboundConnections("n1") == 1);
@@ -42,22 +40,29 @@ class LivenessTest {
 
     @AfterEach
     void stop() throws Exception {
-        n1.close();
-        n2.close();
-        proxy.close();
+        if (n1 != null) {
+            n1.close();
+            n2.close();
+            proxy.close();
+        }
     }
 
     @Test
-    void anIdleHealthyConnectionIsKeptAliveByPings() {
-        // Four liveness timeouts without a single Raft message either way: only pings and pongs.
-        await().during(LIVENESS.multipliedBy(4)).atMost(LIVENESS.multipliedBy(6)).until(() ->
+    void anIdleHealthyConnectionIsKeptAliveByPings() throws Exception {
+        // The default timeout here: with 500 ms, a pause of the test JVM (GC, a loaded machine) can cost a
+        // connection, which is harmless in production (it is redialled) but not what this test is about.
+        Duration liveness = Duration.ofSeconds(1);
+        start(liveness);
+        // Three liveness timeouts without a single Raft message either way: only pings and pongs.
+        await().during(liveness.multipliedBy(3)).atMost(liveness.multipliedBy(5)).until(() ->
                 n1.isConnected("n2") && n2.inboundConnections("n1") == 1
                         && n1.metrics().livenessTimeouts() == 0 && n2.metrics().livenessTimeouts() == 0);
         assertThat(n1.metrics().outboundConnections()).isEqualTo(1);
     }
 
     @Test
-    void aBlackholedConnectionIsClosedAndRedialledAndMessagesFlowAgainWithinTwoTimeoutsOfTheHeal() {
+    void aBlackholedConnectionIsClosedAndRedialledAndMessagesFlowAgainWithinTwoTimeoutsOfTheHeal() throws Exception {
+        start(LIVENESS);
         AtomicLong term = new AtomicLong();
         n1.send(vote(term.incrementAndGet()));
         await().atMost(Duration.ofSeconds(5)).until(() -> !r2.from("n1").isEmpty());
