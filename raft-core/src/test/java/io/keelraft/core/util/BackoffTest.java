@@ -26,6 +26,7 @@ class BackoffTest {
         for (int i = 0; i < 200; i++) {
             assertThat(b.nextDelayNanos()).isPositive();
         }
-        assertThatThrownBy(() -> new Backoff(0, 10, new SplittableRandom())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Backoff(0, 10, new SplittableRandom()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * at the other end and in where forwarded answers go:
  *
  * <pre>
- *  idle → [tls] → flush consolidation → FrameDecoder → liveness → HandshakeHandler → InboundDispatcher → ConnectionGuard
+ *  idle → [tls] → flush consolidation → FrameDecoder → liveness → HandshakeHandler → InboundDispatcher
+ *       → ConnectionGuard
  * </pre>
  *
  * The liveness check ({@link LivenessHandler}) is in two parts: an IdleStateHandler ahead of everything (any byte

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The liveness check without iptables (issue 16): n1 reaches n2 through a {@link BlackholeProxy}, its only way. A connection
- * that goes silent is closed and redialled within about a liveness timeout, and once the blackhole ends messages
- * flow again within two; an idle but healthy connection is kept alive by pings.
+ * The liveness check without iptables (issue 16): n1 reaches n2 through a {@link BlackholeProxy}, its only way. A
+ * connection that goes silent is closed and redialled within about a liveness timeout, and once the blackhole ends
+ * messages flow again within two; an idle but healthy connection is kept alive by pings.
  */
 class LivenessTest {
 
@@ -61,7 +61,8 @@ class LivenessTest {
     }
 
     @Test
-    void aBlackholedConnectionIsClosedAndRedialledAndMessagesFlowAgainWithinTwoTimeoutsOfTheHeal() throws Exception {
+    void aBlackholedConnectionIsClosedAndRedialledAndMessagesFlowAgainWithinTwoTimeoutsOfTheHeal()
+            throws Exception {
         start(LIVENESS);
         AtomicLong term = new AtomicLong();
         n1.send(vote(term.incrementAndGet()));
