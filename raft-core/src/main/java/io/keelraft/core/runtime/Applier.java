@@ -225,12 +225,32 @@ final class Applier {
      * snapshot that cannot be read stops the server: its state machine is then in no known state.
      */
     void restore(SnapshotFile file) {
+        // Opened now, on the caller's thread (the raft loop, right after the snapshot was committed), not when the
+        // apply thread gets to it: meanwhile newer snapshots may be committed and retention may delete this one —
+        // seen after a partition healed and a burst of queued single-chunk snapshots arrived at once — and the
+        // server then stopped on NoSuchFileException. An open file stays readable after its deletion (POSIX).
+        InputStream opened;
+        Exception openFailure = null;
+        try {
+            opened = file.open();
+        } catch (IOException | RuntimeException e) {
+            opened = null;
+            openFailure = e;
+        }
+        InputStream pinned = opened;
+        Exception failure = openFailure;
         applyThread.execute(() -> {
+            SnapshotMeta meta = file.meta();
             if (stopped) {
+                closeQuietly(pinned);
                 return;
             }
-            SnapshotMeta meta = file.meta();
-            try (InputStream in = file.open()) {
+            try (InputStream in = pinned) {
+                if (failure instanceof IOException io) {
+                    throw io;
+                } else if (failure != null) {
+                    throw (RuntimeException) failure;
+                }
                 SnapshotEnvelope.restore(in, sessions, stateMachine);
             } catch (IOException | RuntimeException e) {
                 stop("could not restore the state machine from the snapshot at index " + meta.index(), e);
@@ -242,6 +262,17 @@ final class Applier {
             proposals.failThrough(meta.index(), new NotLeaderException(serverId, null, null));
             runWaiters();
         });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try {
+            in.close();
+        } catch (IOException e) {
+            // nothing was read from it
+        }
     }
 
     private byte[] applyToStateMachine(long index, byte[] command) {
