@@ -104,11 +104,11 @@ class JoiningServerTest {
         FileStorageProvider storage = new FileStorageProvider();
         var log = storage.openLog(dir.resolve(id));
         var meta = storage.openMeta(dir.resolve(id));
-        var transport = new NettyTransportProvider().create("keel", id, all);
+        var transport = new NettyTransportProvider().create(null, id, all);
         ThreadScheduler scheduler = new ThreadScheduler("keel-" + id);
         RuntimeSettings settings = new RuntimeSettings(ProtocolConfig.builder(id).build(), bootstrap, all,
                 Duration.ofMillis(50).toNanos(), Duration.ofSeconds(20).toNanos(), 10_000, 64 << 20, true, 60_000,
-                null, SnapshotSettings.DEFAULTS);
+                null, SnapshotSettings.DEFAULTS, null);
         NodeRuntime runtime = new NodeRuntime(settings, log, meta, transport, new Counter(), scheduler, null);
         runtime.start();
         open.add(runtime);
