@@ -239,6 +239,15 @@ public final class RaftNode implements AutoCloseable {
         return runtime.lastApplied();
     }
 
+    /**
+     * The cluster's id as recorded in this server's data directory: the one given to
+     * {@link Builder#clusterId}, or the one a new cluster's first leader generated. Null until this server has
+     * learned it (a new cluster before its first entry commits; a new server before it hears from the cluster).
+     */
+    public String clusterId() {
+        return runtime.clusterId();
+    }
+
     /** A consistent snapshot of this server's Raft state, including followers' progress on a leader. */
     public CompletableFuture<NodeStatus> status() {
         return runtime.status();

@@ -488,6 +488,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         return leaderId;
     }
 
+    String clusterId() {
+        return clusterId.clusterId();
+    }
+
     long lastApplied() {
         return applier.lastApplied();
     }

@@ -85,6 +85,8 @@ class JoiningServerTest {
         assertThat(n4.leaderId()).isEqualTo(leader.id());
         assertThat(n4.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n4.term()).isEqualTo(leader.term());
+        // It learned the cluster id the first leader generated (from the first entry or the leader's handshake).
+        assertThat(n4.clusterId()).isNotNull().isEqualTo(leader.clusterId());
         assertThat(leader.status().get(10, TimeUnit.SECONDS).matchIndexes().get("n4")).isGreaterThanOrEqualTo(applied);
         // The configuration never was in its log (it was the leader's bootstrap): it still waits to be added.
         assertThat(n4.status().get(10, TimeUnit.SECONDS).configuration().members()).isEmpty();
