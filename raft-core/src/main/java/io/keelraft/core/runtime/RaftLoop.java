@@ -471,7 +471,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes(), protocol.configuration()));
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId()));
         });
         return out;
     }
