@@ -71,8 +71,11 @@ public final class RaftNode implements AutoCloseable {
      * Replicates {@code command}; the future completes with {@link StateMachine#apply}'s result once the command
      * is committed and applied on this server. On a follower the command is forwarded to the leader unless
      * {@link RaftOptions#forwardToLeader()} is off. Fails with {@link NotLeaderException},
-     * {@link OverloadedException}, {@link ShutdownException} or {@link RaftTimeoutException} — after a timeout
-     * the command may still take effect; use {@link #openSession()} to retry safely.
+     * {@link OverloadedException}, {@link ShutdownException}, {@link RaftTimeoutException} or
+     * {@link OutcomeUnknownException}. {@link RaftException#mayHaveTakenEffect()} says whether it may still take
+     * effect: false only when it certainly did not (refused before it was appended to any log), true after a
+     * timeout, a leadership lost after appending it, or a forward the leader may have received — then use
+     * {@link #openSession()} to retry it safely.
      *
      * @throws IllegalArgumentException when {@code command} is null or larger than
      *                                  {@link RaftOptions#maxCommandBytes()}
