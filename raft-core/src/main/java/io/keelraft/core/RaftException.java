@@ -60,7 +60,7 @@ public class RaftException extends RuntimeException {
      * input, a request the cluster's state refuses, a session sequence number reused for another command); true
      * for anything else, whose outcome Keel cannot vouch for.
      */
-    public static boolean mayHaveTakenEffect(Throwable failure) {
+    public static boolean failureMayHaveTakenEffect(Throwable failure) {
         Throwable e = failure;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
             e = e.getCause();

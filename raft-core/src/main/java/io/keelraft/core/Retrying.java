@@ -37,7 +37,7 @@ final class Retrying {
             if (e == null) {
                 out.complete(result);
             } else if (retryable(e) && number < MAX_ATTEMPTS && runtime.nanoTime() + backoff < deadline) {
-                boolean unknown = earlierMayHaveTakenEffect || RaftException.mayHaveTakenEffect(e);
+                boolean unknown = earlierMayHaveTakenEffect || RaftException.failureMayHaveTakenEffect(e);
                 runtime.schedule(() -> run(runtime, attempt, number + 1, deadline, unknown, out), backoff);
             } else {
                 out.completeExceptionally(finalFailure(e, earlierMayHaveTakenEffect));
@@ -50,7 +50,7 @@ final class Retrying {
      * command certainly did not take effect while an earlier attempt may have — then the outcome is unknown.
      */
     static Throwable finalFailure(Throwable last, boolean earlierMayHaveTakenEffect) {
-        if (!earlierMayHaveTakenEffect || RaftException.mayHaveTakenEffect(last)) {
+        if (!earlierMayHaveTakenEffect || RaftException.failureMayHaveTakenEffect(last)) {
             return last;
         }
         Throwable cause = last instanceof CompletionException && last.getCause() != null ? last.getCause() : last;

@@ -72,12 +72,12 @@ final class ForwardOutcomes {
 
     /**
      * Leader: the answer to a forwarded request that failed with {@code e}; {@code certainlyNotApplied} only when
-     * the failure says it did not take effect ({@link RaftException#mayHaveTakenEffect(Throwable)}).
+     * the failure says it did not take effect ({@link RaftException#failureMayHaveTakenEffect(Throwable)}).
      */
     static ForwardResponse.Failed toLeaderAnswer(Throwable e) {
         Throwable cause = unwrap(e);
         String message = String.valueOf(cause.getMessage());
-        boolean certain = !RaftException.mayHaveTakenEffect(cause);
+        boolean certain = !RaftException.failureMayHaveTakenEffect(cause);
         ForwardResponse.Reason reason;
         String hint = null;
         if (cause instanceof NotLeaderException nl) {
