@@ -171,6 +171,11 @@ final class Applier {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
                 }
                 // Reused and Expired are certain: the session table refused the command as it applied the entry.
+                // ResponseGone is not: the command took effect earlier, only its result is lost.
+                if (o instanceof SessionTable.Outcome.ResponseGone gone) {
+                    return new PendingProposals.AppliedResult(e.index(), null,
+                            new OutcomeUnknownException(gone.reason() + "; the command was applied once"));
+                }
                 if (o instanceof SessionTable.Outcome.Reused reused) {
                     return new PendingProposals.AppliedResult(e.index(), null,
                             new IllegalStateException(reused.reason()));
