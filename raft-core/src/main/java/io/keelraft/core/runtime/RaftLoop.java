@@ -848,6 +848,13 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 return;
             }
             ProposeResult r = protocol.propose(CommandEnvelope.stamp(envelope, scheduler.currentTimeMillis()));
+            if (!r.accepted()) {
+                // Certain: refused while leadership moves to r.leaderHint() (thesis §3.10), never appended.
+                metrics.proposalRejected("transferring");
+                out.completeExceptionally(new NotLeaderException(id, r.leaderHint(),
+                        r.leaderHint() == null ? null : members.addressOf(r.leaderHint())));
+                return;
+            }
             metrics.proposed();
             proposals.add(r.index(), r.term(), envelope.length, out);
             scheduleReady();

@@ -108,6 +108,17 @@ class CommandOutcomeTest {
     }
 
     @Test
+    void aCommandRefusedDuringALeadershipTransferIsCertainAndNamesTheTransferee() {
+        List<RaftNode> nodes = clusterLedByN1(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        network.isolate("n3"); // the transfer cannot finish: it stays in progress for an election timeout
+        nodes.get(0).transferLeadership("n3");
+        Throwable e = failureOf(nodes.get(0).submit(put("k", "v")));
+        assertThat(e).isInstanceOfSatisfying(NotLeaderException.class,
+                nl -> assertThat(nl.leaderId()).isEqualTo("n3"));
+        assertThat(((RaftException) e).mayHaveTakenEffect()).isFalse();
+    }
+
+    @Test
     void aForwardTheLeaderTimedOutOnHasAnUnknownOutcome() {
         // The follower waits longer than the leader, so the leader's own answer is what it reports.
         List<RaftNode> nodes = clusterLedByN1(Duration.ofSeconds(1), Duration.ofSeconds(10));
