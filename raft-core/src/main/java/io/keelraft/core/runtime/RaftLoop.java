@@ -80,6 +80,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final Executor loop;
     private final Executor metaThread;
     private final ClusterIdTracker clusterId;
+    private final StorageOutage outage;
     private final RaftProtocol protocol;
     private final PersistQueue persistQueue;
     private final PendingProposals proposals = new PendingProposals();
@@ -183,6 +184,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
+        this.outage = new StorageOutage(id, scheduler::nanoTime);
         this.clusterId = new ClusterIdTracker(identity, metaStore, metaThread, transport, this::fatal);
         applier.onClusterId(clusterId::committed);
         // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
@@ -471,7 +473,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId()));
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId(), outage.problem()));
         });
         return out;
     }
@@ -681,6 +683,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (submitted >= 0) {
                     metrics.logWriteLatency(scheduler.nanoTime() - submitted);
                 }
+                outage.writeSucceeded();
                 protocol.persisted(index, term);
                 processReady();
             }
@@ -689,7 +692,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     @Override
     public void failed(StorageException cause) {
-        fatal("the log store failed to make entries durable", cause);
+        loop.execute(() -> {
+            if (!closed) {
+                storageFailed(cause);
+            }
+        });
+    }
+
+    /** Rides a failing log store through (see {@link StorageOutage}, {@code RaftProtocol.storageFailed}). */
+    private void storageFailed(StorageException cause) {
+        outage.failed(cause);
+        persistQueue.entriesDiscarded(); // dropped by the store: never durable, never acknowledged
+        protocol.storageFailed();
+        scheduleReady();
     }
 
     // ------------------------------------------------------------ the loop
@@ -699,6 +714,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         protocol.tick();
+        if (outage.retryDue()) {
+            outage.retried();
+            protocol.storageRecovered(); // the next Ready appends again; a refusal brings the outage back
+        }
         if (snapshotTaker != null) {
             snapshotTaker.tick();
         }
@@ -740,6 +759,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (!r.entriesToAppend().isEmpty()) {
                     try {
                         logStore.append(r.entriesToAppend());
+                    } catch (StorageException e) {
+                        storageFailed(e); // the disk still fails: the entries are handed out again later
                     } catch (RuntimeException e) {
                         fatal("the log store refused an append", e);
                         return;
@@ -798,7 +819,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private void saveHardState(HardState hs, Object handle) {
         try {
-            metaStore.save(hs);
+            if (!StorageOutage.retryUntilSaved(id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),
+                    () -> metaStore.save(hs), () -> closed)) {
+                return;
+            }
         } catch (RuntimeException e) {
             fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
             return;

@@ -3,7 +3,6 @@ package io.keelraft.testkit.memory;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
-import io.keelraft.core.spi.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -101,7 +100,7 @@ public final class InMemoryLogStore implements LogStore {
         }
         long first = toAppend.get(0).index();
         if (first > lastIndex() + 1 || first <= baseIndex) {
-            throw new StorageException("append at " + first + " outside (" + baseIndex + ", " + (lastIndex() + 1)
+            throw new IllegalArgumentException("append at " + first + " outside (" + baseIndex + ", " + (lastIndex() + 1)
                     + "]");
         }
         while (lastIndex() >= first) {
