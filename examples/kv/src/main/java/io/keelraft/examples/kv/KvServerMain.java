@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * <p>The contract scripts rely on: exactly one line {@code READY raft=HOST:PORT resp=HOST:PORT} on stdout once it
  * serves, logs on stderr, exit status 0 after a clean shutdown on SIGTERM (or SIGINT), and a non-zero status with a
  * one-line reason on stderr ({@code keel-kv: ...}) for a bad flag (2), or a busy port or a locked or corrupted data
- * directory (1), or a Raft node that stopped itself while serving (1: a log write failed, e.g. on a full disk).
+ * directory (1), or a Raft node that stopped itself while serving (1: e.g. a state machine that failed, or a data
+ * directory found damaged). A full disk is not one of them: the node rides it through and recovers by itself.
  */
 public final class KvServerMain {
 
@@ -76,7 +77,7 @@ public final class KvServerMain {
         } catch (RuntimeException e) {
             fail("cannot start Raft on " + flags.raft() + ": " + e.getMessage());
         }
-        // Fail-stop: a node that stopped itself (a log write failed, e.g. on a full disk) never serves again, so the
+        // Fail-stop: a node that stopped itself (say, its state machine failed) never serves again, so the
         // process exits too, with the reason, and a supervisor restarts it from its durable state.
         node.terminated().whenComplete((done, e) -> {
             if (e != null) {
