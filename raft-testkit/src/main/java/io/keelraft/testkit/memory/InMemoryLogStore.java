@@ -3,6 +3,7 @@ package io.keelraft.testkit.memory;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
+import io.keelraft.core.spi.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +26,8 @@ public final class InMemoryLogStore implements LogStore {
     private ExecutorService writer;
     private volatile DurabilityListener listener;
     private final String name;
+
+    private boolean full;
 
     public InMemoryLogStore(String name) {
         this.name = name;
@@ -93,10 +96,21 @@ public final class InMemoryLogStore implements LogStore {
                 (int) (toIndex - baseIndex) - 1)), maxBytes);
     }
 
+    /**
+     * A full disk, for tests: while {@code full}, {@link #append} refuses with a {@link StorageException}, as the
+     * file log does until its disk works again.
+     */
+    public synchronized void simulateFullDisk(boolean full) {
+        this.full = full;
+    }
+
     @Override
     public synchronized void append(List<LogEntry> toAppend) {
         if (toAppend.isEmpty()) {
             return;
+        }
+        if (full) {
+            throw new StorageException("log write failed: No space left on device (simulated)");
         }
         long first = toAppend.get(0).index();
         if (first > lastIndex() + 1 || first <= baseIndex) {
