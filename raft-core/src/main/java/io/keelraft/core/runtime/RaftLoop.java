@@ -172,6 +172,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     + " but there is no snapshot to restore the state machine from"
                     + (snapshots == null ? " (no snapshot store was given)" : ""));
         }
+        if (settings.forcedConfiguration() != null) {
+            hardState = ForcedConfiguration.apply(id, settings.forcedConfiguration(), logStore, metaStore, hardState);
+        }
         this.protocol = new RaftProtocol(settings.protocol(), base, hardState, logStore, appliedIndex,
                 new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
         if (restored != null) {
