@@ -48,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * exactly what readers see — dropping unforced bytes, whose fate after a failed fsync is unknown — and probes
  * the disk with a small forced write, backing off from {@code retryInitialDelay} to {@code retryMaxDelay}.
  * Once a probe succeeds the log accepts appends again: no restart is needed after a full disk is freed.
+ *
+ * <h2>File descriptors</h2>
+ * Appending, rolling to a new segment, truncating and compacting open no file while things go well: every
+ * segment keeps its channels open, the next segment is opened ahead ({@link SegmentPreallocator}), the base
+ * file's next temporary file too ({@link AtomicFile}), and the directory is forced through a handle held open
+ * ({@link DirectoryHandle}). A process that runs out of descriptors — a flood of client connections — thus
+ * does not fail its log writes; only the repair after a real disk error opens files.
  */
 final class LogWriter implements Runnable {
 
@@ -56,12 +63,12 @@ final class LogWriter implements Runnable {
     private static final String PROBE_FILE = "probe.tmp";
 
     private final Path directory;
+    private final DirectoryHandle directoryHandle;
     private final Disk disk;
     private final SegmentedLogOptions options;
     private final LogView view;
     private final WriteQueue queue;
     private final AtomicFile baseFile;
-    /** Null when preallocation is off. */
     private final SegmentPreallocator preallocator;
     private volatile DurabilityListener listener;
 
@@ -72,10 +79,11 @@ final class LogWriter implements Runnable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final CRC32C crc = new CRC32C();
 
-    LogWriter(Path directory, Disk disk, SegmentedLogOptions options, LogView view, WriteQueue queue,
+    LogWriter(DirectoryHandle directory, Disk disk, SegmentedLogOptions options, LogView view, WriteQueue queue,
               AtomicFile baseFile, List<Segment> segments, long baseIndex, DurabilityListener listener,
               SegmentPreallocator preallocator) {
-        this.directory = directory;
+        this.directoryHandle = directory;
+        this.directory = directory.path();
         this.disk = disk;
         this.options = options;
         this.view = view;
@@ -174,6 +182,7 @@ final class LogWriter implements Runnable {
         if (view.publish(batch, segmentOf, positions, epoch)) {
             notifyDurable(lastEntry.index(), lastEntry.term());
         }
+        preallocator.prepare(); // a no-op once the next segment is open; retries after a failed attempt
     }
 
     private void write(List<LogEntry> batch, Segment[] segmentOf, long[] positions) throws IOException {
@@ -188,8 +197,8 @@ final class LogWriter implements Runnable {
                 // The full segment is forced before the next exists: recovery may then treat any bad record
                 // in a segment that is not the last as corruption, never as a torn write.
                 disk.force(segment.writeChannel(), segment.file);
-                segment.seal();
-                segment = roll(entry.index());
+                segment = roll(entry.index()); // the full segment's channels stay open: it may be truncated or read
+
             }
             if (size > buffer.remaining()) {
                 flush(segment);
@@ -220,12 +229,11 @@ final class LogWriter implements Runnable {
     }
 
     private Segment roll(long firstIndex) throws IOException {
-        Path spare = preallocator == null ? null : preallocator.take();
-        Segment segment = spare != null ? Segment.createFromSpare(disk, directory, firstIndex, spare)
-                : Segment.create(disk, directory, firstIndex);
-        if (preallocator != null) {
-            preallocator.prepare(); // only now: the spare it fills has the name the one just used had
-        }
+        SegmentPreallocator.Spare spare = preallocator.take();
+        // Without a spare (it could not be opened ahead), the segment is created here, opening files.
+        Segment segment = spare != null ? Segment.createFromSpare(disk, directoryHandle, firstIndex, spare)
+                : Segment.create(disk, directoryHandle, firstIndex);
+        preallocator.prepare(); // only now: the spare it opens has the name the one just used had
         segments.add(segment);
         return segment;
     }
@@ -245,7 +253,7 @@ final class LogWriter implements Runnable {
             deleted = true;
         }
         if (deleted) {
-            disk.forceDirectory(directory);
+            directoryHandle.force();
         }
         if (segments.isEmpty()) {
             lastWritten = index - 1; // the first segment began at index
@@ -288,7 +296,7 @@ final class LogWriter implements Runnable {
             disk.delete(segment.file);
             segments.remove(segment);
         }
-        disk.forceDirectory(directory);
+        directoryHandle.force();
     }
 
     // ---- failures ----
@@ -350,7 +358,8 @@ final class LogWriter implements Runnable {
         deleteSegments(unpublishedTail, true);
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : (Iterable<Path>) files::iterator) {
-                if (file.getFileName().toString().endsWith(".tmp")) {
+                // Only half-created segments: the spare and the base's next temporary file are open, and ours.
+                if (file.getFileName().toString().endsWith(Segment.SUFFIX + ".tmp")) {
                     disk.delete(file);
                 }
             }
@@ -360,7 +369,7 @@ final class LogWriter implements Runnable {
             return;
         }
         Segment segment = last();
-        segment.seal(); // a fresh descriptor: no error state left over from the failure
+        segment.reopenForWriting(); // a fresh descriptor: no error state left over from the failure
         FileChannel channel = segment.writeChannel();
         if (channel.size() != segment.publishedEnd()) {
             disk.truncate(channel, segment.file, segment.publishedEnd());
