@@ -73,13 +73,14 @@ final class AtomicFile {
         }
     }
 
-    /** Releases the temporary file opened ahead (left empty on disk; the next open deletes {@code *.tmp}). */
+    /** Releases and deletes the temporary file opened ahead (were it left, the next open would delete it). */
     synchronized void close() {
         if (nextTemp != null) {
             try {
                 nextTemp.close();
+                Files.deleteIfExists(temp());
             } catch (IOException ignored) {
-                // nothing was written to it
+                // an empty *.tmp file: deleted on the next open
             }
             nextTemp = null;
         }

@@ -3,6 +3,7 @@ package io.keelraft.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ExecutionException;
@@ -145,7 +146,7 @@ final class SegmentPreallocator implements AutoCloseable {
         }
     }
 
-    /** Stops filling and closes the spare (a spare file left behind is deleted on the next open). */
+    /** Stops filling, closes and deletes the spare (were it left, the next open would delete it). */
     @Override
     public void close() {
         Spare left;
@@ -167,6 +168,11 @@ final class SegmentPreallocator implements AutoCloseable {
         }
         if (left != null) {
             left.close();
+            try {
+                Files.deleteIfExists(spare);
+            } catch (IOException ignored) {
+                // a *.tmp file: deleted on the next open
+            }
         }
     }
 
