@@ -74,6 +74,7 @@ class KvClientFloodIT {
         try (RespClient client = new RespClient(respPorts.get("n1"), 20_000)) {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> "OK".equals(client.call("SET", "before", "flood")));
+            System.out.println("SET through n1 before the flood: " + timeSets(client, "before-"));
 
             // The flood: connections held open and idle, more than n1 has descriptors.
             for (int i = 0; i < FLOOD; i++) {
@@ -93,15 +94,7 @@ class KvClientFloodIT {
             assertThat(refused).isEqualTo(FLOOD - (MAX_CLIENTS - 1));
 
             // With the flood still holding its slots, n1 takes writes, and they reach the other servers.
-            long[] micros = new long[200];
-            for (int i = 0; i < micros.length; i++) {
-                long start = System.nanoTime();
-                assertThat(client.call("SET", "during-" + i, "v" + i)).isEqualTo("OK");
-                micros[i] = (System.nanoTime() - start) / 1_000;
-            }
-            Arrays.sort(micros);
-            System.out.printf("SET through n1 during the flood: median %d us, p99 %d us, max %d us%n",
-                    micros[micros.length / 2], micros[micros.length * 99 / 100], micros[micros.length - 1]);
+            System.out.println("SET through n1 during the flood: " + timeSets(client, "during-"));
             // A snapshot needs new files: the descriptors the limit kept free are there for it.
             assertThat(String.valueOf(client.call("RAFT.SNAPSHOT"))).startsWith("snapshot index ");
 
@@ -127,6 +120,19 @@ class KvClientFloodIT {
             assertThat(p.process.isAlive()).as("%s alive; stderr: %s", p.stderr, p.stderrText()).isTrue();
         }
         assertThat(n1.stderrText()).doesNotContain("Too many open files");
+    }
+
+    /** 200 SETs of {@code prefix0..199} to {@code v0..v199}, each acknowledged; their latencies. */
+    private static String timeSets(RespClient client, String prefix) throws IOException {
+        long[] micros = new long[200];
+        for (int i = 0; i < micros.length; i++) {
+            long start = System.nanoTime();
+            assertThat(client.call("SET", prefix + i, "v" + i)).isEqualTo("OK");
+            micros[i] = (System.nanoTime() - start) / 1_000;
+        }
+        Arrays.sort(micros);
+        return String.format("median %d us, p99 %d us, max %d us", micros[micros.length / 2],
+                micros[micros.length * 99 / 100], micros[micros.length - 1]);
     }
 
     /** Whether the server answered {@code s} with the refusal (and closed it); false when it keeps it open. */
