@@ -122,6 +122,33 @@ class KvClientFloodIT {
         assertThat(n1.stderrText()).doesNotContain("Too many open files");
     }
 
+    @Test
+    void theClientLimitIsLoweredToFitTheDescriptorLimitOrTheServerRefusesToStart() throws Exception {
+        int raft = RespServerTest.freePort();
+        int resp = RespServerTest.freePort();
+        String[] args = {"--id", "n1", "--raft", "127.0.0.1:" + raft, "--resp", "127.0.0.1:" + resp, "--data",
+            dir.resolve("n1").toString(), "--members", "n1=127.0.0.1:" + raft};
+        KvProcess lowered = new KvProcess(dir.resolve("lowered.stderr"), DESCRIPTOR_LIMIT, args);
+        processes.add(lowered);
+        lowered.awaitReady();
+        assertThat(lowered.stderrText()).contains("--max-clients 10000 lowered to",
+                "the file-descriptor limit is " + DESCRIPTOR_LIMIT);
+        try (RespClient c = new RespClient(resp, 20_000)) {
+            @SuppressWarnings("unchecked")
+            List<Object> info = (List<Object>) c.call("RAFT.INFO");
+            int max = info.stream().map(String::valueOf).filter(l -> l.startsWith("max_clients:"))
+                    .mapToInt(l -> Integer.parseInt(l.substring("max_clients:".length()))).findFirst().orElseThrow();
+            assertThat(max).isBetween(1, DESCRIPTOR_LIMIT - DescriptorBudget.RESERVED);
+        }
+        lowered.close();
+
+        KvProcess refused = new KvProcess(dir.resolve("refused.stderr"), DescriptorBudget.RESERVED, args);
+        processes.add(refused);
+        assertThat(refused.awaitExit()).isEqualTo(1);
+        assertThat(refused.lastStderrLine()).startsWith("keel-kv: the file-descriptor limit " + DescriptorBudget.RESERVED)
+                .contains("leaves no room for clients");
+    }
+
     /** 100 SETs of {@code prefix0..99} to {@code v0..v99}, each acknowledged; their latencies. */
     private static String timeSets(RespClient client, String prefix) throws IOException {
         long[] micros = new long[100];
