@@ -106,6 +106,22 @@ class ClientLimitsTest {
     }
 
     @Test
+    void aCommandInFlightIsNotIdleness() {
+        EmbeddedChannel client = new EmbeddedChannel(new IdleClientCloser(Duration.ofSeconds(1)));
+        client.freezeTime();
+        client.writeInbound("GET k"); // a command whose reply is still to come: a write waiting for an election
+        client.advanceTimeBy(3, TimeUnit.SECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(client.isOpen()).isTrue();
+
+        client.writeOutbound("the reply");
+        client.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(client.isOpen()).isFalse();
+        client.finishAndReleaseAll();
+    }
+
+    @Test
     void theClientLimitFitsTheDescriptorLimit() {
         assertThat(DescriptorBudget.clientsThatFit(10_000, null)).isEqualTo(10_000);
         assertThat(DescriptorBudget.clientsThatFit(10_000, new DescriptorBudget.Descriptors(1_048_576, 90)))
