@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * segment keeps its channels open, the next segment is opened ahead ({@link SegmentPreallocator}), the base
  * file's next temporary file too ({@link AtomicFile}), and the directory is forced through a handle held open
  * ({@link DirectoryHandle}). A process that runs out of descriptors — a flood of client connections — thus
- * does not fail its log writes; only the repair after a real disk error opens files.
+ * does not fail its log writes; a second roll during one shortage waits for a descriptor rather than failing
+ * ({@link #nextSpare}), and only the repair after a real disk error and its probes open files otherwise.
  */
 final class LogWriter implements Runnable {
 
@@ -229,13 +230,49 @@ final class LogWriter implements Runnable {
     }
 
     private Segment roll(long firstIndex) throws IOException {
-        SegmentPreallocator.Spare spare = preallocator.take();
+        SegmentPreallocator.Spare spare = nextSpare();
         // Without a spare (it could not be opened ahead), the segment is created here, opening files.
         Segment segment = spare != null ? Segment.createFromSpare(disk, directoryHandle, firstIndex, spare)
                 : Segment.create(disk, directoryHandle, firstIndex);
         preallocator.prepare(); // only now: the spare it opens has the name the one just used had
         segments.add(segment);
         return segment;
+    }
+
+    /**
+     * The spare opened ahead for the next segment. When there is none and opening one fails because the process
+     * is out of file descriptors, waits (backing off like the disk probes) until one opens, rather than failing
+     * the appends: the shortage is someone else's doing and passes. Null when it fails for another reason: the
+     * segment is then created the ordinary way, and that failure is a disk error like any other.
+     */
+    private SegmentPreallocator.Spare nextSpare() throws IOException {
+        long delay = options.retryInitialDelay().toNanos();
+        boolean waited = false;
+        while (true) {
+            SegmentPreallocator.Spare spare = preallocator.take();
+            if (spare != null) {
+                if (waited) {
+                    log.info("log in {}: file descriptors are available again; appends go on", directory);
+                }
+                return spare;
+            }
+            IOException why = preallocator.prepare();
+            if (why == null) {
+                continue; // opened now
+            }
+            if (!DescriptorShortage.is(why)) {
+                return null;
+            }
+            if (!waited) {
+                log.warn("log in {}: the process is out of file descriptors ({}); appends wait until the next"
+                        + " segment can be opened", directory, why.getMessage());
+                waited = true;
+            }
+            if (queue.awaitRetry(delay)) {
+                throw new IOException("the log closed while waiting for a file descriptor", why);
+            }
+            delay = Math.min(delay * 2, options.retryMaxDelay().toNanos());
+        }
     }
 
     private Segment last() {

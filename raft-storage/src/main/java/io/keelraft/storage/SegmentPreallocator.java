@@ -78,10 +78,12 @@ final class SegmentPreallocator implements AutoCloseable {
     /**
      * Opens the spare unless it is open, and starts filling it. Called by the writer after each roll and each
      * commit; never throws: a spare that cannot be opened now is tried again on the next call.
+     *
+     * @return why the spare could not be opened, or null when it is open (or the preallocator closed)
      */
-    synchronized void prepare() {
+    synchronized IOException prepare() {
         if (open != null || closed) {
-            return;
+            return null;
         }
         FileChannel writer = null;
         try {
@@ -95,7 +97,7 @@ final class SegmentPreallocator implements AutoCloseable {
                         spare, e.toString());
             }
             openFailed = true;
-            return;
+            return e instanceof IOException io ? io : new IOException(e);
         }
         if (openFailed) {
             log.info("{}: the next segment is open ahead of time again", spare);
@@ -106,6 +108,7 @@ final class SegmentPreallocator implements AutoCloseable {
             FileChannel channel = open.writeChannel();
             filling = thread.submit(() -> fill(channel));
         }
+        return null;
     }
 
     /**

@@ -7,9 +7,11 @@ import io.keelraft.core.protocol.LogEntry;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +87,33 @@ class DescriptorShortageTest {
         try (SegmentedLog log = SegmentedLog.open(dir, options)) {
             assertThat(log.snapshotIndex()).isEqualTo(20);
             assertThat(log.entries(21, log.lastIndex() + 1, Long.MAX_VALUE)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aSecondRollDuringOneShortageWaitsForADescriptorInsteadOfFailing() {
+        SegmentedLogOptions options = SegmentedLogOptions.defaults().withSegmentBytes(4096)
+                .withRetryDelays(Duration.ofMillis(1), Duration.ofMillis(20));
+        NoDescriptors faults = new NoDescriptors();
+        try (SegmentedLog log = SegmentedLog.open(dir, options, faults)) {
+            RecordingListener listener = new RecordingListener();
+            log.setDurabilityListener(listener);
+            log.append(range(1, 1, 1, 100)); // the first segment
+            listener.awaitDurable(1, 1);
+            faults.exhausted = true;
+            log.append(range(2, 39, 1, 100)); // the next roll takes the spare opened ahead
+            listener.awaitDurable(40, 1);
+            log.append(range(41, 40, 1, 100)); // the second finds none, and cannot open one
+            int refusedBefore = faults.refused.get();
+            Waits.await().until(() -> faults.refused.get() > refusedBefore + 3); // it keeps trying...
+            assertThat(listener.failures).as("appends wait, they do not fail").isEmpty();
+            assertThat(log.failure()).isEmpty();
+            assertThat(listener.last().index()).isLessThan(80);
+
+            faults.exhausted = false; // ...and goes on once a descriptor is free
+            listener.awaitDurable(80, 1);
+            assertThat(listener.failures).isEmpty();
+            assertThat(log.entries(1, 81, Long.MAX_VALUE)).isEqualTo(range(1, 80, 1, 100));
         }
     }
 }
