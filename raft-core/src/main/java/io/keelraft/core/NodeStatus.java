@@ -20,9 +20,11 @@ import java.util.Map;
  *                      thesis §4.1): voters, learners, outgoing voters during a joint change, and the addresses
  *                      it records; no members at all on a server started with {@link RaftNode.Builder#joining()}
  *                      that has not learnt its configuration yet
+ * @param clusterId    the cluster id recorded in its data directory, or null until learned
  */
 public record NodeStatus(String id, Role role, long term, String leaderId, long commitIndex, long lastApplied,
-                         long lastIndex, Map<String, Long> matchIndexes, ClusterConfiguration configuration) {
+                         long lastIndex, Map<String, Long> matchIndexes, ClusterConfiguration configuration,
+                         String clusterId) {
 
     public NodeStatus {
         matchIndexes = Map.copyOf(matchIndexes);

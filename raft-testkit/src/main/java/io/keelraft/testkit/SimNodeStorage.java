@@ -28,6 +28,8 @@ final class SimNodeStorage {
     private final Segment durable = new Segment();
     private final InMemorySnapshotStore snapshots;
     private HardState hardState = HardState.INITIAL;
+    /** Survives crashes, like the term and vote (saved synchronously, as a real fsync). */
+    private io.keelraft.core.spi.ServerIdentity identity;
     private boolean stalled;
     private long lastWriteDue;
     private long compactions;
@@ -155,6 +157,16 @@ final class SimNodeStorage {
             @Override
             public void save(HardState state) {
                 hardState = state;
+            }
+
+            @Override
+            public java.util.Optional<io.keelraft.core.spi.ServerIdentity> loadIdentity() {
+                return java.util.Optional.ofNullable(identity);
+            }
+
+            @Override
+            public void saveIdentity(io.keelraft.core.spi.ServerIdentity saved) {
+                identity = saved;
             }
 
             @Override

@@ -25,6 +25,8 @@ public final class RaftProtocol {
 
     private final ProtocolConfig config;
     private final String id;
+    /** Written into the first log entry by the first leader of a new cluster; see identifyNewCluster. */
+    private byte[] newClusterId;
     private final RandomGenerator random;
     private final RaftLog log;
     private final ConfigurationLog configurations;
@@ -507,6 +509,14 @@ public final class RaftProtocol {
         return role;
     }
 
+    /**
+     * The cluster id this server writes into the log's first entry should it be the first leader of a new cluster
+     * (an empty log): the runtime passes the configured id, or one it generated. Null: write none.
+     */
+    public void identifyNewCluster(String clusterId) {
+        this.newClusterId = clusterId == null ? null : clusterId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public long currentTerm() {
         return currentTerm;
     }
@@ -803,7 +813,10 @@ public final class RaftProtocol {
         syncProgress();
         LOG.info("{} became leader in term {} (last index {})", id, currentTerm, log.lastIndex());
         // Paper §8 / thesis §6.4: a no-op of the new term lets earlier-term entries commit and reads proceed.
-        log.append(List.of(new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.NO_OP, null)));
+        // The very first entry of a new cluster also carries its id (ServerIdentity): committed by a majority, it
+        // names the cluster for good, and every server applying it learns the id.
+        byte[] payload = log.lastIndex() == 0 ? newClusterId : null;
+        log.append(List.of(new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.NO_OP, payload)));
         newEntriesToReplicate = true;
         if (maybeCommit()) {
             commitToAnnounce = true;

@@ -26,6 +26,7 @@ import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.ServerIdentity;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageException;
@@ -78,6 +79,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final RaftScheduler scheduler;
     private final Executor loop;
     private final Executor metaThread;
+    private final ClusterIdTracker clusterId;
     private final RaftProtocol protocol;
     private final PersistQueue persistQueue;
     private final PendingProposals proposals = new PendingProposals();
@@ -140,10 +142,13 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         this.snapshots = snapshots;
         this.metrics = settings.metrics();
         HardState hardState = metaStore.load();
+        // Bootstrap exactly once (StoredIdentity): the recorded configuration, not today's member list, is the base.
+        ServerIdentity identity = StoredIdentity.establish(metaStore, logStore,
+                snapshots != null && snapshots.latest().isPresent(), id, settings.clusterId(), settings.bootstrap());
         SessionTable sessions = new SessionTable(settings.sessionTimeoutMillis());
         long appliedAtStart = stateMachine.lastAppliedAtStart();
         SnapshotFile restored = snapshots == null ? null : snapshots.latest().orElse(null);
-        ClusterConfiguration base = settings.bootstrap();
+        ClusterConfiguration base = identity.bootstrap();
         long appliedIndex = logStore.snapshotIndex();
         long appliedTerm = logStore.snapshotTerm();
         if (restored != null) {
@@ -173,10 +178,18 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             latestSnapshot = restored;
         }
         this.term = hardState.currentTerm();
+        StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
         this.members = new MembershipWatcher(id, settings.addresses(), transport);
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
+        this.clusterId = new ClusterIdTracker(identity, metaStore, metaThread, transport, this::fatal);
+        applier.onClusterId(clusterId::committed);
+        // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
+        // fresh random one (seeded from this server's clock, so that simulations stay reproducible).
+        SplittableRandom idSource = new SplittableRandom(scheduler.nanoTime() * 31 + id.hashCode());
+        protocol.identifyNewCluster(identity.clusterId() != null ? identity.clusterId()
+                : new java.util.UUID(idSource.nextLong(), idSource.nextLong()).toString());
         if (snapshots == null) {
             snapshotTaker = null;
             snapshotSender = null;
@@ -458,7 +471,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes(), protocol.configuration()));
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId()));
         });
         return out;
     }
@@ -473,6 +486,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     String leaderId() {
         return leaderId;
+    }
+
+    String clusterId() {
+        return clusterId.clusterId();
     }
 
     long lastApplied() {
@@ -494,6 +511,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 scheduleReady();
             }
         });
+    }
+
+    @Override
+    public void clusterIdLearned(String learned, String fromPeer) {
+        clusterId.learnedFromPeer(learned, fromPeer);
     }
 
     @Override

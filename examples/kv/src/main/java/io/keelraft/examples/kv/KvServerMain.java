@@ -57,11 +57,13 @@ public final class KvServerMain {
             if (flags.join()) {
                 builder.joining();
             }
+            if (flags.clusterId() != null) {
+                builder.clusterId(flags.clusterId());
+            }
             node = builder
                     .id(flags.id())
                     .members(flags.members())
                     .dataDirectory(flags.data())
-                    .clusterId(flags.clusterId())
                     .stateMachine(new KvStateMachine())
                     .build();
         } catch (RuntimeException e) {

@@ -106,6 +106,8 @@ final class LocalCommands {
         lines.add("commitIndex:" + s.commitIndex());
         lines.add("lastApplied:" + s.lastApplied());
         lines.add("lastIndex:" + s.lastIndex());
+        // Recorded in the data directory; empty until the first entry of a new cluster commits (ServerIdentity).
+        lines.add("clusterId:" + (s.clusterId() == null ? "" : s.clusterId()));
         // The configuration in force on this server (the latest in its log, thesis §4.1), not the command line.
         ClusterConfiguration c = s.configuration();
         lines.add("members:" + c.members().stream().sorted().map(id -> id + "=" + address(c, id))

@@ -36,13 +36,17 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             "  --data DIR               where this server keeps its log and term/vote (created if missing; restarting with",
             "                           the same DIR resumes; one server per DIR)",
             "  --members ID=HOST:PORT,...  every voting server of the cluster with its Raft address, the same on every server",
-            "                           (used once, to bootstrap: afterwards the membership is the one in the log)",
+            "                           (used once, to bootstrap: the first start records it in DIR, and afterwards the",
+            "                           membership is the recorded one and the log's; later this list only gives addresses:",
+            "                           a subset is fine, unknown ids are ignored, a different address for a member is",
+            "                           refused at start. Add or remove servers with RAFT.ADD / RAFT.REMOVE)",
             "  --join                   start as a new server waiting to be added to a running cluster: --members then names",
             "                           servers of that cluster (this server may be left out); it takes no part in",
             "                           elections until the leader adds it (RAFT.ADD), and learns the membership from the",
             "                           leader. Keep --join on every restart of a server that joined this way",
-            "  --cluster-id NAME        a name shared by the cluster's servers; peers of another cluster are refused",
-            "                           (default: keel)",
+            "  --cluster-id NAME        fix the cluster's id (default: a new cluster's first leader generates a unique one;",
+            "                           every server records it in DIR). Peers of another cluster are refused, and a server",
+            "                           refuses to start on a DIR of another cluster or another server id",
             "  --max-value-bytes N      the largest key or value accepted (default: 1048576)",
             "  --max-clients N          the most client connections served at once (default: 10000); one more is",
             "                           answered '-ERR max number of clients reached' and closed. Lowered at start, with a",
@@ -188,8 +192,7 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
                 "a number of connections");
         long idleSeconds = number(values, "--client-idle-timeout", 0, 0, 365L * 24 * 3600, "a number of seconds");
         return new ServerFlags(id, raft, resp, Path.of(values.get("--data")), members,
-                values.getOrDefault("--cluster-id", "keel"), maxValue, join, maxClients,
-                Duration.ofSeconds(idleSeconds));
+                values.get("--cluster-id"), maxValue, join, maxClients, Duration.ofSeconds(idleSeconds));
     }
 
     /** The value of {@code flag}, a whole number in [min, max], or {@code absent} when the flag is not given. */

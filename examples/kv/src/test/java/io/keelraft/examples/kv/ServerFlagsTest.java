@@ -30,7 +30,7 @@ class ServerFlagsTest {
         assertThat(f.data()).isEqualTo(Path.of("d"));
         assertThat(f.members()).containsExactly(Map.entry("n1", "127.0.0.1:7101"), Map.entry("n2", "127.0.0.2:7102"),
                 Map.entry("n3", "127.0.0.3:7103"));
-        assertThat(f.clusterId()).isEqualTo("keel");
+        assertThat(f.clusterId()).isNull();
         assertThat(f.maxValueBytes()).isEqualTo(1048576);
         assertThat(parse("--id=n1", "--raft=127.0.0.1:7101", "--resp=127.0.0.1:0", "--data=d", "--members=" + MEMBERS,
                 "--cluster-id", "c").clusterId()).isEqualTo("c");
