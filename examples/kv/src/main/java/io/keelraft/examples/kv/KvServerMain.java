@@ -86,7 +86,8 @@ public final class KvServerMain {
                 exit.start();
             }
         });
-        RespServer resp = new RespServer(node, flags.members(), KvLimits.of(flags.maxValueBytes()));
+        RespServer resp = new RespServer(node, flags.members(), KvLimits.of(flags.maxValueBytes()),
+                new ClientSlots(maxClients(flags.maxClients())), flags.clientIdleTimeout());
         InetSocketAddress bound;
         try {
             bound = resp.start(flags.resp().host(), flags.resp().port());
@@ -100,6 +101,26 @@ public final class KvServerMain {
         System.out.println("READY raft=" + flags.raft() + " resp=" + flags.resp().host() + ":" + bound.getPort());
         System.out.flush();
         new CountDownLatch(1).await(); // serve until a signal ends the JVM through the shutdown hook
+    }
+
+    /**
+     * {@code requested}, lowered with a warning to what fits the descriptor limit ({@link DescriptorBudget}); the
+     * process fails when no client fits at all.
+     */
+    private static int maxClients(int requested) {
+        DescriptorBudget.Descriptors fds = DescriptorBudget.ofThisProcess();
+        int fit = DescriptorBudget.clientsThatFit(requested, fds);
+        if (fit < 1) {
+            fail("the file-descriptor limit " + fds.max() + " (ulimit -n) leaves no room for clients: " + fds.open()
+                    + " are open and " + DescriptorBudget.RESERVED + " are kept for the log, snapshots and peers;"
+                    + " raise the limit");
+        }
+        if (fit < requested) {
+            LOG.warn("--max-clients {} lowered to {}: the file-descriptor limit is {} (ulimit -n), {} are open and {}"
+                    + " are kept for the log, snapshots and peers; raise the limit to serve more clients", requested,
+                    fit, fds.max(), fds.open(), DescriptorBudget.RESERVED);
+        }
+        return fit;
     }
 
     /**
