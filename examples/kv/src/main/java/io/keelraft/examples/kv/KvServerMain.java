@@ -61,6 +61,9 @@ public final class KvServerMain {
             if (flags.clusterId() != null) {
                 builder.clusterId(flags.clusterId());
             }
+            if (flags.forceNewConfiguration() != null) {
+                builder.forceNewConfiguration(flags.forceNewConfiguration());
+            }
             node = builder
                     .id(flags.id())
                     .members(flags.members())

@@ -15,9 +15,12 @@ import java.util.Map;
  *             {@code members} are then servers of that cluster, not a configuration to bootstrap
  * @param maxClients        the client connections served at once (lowered at start to fit the descriptor limit)
  * @param clientIdleTimeout how long a client connection may be idle before it is closed; zero for ever
+ * @param forceNewConfiguration disaster recovery only: voters to force ({@code RaftNode.Builder
+ *                          #forceNewConfiguration}), or null
  */
 record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<String, String> members,
-                   String clusterId, int maxValueBytes, boolean join, int maxClients, Duration clientIdleTimeout) {
+                   String clusterId, int maxValueBytes, boolean join, int maxClients, Duration clientIdleTimeout,
+                   Map<String, String> forceNewConfiguration) {
 
     /** Redis' default {@code maxclients}. */
     static final int DEFAULT_MAX_CLIENTS = 10_000;
@@ -47,6 +50,10 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             "  --cluster-id NAME        fix the cluster's id (default: a new cluster's first leader generates a unique one;",
             "                           every server records it in DIR). Peers of another cluster are refused, and a server",
             "                           refuses to start on a DIR of another cluster or another server id",
+            "  --force-new-configuration ID=HOST:PORT,...  DANGEROUS, disaster recovery only: after a majority is lost",
+            "                           for good, force a configuration of these surviving voters (this server included)",
+            "                           into this server's log. Entries held only by the lost servers are lost; wipe any",
+            "                           lost server that comes back before it rejoins. Give it once, then drop it",
             "  --max-value-bytes N      the largest key or value accepted (default: 1048576)",
             "  --max-clients N          the most client connections served at once (default: 10000); one more is",
             "                           answered '-ERR max number of clients reached' and closed. Lowered at start, with a",
@@ -144,7 +151,7 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             }
             switch (flag) {
                 case "--id", "--raft", "--resp", "--data", "--members", "--cluster-id", "--max-value-bytes",
-                     "--max-clients", "--client-idle-timeout" -> {
+                     "--max-clients", "--client-idle-timeout", "--force-new-configuration" -> {
                     if (values.put(flag, value) != null) {
                         throw new UsageException(flag + " given twice");
                     }
@@ -192,7 +199,9 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
                 "a number of connections");
         long idleSeconds = number(values, "--client-idle-timeout", 0, 0, 365L * 24 * 3600, "a number of seconds");
         return new ServerFlags(id, raft, resp, Path.of(values.get("--data")), members,
-                values.get("--cluster-id"), maxValue, join, maxClients, Duration.ofSeconds(idleSeconds));
+                values.get("--cluster-id"), maxValue, join, maxClients, Duration.ofSeconds(idleSeconds),
+                values.containsKey("--force-new-configuration")
+                        ? members(values.get("--force-new-configuration")) : null);
     }
 
     /** The value of {@code flag}, a whole number in [min, max], or {@code absent} when the flag is not given. */

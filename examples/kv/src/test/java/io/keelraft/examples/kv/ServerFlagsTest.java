@@ -34,6 +34,10 @@ class ServerFlagsTest {
         assertThat(f.maxValueBytes()).isEqualTo(1048576);
         assertThat(parse("--id=n1", "--raft=127.0.0.1:7101", "--resp=127.0.0.1:0", "--data=d", "--members=" + MEMBERS,
                 "--cluster-id", "c").clusterId()).isEqualTo("c");
+        assertThat(f.forceNewConfiguration()).isNull();
+        assertThat(parse("--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS, "--force-new-configuration", "n1=127.0.0.1:7101").forceNewConfiguration())
+                .containsExactly(Map.entry("n1", "127.0.0.1:7101"));
     }
 
     @Test
