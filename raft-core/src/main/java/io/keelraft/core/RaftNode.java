@@ -242,6 +242,15 @@ public final class RaftNode implements AutoCloseable {
         return runtime.lastApplied();
     }
 
+    /**
+     * The cluster's id as recorded in this server's data directory: the one given to
+     * {@link Builder#clusterId}, or the one a new cluster's first leader generated. Null until this server has
+     * learned it (a new cluster before its first entry commits; a new server before it hears from the cluster).
+     */
+    public String clusterId() {
+        return runtime.clusterId();
+    }
+
     /** A consistent snapshot of this server's Raft state, including followers' progress on a leader. */
     public CompletableFuture<NodeStatus> status() {
         return runtime.status();
@@ -281,9 +290,10 @@ public final class RaftNode implements AutoCloseable {
         private RaftOptions options = RaftOptions.defaults();
         private RaftScheduler scheduler;
         private Executor callbackExecutor;
-        private String clusterId = "keel";
+        private String clusterId;
         private RaftMetrics metrics = RaftMetrics.NONE;
         private boolean joining;
+        private Map<String, String> forcedVoters;
 
         private Builder() {
         }
@@ -295,7 +305,12 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
-         * The initial voting members: id to host:port, this server included. With {@link #joining()}, instead:
+         * The initial voting members: id to host:port, this server included. Used once: the first start of a new
+         * data directory records them as the cluster's bootstrap configuration, and from then on the configuration
+         * in the data directory is the truth (thesis §4.2.1). On later starts this list only supplies addresses: it
+         * may name any subset of the members, servers the stored configuration does not name are ignored (add them
+         * with {@link RaftNode#addVoter} or {@link RaftNode#addLearner}), and an address that differs from the stored one is refused at start, naming
+         * both. With {@link #joining()}, instead:
          * this server's own address and those of servers of the cluster it joins (any subset; they are not
          * voters of anything this server decides).
          */
@@ -371,9 +386,30 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** A name shared by the group's servers; the transport refuses peers of another cluster. */
+        /**
+         * The cluster's id, if the operator wants to fix it (optional). By default a new cluster's first leader
+         * generates a unique id and writes it into the first log entry; every server records the id in its data
+         * directory and the transport refuses peers of another cluster. A server refuses to start on a directory
+         * recording another cluster id than the one given here.
+         */
         public Builder clusterId(String clusterId) {
-            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            Objects.requireNonNull(clusterId, "clusterId");
+            require(!clusterId.isBlank(), "clusterId must not be blank");
+            this.clusterId = clusterId;
+            return this;
+        }
+
+        /**
+         * <b>Dangerous; disaster recovery only.</b> After the permanent loss of a majority no configuration change
+         * can commit. This appends a configuration of exactly {@code voters} (id to host:port, this server included)
+         * to this server's own log, in a new term, before it starts, so that those servers can elect a leader among
+         * themselves. Entries held only by the lost servers are lost, and a lost server that comes back with its old
+         * log could form a rival majority: start each named survivor with this once, then never again, and wipe
+         * any server of the old configuration before it rejoins. Logged as a WARN.
+         */
+        public Builder forceNewConfiguration(Map<String, String> voters) {
+            require(voters != null && !voters.isEmpty(), "forceNewConfiguration needs at least one voter");
+            this.forcedVoters = Map.copyOf(voters);
             return this;
         }
 
@@ -448,7 +484,8 @@ public final class RaftNode implements AutoCloseable {
                         options.sessionTimeout().toMillis(), metrics,
                         new SnapshotSettings(options.snapshotLogBytes(), options.snapshotLogEntries(),
                                 options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
-                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())));
+                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())),
+                        clusterId, forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
                 return new RaftNode(new NodeRuntime(settings, log, meta, snapshots, net, stateMachine, time,
                         callbackExecutor), options);
             } catch (RuntimeException e) {

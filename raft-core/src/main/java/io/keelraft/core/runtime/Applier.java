@@ -52,6 +52,8 @@ final class Applier {
     private final long sessionsOnlyThrough;
     private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
     private boolean stopped;
+    /** Told the cluster id the log's first entry names (RaftProtocol.identifyNewCluster); set before start. */
+    private java.util.function.Consumer<String> clusterIdListener = id -> { };
 
     /**
      * @param fatal told (once) when the state machine fails; the server must stop, since a replica that
@@ -73,6 +75,11 @@ final class Applier {
         this.applyThread = applyThread;
         this.lastApplied = appliedIndex;
         this.fatal = fatal;
+    }
+
+    /** Who to tell the cluster id the log's first entry names, when it is applied; call before any entry is. */
+    void onClusterId(java.util.function.Consumer<String> listener) {
+        this.clusterIdListener = listener;
     }
 
     long lastApplied() {
@@ -153,6 +160,10 @@ final class Applier {
                 configuration = ClusterConfiguration.decode(e.payload());
                 return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
             case NO_OP:
+                if (e.index() == 1 && e.payload().length > 0) {
+                    clusterIdListener.accept(new String(e.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
             default:
                 return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
         }

@@ -198,6 +198,11 @@ public final class NodeRuntime implements AutoCloseable {
         return loop.lastApplied();
     }
 
+    /** The cluster id, or null while unknown. */
+    public String clusterId() {
+        return loop.clusterId();
+    }
+
     public String id() {
         return loop.id();
     }

@@ -25,6 +25,7 @@ import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.ServerIdentity;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageException;
@@ -77,6 +78,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final RaftScheduler scheduler;
     private final Executor loop;
     private final Executor metaThread;
+    private final ClusterIdTracker clusterId;
+    private final StorageOutage outage;
     private final RaftProtocol protocol;
     private final PersistQueue persistQueue;
     private final PendingProposals proposals = new PendingProposals();
@@ -140,10 +143,13 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         this.snapshots = snapshots;
         this.metrics = settings.metrics();
         HardState hardState = metaStore.load();
+        // Bootstrap exactly once (StoredIdentity): the recorded configuration, not today's member list, is the base.
+        ServerIdentity identity = StoredIdentity.establish(metaStore, logStore,
+                snapshots != null && snapshots.latest().isPresent(), id, settings.clusterId(), settings.bootstrap());
         SessionTable sessions = new SessionTable(settings.sessionTimeoutMillis());
         long appliedAtStart = stateMachine.lastAppliedAtStart();
         SnapshotFile restored = snapshots == null ? null : snapshots.latest().orElse(null);
-        ClusterConfiguration base = settings.bootstrap();
+        ClusterConfiguration base = identity.bootstrap();
         long appliedIndex = logStore.snapshotIndex();
         long appliedTerm = logStore.snapshotTerm();
         if (restored != null) {
@@ -166,6 +172,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     + " but there is no snapshot to restore the state machine from"
                     + (snapshots == null ? " (no snapshot store was given)" : ""));
         }
+        if (settings.forcedConfiguration() != null) {
+            hardState = ForcedConfiguration.apply(id, settings.forcedConfiguration(), logStore, metaStore, hardState);
+        }
         this.protocol = new RaftProtocol(settings.protocol(), base, hardState, logStore, appliedIndex,
                 new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
         if (restored != null) {
@@ -173,11 +182,20 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             latestSnapshot = restored;
         }
         this.term = hardState.currentTerm();
+        StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
         this.members = new MembershipWatcher(id, settings.addresses(), transport);
         this.forwards = new ForwardOutcomes(id, members::addressOf);
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
+        this.outage = new StorageOutage(id, scheduler::nanoTime);
+        this.clusterId = new ClusterIdTracker(identity, metaStore, metaThread, transport, this::fatal);
+        applier.onClusterId(clusterId::committed);
+        // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
+        // fresh random one (seeded from this server's clock, so that simulations stay reproducible).
+        SplittableRandom idSource = new SplittableRandom(scheduler.nanoTime() * 31 + id.hashCode());
+        protocol.identifyNewCluster(identity.clusterId() != null ? identity.clusterId()
+                : new java.util.UUID(idSource.nextLong(), idSource.nextLong()).toString());
         if (snapshots == null) {
             snapshotTaker = null;
             snapshotSender = null;
@@ -459,7 +477,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes(), protocol.configuration()));
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId(), outage.problem()));
         });
         return out;
     }
@@ -474,6 +492,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     String leaderId() {
         return leaderId;
+    }
+
+    String clusterId() {
+        return clusterId.clusterId();
     }
 
     long lastApplied() {
@@ -495,6 +517,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 scheduleReady();
             }
         });
+    }
+
+    @Override
+    public void clusterIdLearned(String learned, String fromPeer) {
+        clusterId.learnedFromPeer(learned, fromPeer);
     }
 
     @Override
@@ -661,6 +688,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (submitted >= 0) {
                     metrics.logWriteLatency(scheduler.nanoTime() - submitted);
                 }
+                outage.writeSucceeded();
                 protocol.persisted(index, term);
                 processReady();
             }
@@ -669,7 +697,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     @Override
     public void failed(StorageException cause) {
-        fatal("the log store failed to make entries durable", cause);
+        loop.execute(() -> {
+            if (!closed) {
+                storageFailed(cause);
+            }
+        });
+    }
+
+    /** Rides a failing log store through (see {@link StorageOutage}, {@code RaftProtocol.storageFailed}). */
+    private void storageFailed(StorageException cause) {
+        outage.failed(cause);
+        persistQueue.entriesDiscarded(); // dropped by the store: never durable, never acknowledged
+        protocol.storageFailed();
+        scheduleReady();
     }
 
     // ------------------------------------------------------------ the loop
@@ -679,6 +719,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         protocol.tick();
+        if (outage.retryDue()) {
+            outage.retried();
+            protocol.storageRecovered(); // the next Ready appends again; a refusal brings the outage back
+        }
         if (snapshotTaker != null) {
             snapshotTaker.tick();
         }
@@ -720,6 +764,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (!r.entriesToAppend().isEmpty()) {
                     try {
                         logStore.append(r.entriesToAppend());
+                    } catch (StorageException e) {
+                        storageFailed(e); // the disk still fails: the entries are handed out again later
                     } catch (RuntimeException e) {
                         fatal("the log store refused an append", e);
                         return;
@@ -778,7 +824,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private void saveHardState(HardState hs, Object handle) {
         try {
-            metaStore.save(hs);
+            if (!StorageOutage.retryUntilSaved(id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),
+                    () -> metaStore.save(hs), () -> closed)) {
+                return;
+            }
         } catch (RuntimeException e) {
             fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
             return;

@@ -53,6 +53,15 @@ public interface Transport extends AutoCloseable {
      */
     void membersChanged(Map<String, String> addresses);
 
+    /**
+     * The runtime learned (or always knew) the cluster's id: from now on a network transport presents it at every
+     * handshake and refuses peers presenting another (a server of another cluster, or one started on another
+     * cluster's data directory). Called on any runtime thread; must not block. Transports that do not cross
+     * process boundaries (in-memory, simulated) may ignore it, hence the default.
+     */
+    default void clusterIdentified(String clusterId) {
+    }
+
     /** Closes every connection and stops every thread the transport started. */
     @Override
     void close();

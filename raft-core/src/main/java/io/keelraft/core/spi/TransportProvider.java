@@ -10,7 +10,8 @@ import java.util.Map;
 public interface TransportProvider {
 
     /**
-     * @param clusterId a name shared by the group's servers; connections from other clusters are refused
+     * @param clusterId the cluster's id, or null while this server does not know it yet (see
+     *                  {@link Transport#clusterIdentified}); once known, connections from other clusters are refused
      * @param selfId    this server's id (a key of {@code members})
      * @param members   every server's id to host:port
      */

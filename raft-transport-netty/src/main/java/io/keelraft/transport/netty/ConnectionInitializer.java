@@ -34,6 +34,7 @@ final class ConnectionInitializer {
     private final HandshakeHandler.Admission admission;
     private final Consumer<Channel> inboundEstablished;
     private final RejectionLog rejections = RejectionLog.standard();
+    private final ClusterIdentity cluster;
 
     /**
      * @param channels           every open connection, so that closing the transport can close them all first
@@ -42,7 +43,8 @@ final class ConnectionInitializer {
      */
     ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
                           ChannelGroup channels, HandshakeHandler.Admission admission,
-                          Consumer<Channel> inboundEstablished) {
+                          Consumer<Channel> inboundEstablished, ClusterIdentity cluster) {
+        this.cluster = cluster;
         this.options = options;
         this.receiver = receiver;
         this.counters = counters;
@@ -80,7 +82,7 @@ final class ConnectionInitializer {
         channels.add(p.channel());
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
-        p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), admission,
+        p.addLast("handshake", new HandshakeHandler(cluster, options.nodeId(), admission,
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
         p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));

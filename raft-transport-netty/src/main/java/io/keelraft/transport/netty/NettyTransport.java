@@ -73,6 +73,7 @@ public final class NettyTransport implements Transport {
 
     private final NettyTransportOptions options;
     private final TransportCounters counters = new TransportCounters();
+    private final ClusterIdentity cluster;
     private final IoFlavor io;
     /** Our outbound connections, one per member with a known address; replaced as a whole under the lock. */
     private volatile Map<String, PeerConnection> peers = Map.of();
@@ -95,6 +96,7 @@ public final class NettyTransport implements Transport {
         this.options = Objects.requireNonNull(options, "options");
         this.io = IoFlavor.choose(options.preferNativeTransport());
         this.members = options.peers();
+        this.cluster = new ClusterIdentity(options.clusterId());
     }
 
     /**
@@ -115,8 +117,12 @@ public final class NettyTransport implements Transport {
                 io.ioHandlerFactory());
         resolver = Executors.newSingleThreadExecutor(new DefaultThreadFactory(threads + "-resolver", true));
         channels = new DefaultChannelGroup(threads, group.next());
+        cluster.onLearned((clusterId, from) -> {
+            LOG.info("{}: learned cluster id {} from {}", options.nodeId(), clusterId, from);
+            receiver.clusterIdLearned(clusterId, from);
+        });
         initializer = new ConnectionInitializer(options, receiver, counters, channels, this::refusal,
-                this::inboundEstablished);
+                this::inboundEstablished, cluster);
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
             server = new ServerBootstrap()
@@ -332,6 +338,24 @@ public final class NettyTransport implements Transport {
     /** The counters since this transport was created. */
     public TransportMetrics metrics() {
         return counters.snapshot();
+    }
+
+    /** The cluster id presented at handshakes, or null while not known yet. */
+    public String clusterId() {
+        return cluster.get();
+    }
+
+    /**
+     * {@inheritDoc} From now on peers presenting another id are refused; a different id adopted earlier from a
+     * peer's handshake stays (the runtime finds the conflict when it applies the log's first entry).
+     */
+    @Override
+    public void clusterIdentified(String clusterId) {
+        String inForce = cluster.set(clusterId);
+        if (!inForce.equals(clusterId)) {
+            LOG.error("{}: the log names cluster {} but this transport adopted {} from a peer", options.nodeId(),
+                    clusterId, inForce);
+        }
     }
 
     /** This transport's options. */

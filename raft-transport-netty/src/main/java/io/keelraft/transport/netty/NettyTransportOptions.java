@@ -11,7 +11,9 @@ import java.util.TreeMap;
  * checked and a wrong one is named in the error.
  *
  * @param nodeId                this server's id, as the other servers know it
- * @param clusterId             the cluster's id; servers of another cluster are refused at the handshake
+ * @param clusterId             the cluster's id, or null when this server does not know it yet (a new cluster's
+ *                              first leader generates it; a new server adopts the first id a peer presents):
+ *                              once known, servers presenting another are refused at the handshake
  * @param listenAddress         where this server accepts connections (port 0: any free port, see
  *                              {@link NettyTransport#listenAddress()}); its host is also the address outbound
  *                              connections leave from
@@ -53,7 +55,9 @@ public record NettyTransportOptions(
 
     public NettyTransportOptions {
         requireNonBlank("nodeId", nodeId);
-        requireNonBlank("clusterId", clusterId);
+        if (clusterId != null) {
+            requireNonBlank("clusterId", clusterId);
+        }
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(peers, "peers");
         peers = Collections.unmodifiableMap(new TreeMap<>(peers));

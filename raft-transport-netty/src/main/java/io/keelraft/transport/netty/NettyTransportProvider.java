@@ -37,7 +37,6 @@ public final class NettyTransportProvider implements TransportProvider {
      * @throws IllegalArgumentException when {@code selfId} is not a member or an address is not {@code host:port}
      */
     public static NettyTransportOptions.Builder options(String clusterId, String selfId, Map<String, String> members) {
-        Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(selfId, "selfId");
         Objects.requireNonNull(members, "members");
         String own = members.get(selfId);

@@ -4,6 +4,7 @@ import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.SessionExpiredException;
+import io.keelraft.core.util.RateLimitedLogger;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class RespConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
+    /** Whoever connects decides how often a connection fails: one line per ten seconds. */
+    private static final RateLimitedLogger DROPPED = new RateLimitedLogger(LOG, java.time.Duration.ofSeconds(10));
 
     /** Past this many parsed commands waiting, stop reading from the socket until they are answered. */
     private static final int MAX_QUEUED = 4096;
@@ -126,7 +129,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             if (!(cause instanceof IOException)) {
-                LOG.warn("{}: closing the connection", ctx.channel().remoteAddress(), cause);
+                DROPPED.warn(cause, "{}: closing the connection", ctx.channel().remoteAddress());
             }
             ctx.close();
         }
