@@ -71,8 +71,11 @@ public final class RaftNode implements AutoCloseable {
      * Replicates {@code command}; the future completes with {@link StateMachine#apply}'s result once the command
      * is committed and applied on this server. On a follower the command is forwarded to the leader unless
      * {@link RaftOptions#forwardToLeader()} is off. Fails with {@link NotLeaderException},
-     * {@link OverloadedException}, {@link ShutdownException} or {@link RaftTimeoutException} — after a timeout
-     * the command may still take effect; use {@link #openSession()} to retry safely.
+     * {@link OverloadedException}, {@link ShutdownException}, {@link RaftTimeoutException} or
+     * {@link OutcomeUnknownException}. {@link RaftException#mayHaveTakenEffect()} says whether it may still take
+     * effect: false only when it certainly did not (refused before it was appended to any log), true after a
+     * timeout, a leadership lost after appending it, or a forward the leader may have received — then use
+     * {@link #openSession()} to retry it safely.
      *
      * @throws IllegalArgumentException when {@code command} is null or larger than
      *                                  {@link RaftOptions#maxCommandBytes()}
@@ -290,6 +293,7 @@ public final class RaftNode implements AutoCloseable {
         private String clusterId;
         private RaftMetrics metrics = RaftMetrics.NONE;
         private boolean joining;
+        private Map<String, String> forcedVoters;
 
         private Builder() {
         }
@@ -395,6 +399,20 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * <b>Dangerous; disaster recovery only.</b> After the permanent loss of a majority no configuration change
+         * can commit. This appends a configuration of exactly {@code voters} (id to host:port, this server included)
+         * to this server's own log, in a new term, before it starts, so that those servers can elect a leader among
+         * themselves. Entries held only by the lost servers are lost, and a lost server that comes back with its old
+         * log could form a rival majority: start each named survivor with this once, then never again, and wipe
+         * any server of the old configuration before it rejoins. Logged as a WARN.
+         */
+        public Builder forceNewConfiguration(Map<String, String> voters) {
+            require(voters != null && !voters.isEmpty(), "forceNewConfiguration needs at least one voter");
+            this.forcedVoters = Map.copyOf(voters);
+            return this;
+        }
+
         /** Time and threads (default: real threads named after the server id). The testkit passes virtual time. */
         public Builder scheduler(RaftScheduler scheduler) {
             this.scheduler = scheduler;
@@ -467,7 +485,7 @@ public final class RaftNode implements AutoCloseable {
                         new SnapshotSettings(options.snapshotLogBytes(), options.snapshotLogEntries(),
                                 options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
                                 (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())),
-                        clusterId);
+                        clusterId, forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
                 return new RaftNode(new NodeRuntime(settings, log, meta, snapshots, net, stateMachine, time,
                         callbackExecutor), options);
             } catch (RuntimeException e) {

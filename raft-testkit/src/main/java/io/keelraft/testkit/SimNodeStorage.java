@@ -6,7 +6,6 @@ import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.SnapshotStore;
-import io.keelraft.core.spi.StorageException;
 import io.keelraft.testkit.memory.InMemorySnapshotStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -240,7 +239,7 @@ final class SimNodeStorage {
             }
             long first = entries.get(0).index();
             if (first > visible.lastIndex() + 1 || first <= visible.baseIndex) {
-                throw new StorageException("append at " + first + " outside (" + visible.baseIndex + ", "
+                throw new IllegalArgumentException("append at " + first + " outside (" + visible.baseIndex + ", "
                         + (visible.lastIndex() + 1) + "]");
             }
             List<LogEntry> write = List.copyOf(entries);

@@ -1,6 +1,7 @@
 package io.keelraft.core.runtime;
 
 import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.OutcomeUnknownException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.protocol.ClusterConfiguration;
@@ -143,6 +144,8 @@ final class Applier {
             lastApplied = e.index();
             lastAppliedTerm = e.term();
             count++;
+            // Another term's entry was committed at our proposal's index: ours can never be (one entry per
+            // committed index, paper §5.4), so it certainly did not take effect: NotLeaderException (certain).
             proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
             runWaiters();
         }
@@ -177,6 +180,12 @@ final class Applier {
                         envelope.command(), () -> replayOnly ? null : applyToStateMachine(e.index(), envelope.command()));
                 if (o instanceof SessionTable.Outcome.Result r) {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
+                }
+                // Reused and Expired are certain: the session table refused the command as it applied the entry.
+                // ResponseGone is not: the command took effect earlier, only its result is lost.
+                if (o instanceof SessionTable.Outcome.ResponseGone gone) {
+                    return new PendingProposals.AppliedResult(e.index(), null,
+                            new OutcomeUnknownException(gone.reason() + "; the command was applied once"));
                 }
                 if (o instanceof SessionTable.Outcome.Reused reused) {
                     return new PendingProposals.AppliedResult(e.index(), null,
@@ -270,7 +279,10 @@ final class Applier {
             lastApplied = meta.index();
             lastAppliedTerm = meta.term();
             configuration = meta.configuration();
-            proposals.failThrough(meta.index(), new NotLeaderException(serverId, null, null));
+            // Unknown: the snapshot may or may not contain our entries; this server can no longer tell.
+            proposals.failThrough(meta.index(), new OutcomeUnknownException("server " + serverId + " lost "
+                    + "leadership and installed a leader's snapshot through index " + meta.index() + " before it "
+                    + "learned whether the command was committed; it may or may not have been applied"));
             runWaiters();
         });
     }

@@ -21,7 +21,9 @@ public interface Transport extends AutoCloseable {
 
     /**
      * Sends {@code request} to {@code peer}; the future completes with the peer's answer, or exceptionally with
-     * a {@link TransportException} when the peer cannot be reached or does not answer in time.
+     * a {@link TransportException} when the peer cannot be reached or does not answer in time. That exception must
+     * say whether the request may have reached the peer ({@link TransportException#mayHaveBeenSent()}): false only
+     * when it never left this process, since a forwarded command then certainly did not take effect.
      */
     CompletableFuture<ForwardResponse> forward(String peer, ForwardRequest request);
 

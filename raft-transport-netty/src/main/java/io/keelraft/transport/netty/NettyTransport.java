@@ -330,7 +330,7 @@ public final class NettyTransport implements Transport {
         Objects.requireNonNull(request, "request");
         PeerConnection connection = peers.get(peer);
         if (connection == null) {
-            return CompletableFuture.failedFuture(new TransportException(options.nodeId() + " has no peer " + peer));
+            return CompletableFuture.failedFuture(TransportException.notSent(options.nodeId() + " has no peer " + peer));
         }
         return connection.forward(request);
     }

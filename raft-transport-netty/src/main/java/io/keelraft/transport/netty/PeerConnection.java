@@ -115,25 +115,26 @@ final class PeerConnection {
     CompletableFuture<ForwardResponse> forward(ForwardRequest request) {
         Established e = established;
         if (e == null) {
-            return CompletableFuture.failedFuture(new TransportException("no connection to peer " + peerId
+            return CompletableFuture.failedFuture(TransportException.notSent("no connection to peer " + peerId
                     + " at " + address));
         }
         Channel channel = e.channel();
         if (!channel.isWritable()) {
-            return CompletableFuture.failedFuture(new TransportException("peer " + peerId
+            return CompletableFuture.failedFuture(TransportException.notSent("peer " + peerId
                     + " is not keeping up: its pending writes are past the high-water mark"));
         }
         CompletableFuture<ForwardResponse> answer = new CompletableFuture<>();
         long id = e.forwards().register(answer);
         FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.forwardRequest(id, request));
         if (frame.size() > options.maxFrameBytes()) {
-            e.forwards().fail(id, new TransportException("the forwarded request encodes to " + frame.size()
+            e.forwards().fail(id, TransportException.notSent("the forwarded request encodes to " + frame.size()
                     + " bytes, above the maximum frame size of " + options.maxFrameBytes()));
             return answer;
         }
         counters.forwardsSent.increment();
         channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame)).addListener(f -> {
             if (!f.isSuccess()) {
+                // May have been sent: part of the frame may have left before the write failed.
                 e.forwards().fail(id, new TransportException("could not send a forwarded request to peer "
                         + peerId, f.cause()));
             }

@@ -122,7 +122,8 @@ final class WireCodec {
                     .setReadIndex(r.readIndex()));
         } else if (response instanceof ForwardResponse.Failed f) {
             var failed = io.keelraft.transport.netty.wire.ForwardResponse.Failed.newBuilder()
-                    .setReason(toWire(f.reason())).setMessage(f.message());
+                    .setReason(toWire(f.reason())).setMessage(f.message())
+                    .setCertainlyNotApplied(f.certainlyNotApplied());
             if (f.leaderHint() != null) {
                 failed.setLeaderHint(f.leaderHint());
             }
@@ -229,7 +230,7 @@ final class WireCodec {
             case FAILED: {
                 var f = response.getFailed();
                 return new ForwardResponse.Failed(fromWire(f.getReason()),
-                        f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage());
+                        f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage(), f.getCertainlyNotApplied());
             }
             case SNAPSHOT_CHUNK_ACCEPTED: {
                 InstallSnapshotResponse a = response.getSnapshotChunkAccepted();

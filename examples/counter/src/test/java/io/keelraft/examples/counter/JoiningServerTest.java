@@ -110,7 +110,7 @@ class JoiningServerTest {
         ThreadScheduler scheduler = new ThreadScheduler("keel-" + id);
         RuntimeSettings settings = new RuntimeSettings(ProtocolConfig.builder(id).build(), bootstrap, all,
                 Duration.ofMillis(50).toNanos(), Duration.ofSeconds(20).toNanos(), 10_000, 64 << 20, true, 60_000,
-                null, SnapshotSettings.DEFAULTS, null);
+                null, SnapshotSettings.DEFAULTS, null, null);
         NodeRuntime runtime = new NodeRuntime(settings, log, meta, transport, new Counter(), scheduler, null);
         runtime.start();
         open.add(runtime);

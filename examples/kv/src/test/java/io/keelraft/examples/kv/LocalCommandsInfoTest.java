@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class LocalCommandsInfoTest {
 
     private static NodeStatus status(ClusterConfiguration c) {
-        return new NodeStatus("n1", Role.FOLLOWER, 3, "n2", 10, 10, 10, Map.of(), c, "c-1");
+        return new NodeStatus("n1", Role.FOLLOWER, 3, "n2", 10, 10, 10, Map.of(), c, "c-1", null);
     }
 
     @Test
