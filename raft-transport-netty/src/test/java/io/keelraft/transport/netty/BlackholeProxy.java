@@ -49,8 +49,13 @@ final class BlackholeProxy implements AutoCloseable {
 
     private void accept() {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
+                client = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            try {
                 Socket upstream = new Socket();
                 upstream.connect(target, 2000);
                 sockets.add(client);
@@ -59,7 +64,7 @@ final class BlackholeProxy implements AutoCloseable {
                 pump(client, upstream, born);
                 pump(upstream, client, born);
             } catch (IOException e) {
-                // closed, or the target is down: the client sees its connection end
+                closeQuietly(client); // the target is down (not started yet): the client sees its connection end
             }
         }
     }

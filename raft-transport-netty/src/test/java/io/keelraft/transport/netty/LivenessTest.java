@@ -29,12 +29,13 @@ class LivenessTest {
         proxy = new BlackholeProxy(a2);
         n1 = new NettyTransport(NettyTransportOptions.builder("n1", LoopbackCluster.CLUSTER_ID).listen(a1)
                 .peer("n2", proxy.address()).livenessTimeout(liveness).ioThreads(1).build());
-        // n2 admits n1 but cannot dial it (nobody listens there): everything from n1 takes n1's connection,
-        // through the proxy; nothing can take a way around it.
+        // n2 admits n1 but cannot dial it: everything from n1 takes n1's connection, through the proxy; nothing
+        // can take a way around it. The address is TEST-NET-1 (RFC 5737), where no one answers: not a loopback
+        // port, which a server of another test class in this JVM may be listening on by now.
         n2 = new NettyTransport(NettyTransportOptions.builder("n2", LoopbackCluster.CLUSTER_ID).listen(a2)
-                .peer("n1", FreePorts.loopback()).livenessTimeout(liveness).ioThreads(1).build());
+                .peer("n1", "192.0.2.1:9").livenessTimeout(liveness).ioThreads(1).build());
+        n2.start(r2); // first, so that n1's first dial through the proxy finds it
         n1.start(new RecordingReceiver());
-        n2.start(r2);
         await().atMost(Duration.ofSeconds(10)).until(() -> n1.isConnected("n2") && n2.inboundConnections("n1") == 1);
     }
 
