@@ -101,6 +101,25 @@ public final class RateLimitedLog {
         return true;
     }
 
+    /**
+     * {@link #log} at WARN for an event someone outside the server decides the number of (a client dropping its
+     * connection, an accept failing while descriptors run out): {@code cause} is appended to the line; an
+     * {@link java.io.IOException} — an ordinary event of the outside world — by its message only, anything else
+     * (a bug) with its stack trace.
+     */
+    public boolean warnAbout(String key, Throwable cause, String format, Object... args) {
+        if (cause == null) {
+            return log(Level.WARN, key, format, args);
+        }
+        boolean trace = !(cause instanceof java.io.IOException);
+        Object[] all = java.util.Arrays.copyOf(args, args.length + (trace ? 2 : 1));
+        all[args.length] = cause.toString();
+        if (trace) {
+            all[args.length + 1] = cause; // a trailing Throwable: SLF4J logs its stack trace
+        }
+        return log(Level.WARN, key, format + ": {}", all);
+    }
+
     /** Forgets {@code key}'s window (the failure is over): its next line is written at once. */
     public void reset(String key) {
         windows.remove(key);

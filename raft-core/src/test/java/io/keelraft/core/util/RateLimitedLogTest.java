@@ -14,6 +14,7 @@ class RateLimitedLogTest {
 
     /** What reached the logger: level and format, DEBUG included. */
     private final List<String> lines = new ArrayList<>();
+    private final List<Object[]> arguments = new ArrayList<>();
     private final Logger logger = (Logger) Proxy.newProxyInstance(Logger.class.getClassLoader(),
             new Class<?>[] {Logger.class}, (proxy, method, args) -> {
                 if (method.getName().startsWith("is")) {
@@ -24,6 +25,8 @@ class RateLimitedLogTest {
                 }
                 if (args != null && args[0] instanceof String format) {
                     lines.add(method.getName() + " " + format);
+                    arguments.add(args.length > 1 && args[1] instanceof Object[] all ? all
+                            : java.util.Arrays.copyOfRange(args, 1, args.length));
                 }
                 return null;
             });
@@ -52,5 +55,20 @@ class RateLimitedLogTest {
         log.reset("n2");
         assertThat(log.warn("n2", "x")).isTrue();
         assertThat(lines).containsExactly("warn x", "warn x", "debug x", "warn x");
+    }
+
+    @Test
+    void warnAboutShowsAnIoExceptionByItsMessageAndABugWithItsStackTrace() {
+        java.io.IOException reset = new java.io.IOException("Connection reset by peer");
+        assertThat(log.warnAbout("dropped", reset, "closing {}", "a")).isTrue();
+        assertThat(log.warnAbout("dropped", reset, "closing {}", "b")).isFalse();
+        assertThat(lines.get(0)).isEqualTo("warn closing {}: {}");
+        assertThat(arguments.get(0)).containsExactly("a", reset.toString());
+
+        IllegalStateException bug = new IllegalStateException("a bug");
+        now.addAndGet(Duration.ofSeconds(11).toNanos());
+        assertThat(log.warnAbout("dropped", bug, "closing {}", "c")).isTrue();
+        assertThat(lines.get(2)).startsWith("warn closing {}: {} (1 more like it");
+        assertThat(arguments.get(2)).containsExactly("c", bug.toString(), bug);
     }
 }

@@ -1,6 +1,6 @@
 package io.keelraft.examples.kv;
 
-import io.keelraft.core.util.RateLimitedLogger;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AcceptErrors extends ChannelInboundHandlerAdapter {
 
-    private static final RateLimitedLogger LOG = new RateLimitedLogger(LoggerFactory.getLogger(AcceptErrors.class),
+    private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(AcceptErrors.class),
             Duration.ofSeconds(10));
 
     private final Duration pause;
@@ -31,7 +31,7 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
             ctx.fireExceptionCaught(cause);
             return;
         }
-        LOG.warn(cause, "cannot accept a client connection on {}; accepting pauses for {} ms",
+        LOG.warnAbout("accept", cause, "cannot accept a client connection on {}; accepting pauses for {} ms",
                 ctx.channel().localAddress(), pause.toMillis());
         if (ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false);

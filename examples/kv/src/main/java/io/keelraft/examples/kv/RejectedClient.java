@@ -1,6 +1,6 @@
 package io.keelraft.examples.kv;
 
-import io.keelraft.core.util.RateLimitedLogger;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -24,7 +24,7 @@ final class RejectedClient extends ChannelInboundHandlerAdapter {
 
     private static final ByteBuf REPLY = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer(ERROR, StandardCharsets.US_ASCII)).asReadOnly();
-    private static final RateLimitedLogger LOG = new RateLimitedLogger(LoggerFactory.getLogger(RejectedClient.class),
+    private static final RateLimitedLog LOG = new RateLimitedLog(LoggerFactory.getLogger(RejectedClient.class),
             Duration.ofSeconds(10));
 
     private final ClientSlots slots;
@@ -35,7 +35,7 @@ final class RejectedClient extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        LOG.warn(null, "refusing client {}: max number of clients reached ({} connected, --max-clients {}, {} refused"
+        LOG.warnAbout("refused", null, "refusing client {}: max number of clients reached ({} connected, --max-clients {}, {} refused"
                 + " so far)", ctx.channel().remoteAddress(), slots.connected(), slots.max(), slots.rejected());
         ctx.writeAndFlush(REPLY.duplicate()).addListener(ChannelFutureListener.CLOSE);
     }

@@ -4,7 +4,7 @@ import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.SessionExpiredException;
-import io.keelraft.core.util.RateLimitedLogger;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -44,7 +44,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
     /** Whoever connects decides how often a connection fails: one line per ten seconds. */
-    private static final RateLimitedLogger DROPPED = new RateLimitedLogger(LOG, java.time.Duration.ofSeconds(10));
+    private static final RateLimitedLog DROPPED = new RateLimitedLog(LOG, java.time.Duration.ofSeconds(10));
 
     /** Past this many parsed commands waiting, stop reading from the socket until they are answered. */
     private static final int MAX_QUEUED = 4096;
@@ -128,8 +128,12 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(toMessage(Reply.error("ERR Protocol error: " + why.getMessage())))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
-            if (!(cause instanceof IOException)) {
-                DROPPED.warn(cause, "{}: closing the connection", ctx.channel().remoteAddress());
+            if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+                // The client went away in the middle of a command: its business, no stack trace (issue 16).
+                DROPPED.warnAbout("dropped", null, "{}: the client closed the connection in the middle of a command",
+                        ctx.channel().remoteAddress());
+            } else if (!(cause instanceof IOException)) {
+                DROPPED.warnAbout("dropped", cause, "{}: closing the connection", ctx.channel().remoteAddress());
             }
             ctx.close();
         }
