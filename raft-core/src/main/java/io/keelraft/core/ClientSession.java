@@ -41,7 +41,9 @@ public final class ClientSession {
     /**
      * Submits {@code command} in this session, retrying through leader changes and timeouts. Fails with
      * {@link SessionExpiredException} (the command did not take effect), {@link ShutdownException}, or the last
-     * error once retries are exhausted.
+     * error once retries are exhausted — inside an {@link OutcomeUnknownException} when that error is certain but
+     * an earlier try may have taken effect. {@link RaftException#failureMayHaveTakenEffect(Throwable)} on the failure
+     * says whether the command may have been applied.
      */
     public CompletableFuture<byte[]> submit(byte[] command) {
         node.checkSize(command, "command");

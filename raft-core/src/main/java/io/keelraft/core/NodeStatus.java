@@ -20,9 +20,13 @@ import java.util.Map;
  *                      thesis §4.1): voters, learners, outgoing voters during a joint change, and the addresses
  *                      it records; no members at all on a server started with {@link RaftNode.Builder#joining()}
  *                      that has not learnt its configuration yet
+ * @param clusterId    the cluster id recorded in its data directory, or null until learned
+ * @param storageProblem why its log store fails writes (a full disk: it then takes no writes, does not lead,
+ *                       and recovers by itself once the disk works), or null while it works
  */
 public record NodeStatus(String id, Role role, long term, String leaderId, long commitIndex, long lastApplied,
-                         long lastIndex, Map<String, Long> matchIndexes, ClusterConfiguration configuration) {
+                         long lastIndex, Map<String, Long> matchIndexes, ClusterConfiguration configuration,
+                         String clusterId, String storageProblem) {
 
     public NodeStatus {
         matchIndexes = Map.copyOf(matchIndexes);

@@ -1,6 +1,11 @@
 package io.keelraft.core;
 
-/** This server is not the leader; retry on the leader, named when known. */
+/**
+ * This server is not the leader; retry on the leader, named when known. The request did not take effect
+ * ({@link #mayHaveTakenEffect()} is false): a server that is not the leader refuses a command before appending
+ * it, and a command of this leader's log that another leader's entry replaced at its index can never be
+ * committed (paper §5.3, §5.4: one entry per committed index).
+ */
 public class NotLeaderException extends RaftException {
 
     private final String leaderId;
@@ -15,7 +20,7 @@ public class NotLeaderException extends RaftException {
 
     /** For subclasses that say more about why this server cannot serve the request. */
     protected NotLeaderException(String serverId, String leaderId, String leaderAddress, String message) {
-        super(message);
+        super(message, false);
         this.leaderId = leaderId;
         this.leaderAddress = leaderAddress;
     }

@@ -71,8 +71,11 @@ public final class RaftNode implements AutoCloseable {
      * Replicates {@code command}; the future completes with {@link StateMachine#apply}'s result once the command
      * is committed and applied on this server. On a follower the command is forwarded to the leader unless
      * {@link RaftOptions#forwardToLeader()} is off. Fails with {@link NotLeaderException},
-     * {@link OverloadedException}, {@link ShutdownException} or {@link RaftTimeoutException} — after a timeout
-     * the command may still take effect; use {@link #openSession()} to retry safely.
+     * {@link OverloadedException}, {@link ShutdownException}, {@link RaftTimeoutException} or
+     * {@link OutcomeUnknownException}. {@link RaftException#mayHaveTakenEffect()} says whether it may still take
+     * effect: false only when it certainly did not (refused before it was appended to any log), true after a
+     * timeout, a leadership lost after appending it, or a forward the leader may have received — then use
+     * {@link #openSession()} to retry it safely.
      *
      * @throws IllegalArgumentException when {@code command} is null or larger than
      *                                  {@link RaftOptions#maxCommandBytes()}
@@ -239,6 +242,15 @@ public final class RaftNode implements AutoCloseable {
         return runtime.lastApplied();
     }
 
+    /**
+     * The cluster's id as recorded in this server's data directory: the one given to
+     * {@link Builder#clusterId}, or the one a new cluster's first leader generated. Null until this server has
+     * learned it (a new cluster before its first entry commits; a new server before it hears from the cluster).
+     */
+    public String clusterId() {
+        return runtime.clusterId();
+    }
+
     /** A consistent snapshot of this server's Raft state, including followers' progress on a leader. */
     public CompletableFuture<NodeStatus> status() {
         return runtime.status();
@@ -278,9 +290,10 @@ public final class RaftNode implements AutoCloseable {
         private RaftOptions options = RaftOptions.defaults();
         private RaftScheduler scheduler;
         private Executor callbackExecutor;
-        private String clusterId = "keel";
+        private String clusterId;
         private RaftMetrics metrics = RaftMetrics.NONE;
         private boolean joining;
+        private Map<String, String> forcedVoters;
 
         private Builder() {
         }
@@ -292,7 +305,12 @@ public final class RaftNode implements AutoCloseable {
         }
 
         /**
-         * The initial voting members: id to host:port, this server included. With {@link #joining()}, instead:
+         * The initial voting members: id to host:port, this server included. Used once: the first start of a new
+         * data directory records them as the cluster's bootstrap configuration, and from then on the configuration
+         * in the data directory is the truth (thesis §4.2.1). On later starts this list only supplies addresses: it
+         * may name any subset of the members, servers the stored configuration does not name are ignored (add them
+         * with {@link RaftNode#addVoter} or {@link RaftNode#addLearner}), and an address that differs from the stored one is refused at start, naming
+         * both. With {@link #joining()}, instead:
          * this server's own address and those of servers of the cluster it joins (any subset; they are not
          * voters of anything this server decides).
          */
@@ -368,9 +386,30 @@ public final class RaftNode implements AutoCloseable {
             return this;
         }
 
-        /** A name shared by the group's servers; the transport refuses peers of another cluster. */
+        /**
+         * The cluster's id, if the operator wants to fix it (optional). By default a new cluster's first leader
+         * generates a unique id and writes it into the first log entry; every server records the id in its data
+         * directory and the transport refuses peers of another cluster. A server refuses to start on a directory
+         * recording another cluster id than the one given here.
+         */
         public Builder clusterId(String clusterId) {
-            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            Objects.requireNonNull(clusterId, "clusterId");
+            require(!clusterId.isBlank(), "clusterId must not be blank");
+            this.clusterId = clusterId;
+            return this;
+        }
+
+        /**
+         * <b>Dangerous; disaster recovery only.</b> After the permanent loss of a majority no configuration change
+         * can commit. This appends a configuration of exactly {@code voters} (id to host:port, this server included)
+         * to this server's own log, in a new term, before it starts, so that those servers can elect a leader among
+         * themselves. Entries held only by the lost servers are lost, and a lost server that comes back with its old
+         * log could form a rival majority: start each named survivor with this once, then never again, and wipe
+         * any server of the old configuration before it rejoins. Logged as a WARN.
+         */
+        public Builder forceNewConfiguration(Map<String, String> voters) {
+            require(voters != null && !voters.isEmpty(), "forceNewConfiguration needs at least one voter");
+            this.forcedVoters = Map.copyOf(voters);
             return this;
         }
 
@@ -429,7 +468,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 Transport net = transport;
                 if (transportProvider != null) {
-                    net = transportProvider.create(clusterId, id, members);
+                    net = transportProvider.create(clusterId, id, members, options.electionTimeout());
                     opened.add(net);
                 }
                 RaftScheduler time = scheduler;
@@ -445,7 +484,8 @@ public final class RaftNode implements AutoCloseable {
                         options.sessionTimeout().toMillis(), metrics,
                         new SnapshotSettings(options.snapshotLogBytes(), options.snapshotLogEntries(),
                                 options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
-                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())));
+                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())),
+                        clusterId, forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
                 return new RaftNode(new NodeRuntime(settings, log, meta, snapshots, net, stateMachine, time,
                         callbackExecutor), options);
             } catch (RuntimeException e) {

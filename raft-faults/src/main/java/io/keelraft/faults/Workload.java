@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>GET: a value or nil is OK with that result; an error reply is FAIL (a read changes nothing).</li>
  *   <li>SET {@code +OK} and CAS {@code :1} are OK; CAS {@code :0} is FAIL (no swap, nothing changed).</li>
- *   <li>A write answered {@code ERR client session expired} is FAIL: the server says it did not take effect
- *       (examples/kv ErrorReplies, ClientSession). Every other error reply to a write is UNKNOWN, since a
- *       session retries a command inside the server and may fail after an earlier try was committed.</li>
+ *   <li>A write answered {@code TRYAGAIN ...} or {@code ERR client session expired} is FAIL: the server says it
+ *       certainly did not take effect (examples/kv ErrorReplies). {@code UNKNOWN ...} — the server's word for "may
+ *       or may not have been applied", e.g. after a timeout — and every other error reply is UNKNOWN
+ *       ({@link WriteErrors}).</li>
  *   <li>A timeout, a reset or a closed connection is UNKNOWN, never FAIL; the connection is dropped.</li>
  * </ul>
  * Written values are unique ({@code c<client>-<n>}), so each value read names the write it came from. CAS always
@@ -37,7 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class Workload implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Workload.class);
-    static final String SESSION_EXPIRED = "ERR client session expired";
 
     private final KvCluster cluster;
     private final History history = new History();
@@ -227,11 +227,7 @@ public final class Workload implements AutoCloseable {
                 history.fail(op, now);
                 lastSeen.remove(key);
             } else if (reply instanceof RespClient.Error e) {
-                if (e.message().startsWith(SESSION_EXPIRED)) {
-                    history.fail(op, now);
-                } else {
-                    history.unknown(op);
-                }
+                WriteErrors.record(history, op, now, e.message());
                 backOff();
             } else {
                 unexpected(op, args[0], reply);

@@ -67,6 +67,34 @@ class HistoryChecksTest {
     }
 
     @Test
+    void aWriteAnsweredTryAgainThatIsReadBackIsAViolation() {
+        // TRYAGAIN promises "not applied": the checker leaves the write out, so reading its value back is not
+        // linearizable — what an independent run found before keel-kv's replies told the truth.
+        set(1, "k0", "c1-1", 0, 10);
+        long write = history.invoke(2, Command.put("k0", "c2-1"), 20);
+        WriteErrors.record(history, write, 30, "TRYAGAIN no leader elected yet"); // as the workload records it
+        read(3, "k0", "c2-1", 40, 50);
+        assertThat(new LinearizabilityChecker().check(history).verdict())
+                .isEqualTo(CheckResult.Verdict.NOT_LINEARIZABLE);
+    }
+
+    @Test
+    void aWriteAnsweredUnknownMayOrMayNotHaveHappened() {
+        set(1, "k0", "c1-1", 0, 10);
+        long write = history.invoke(2, Command.put("k0", "c2-1"), 20);
+        WriteErrors.record(history, write, 30, "UNKNOWN timed out, the command may or may not have been applied");
+        read(3, "k0", "c1-1", 40, 50); // not yet applied
+        read(3, "k0", "c2-1", 60, 70); // applied later, after its client gave up
+        assertThat(new LinearizabilityChecker().check(history).isLinearizable()).isTrue();
+        // ... or never.
+        History never = new History();
+        never.ok(never.invoke(1, Command.put("k0", "c1-1"), 0), 10);
+        WriteErrors.record(never, never.invoke(2, Command.put("k0", "c2-1"), 20), 30, "UNKNOWN outcome unknown");
+        never.ok(never.invoke(3, Command.get("k0"), 100), 110, "c1-1");
+        assertThat(new LinearizabilityChecker().check(never).isLinearizable()).isTrue();
+    }
+
+    @Test
     void aCasWithoutSwapChangesNothing() {
         set(1, "k0", "c1-1", 0, 10);
         long cas = history.invoke(2, Command.cas("k0", "c9-9", "c2-1"), 20);

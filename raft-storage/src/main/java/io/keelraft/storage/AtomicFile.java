@@ -24,6 +24,10 @@ import java.util.zip.CRC32C;
  * forces the directory: after a crash the file holds the old content or the new, never a mix. So a file that
  * fails its checksum was damaged after it was written, and reading it throws
  * {@link StorageCorruptedException} rather than guessing.
+ *
+ * <p>Built with a {@link DirectoryHandle}, it opens its next temporary file ahead of time (after each write) and
+ * forces the directory through the handle, so that a write needs no new file descriptor; {@link #close} then
+ * releases the two. The log's base file is one: a compaction must not fail for want of a descriptor.
  */
 final class AtomicFile {
 
@@ -33,15 +37,62 @@ final class AtomicFile {
     private final Path file;
     private final int magic;
     private final String what;
+    /** Null unless the temporary file is opened ahead. */
+    private final DirectoryHandle directory;
+    /** The next write's temporary file, opened ahead; null when not (yet) open. */
+    private FileChannel nextTemp;
 
     /**
      * @param what names the file's role in error messages, e.g. "term/vote file"
      */
     AtomicFile(Disk disk, Path file, int magic, String what) {
+        this(disk, file, magic, what, null);
+    }
+
+    /**
+     * A file whose next temporary file is kept open ahead, in {@code directory} (which it forces through the
+     * handle): call {@link #prepare} once the directory holds no stale temporary file, and {@link #close}.
+     */
+    AtomicFile(Disk disk, Path file, int magic, String what, DirectoryHandle directory) {
         this.disk = disk;
         this.file = file;
         this.magic = magic;
         this.what = what;
+        this.directory = directory;
+    }
+
+    /** Opens the next write's temporary file ahead, if this file keeps one; a failure is left to {@link #write}. */
+    synchronized void prepare() {
+        if (directory == null || nextTemp != null) {
+            return;
+        }
+        try {
+            nextTemp = openTemp();
+        } catch (IOException e) {
+            nextTemp = null; // write() opens it then, and reports what goes wrong
+        }
+    }
+
+    /** Releases and deletes the temporary file opened ahead (were it left, the next open would delete it). */
+    synchronized void close() {
+        if (nextTemp != null) {
+            try {
+                nextTemp.close();
+                Files.deleteIfExists(temp());
+            } catch (IOException ignored) {
+                // an empty *.tmp file: deleted on the next open
+            }
+            nextTemp = null;
+        }
+    }
+
+    private Path temp() {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    private FileChannel openTemp() throws IOException {
+        return disk.open(temp(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
     }
 
     Path file() {
@@ -79,20 +130,26 @@ final class AtomicFile {
     }
 
     /** Replaces the content; durable when this returns. */
-    void write(byte[] content) throws IOException {
+    synchronized void write(byte[] content) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(OVERHEAD + content.length);
         buffer.putInt(magic).putInt(content.length).put(content);
         CRC32C crc = new CRC32C();
         crc.update(buffer.array(), 0, 8 + content.length);
         buffer.putInt((int) crc.getValue()).flip();
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = disk.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Path temp = temp();
+        FileChannel opened = nextTemp;
+        nextTemp = null;
+        try (FileChannel channel = opened != null ? opened : openTemp()) {
             disk.write(channel, temp, buffer, 0);
             disk.force(channel, temp);
         }
         disk.rename(temp, file);
-        disk.forceDirectory(file.getParent());
+        if (directory != null) {
+            directory.force();
+        } else {
+            disk.forceDirectory(file.getParent());
+        }
+        prepare();
     }
 
     private StorageCorruptedException corrupted(long offset, String detail) {

@@ -93,8 +93,21 @@ final class Disk {
             return;
         }
         faults.before(Op.FORCE_DIRECTORY, directory);
+        faults.before(Op.OPEN, directory); // it takes a descriptor of its own
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         }
+    }
+
+    /**
+     * Forces {@code directory} through a descriptor already open on it ({@link DirectoryHandle}): needs no new
+     * file descriptor.
+     */
+    void forceDirectory(FileChannel directoryChannel, Path directory) throws IOException {
+        if (unsafeSkipFsync) {
+            return;
+        }
+        faults.before(Op.FORCE_DIRECTORY, directory);
+        directoryChannel.force(true);
     }
 }

@@ -111,10 +111,13 @@ final class LogRecovery {
                     }
                     terms.append(index, term);
                 });
-            } finally {
+                // The segment keeps the channel (see Segment: a live segment needs no new descriptor).
+                segments.add(Segment.recovered(disk, file, first, channel, result.positions(), result.count(),
+                        result.end()));
+            } catch (IOException | RuntimeException failure) {
                 channel.close();
+                throw failure;
             }
-            segments.add(Segment.recovered(disk, file, first, result.positions(), result.count(), result.end()));
             expectedFirst = result.lastIndex(first) + 1;
             previousTerm = result.lastTerm();
         }

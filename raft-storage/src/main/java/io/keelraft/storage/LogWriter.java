@@ -48,6 +48,14 @@ import org.slf4j.LoggerFactory;
  * exactly what readers see — dropping unforced bytes, whose fate after a failed fsync is unknown — and probes
  * the disk with a small forced write, backing off from {@code retryInitialDelay} to {@code retryMaxDelay}.
  * Once a probe succeeds the log accepts appends again: no restart is needed after a full disk is freed.
+ *
+ * <h2>File descriptors</h2>
+ * Appending, rolling to a new segment, truncating and compacting open no file while things go well: every
+ * segment keeps its channels open, the next segment is opened ahead ({@link SegmentPreallocator}), the base
+ * file's next temporary file too ({@link AtomicFile}), and the directory is forced through a handle held open
+ * ({@link DirectoryHandle}). A process that runs out of descriptors — a flood of client connections — thus
+ * does not fail its log writes; a second roll during one shortage waits for a descriptor rather than failing
+ * ({@link #nextSpare}), and only the repair after a real disk error and its probes open files otherwise.
  */
 final class LogWriter implements Runnable {
 
@@ -56,12 +64,12 @@ final class LogWriter implements Runnable {
     private static final String PROBE_FILE = "probe.tmp";
 
     private final Path directory;
+    private final DirectoryHandle directoryHandle;
     private final Disk disk;
     private final SegmentedLogOptions options;
     private final LogView view;
     private final WriteQueue queue;
     private final AtomicFile baseFile;
-    /** Null when preallocation is off. */
     private final SegmentPreallocator preallocator;
     private volatile DurabilityListener listener;
 
@@ -72,10 +80,11 @@ final class LogWriter implements Runnable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final CRC32C crc = new CRC32C();
 
-    LogWriter(Path directory, Disk disk, SegmentedLogOptions options, LogView view, WriteQueue queue,
+    LogWriter(DirectoryHandle directory, Disk disk, SegmentedLogOptions options, LogView view, WriteQueue queue,
               AtomicFile baseFile, List<Segment> segments, long baseIndex, DurabilityListener listener,
               SegmentPreallocator preallocator) {
-        this.directory = directory;
+        this.directoryHandle = directory;
+        this.directory = directory.path();
         this.disk = disk;
         this.options = options;
         this.view = view;
@@ -174,6 +183,7 @@ final class LogWriter implements Runnable {
         if (view.publish(batch, segmentOf, positions, epoch)) {
             notifyDurable(lastEntry.index(), lastEntry.term());
         }
+        preallocator.prepare(); // a no-op once the next segment is open; retries after a failed attempt
     }
 
     private void write(List<LogEntry> batch, Segment[] segmentOf, long[] positions) throws IOException {
@@ -188,8 +198,8 @@ final class LogWriter implements Runnable {
                 // The full segment is forced before the next exists: recovery may then treat any bad record
                 // in a segment that is not the last as corruption, never as a torn write.
                 disk.force(segment.writeChannel(), segment.file);
-                segment.seal();
-                segment = roll(entry.index());
+                segment = roll(entry.index()); // the full segment's channels stay open: it may be truncated or read
+
             }
             if (size > buffer.remaining()) {
                 flush(segment);
@@ -220,14 +230,49 @@ final class LogWriter implements Runnable {
     }
 
     private Segment roll(long firstIndex) throws IOException {
-        Path spare = preallocator == null ? null : preallocator.take();
-        Segment segment = spare != null ? Segment.createFromSpare(disk, directory, firstIndex, spare)
-                : Segment.create(disk, directory, firstIndex);
-        if (preallocator != null) {
-            preallocator.prepare(); // only now: the spare it fills has the name the one just used had
-        }
+        SegmentPreallocator.Spare spare = nextSpare();
+        // Without a spare (it could not be opened ahead), the segment is created here, opening files.
+        Segment segment = spare != null ? Segment.createFromSpare(disk, directoryHandle, firstIndex, spare)
+                : Segment.create(disk, directoryHandle, firstIndex);
+        preallocator.prepare(); // only now: the spare it opens has the name the one just used had
         segments.add(segment);
         return segment;
+    }
+
+    /**
+     * The spare opened ahead for the next segment. When there is none and opening one fails because the process
+     * is out of file descriptors, waits (backing off like the disk probes) until one opens, rather than failing
+     * the appends: the shortage is someone else's doing and passes. Null when it fails for another reason: the
+     * segment is then created the ordinary way, and that failure is a disk error like any other.
+     */
+    private SegmentPreallocator.Spare nextSpare() throws IOException {
+        long delay = options.retryInitialDelay().toNanos();
+        boolean waited = false;
+        while (true) {
+            SegmentPreallocator.Spare spare = preallocator.take();
+            if (spare != null) {
+                if (waited) {
+                    log.info("log in {}: file descriptors are available again; appends go on", directory);
+                }
+                return spare;
+            }
+            IOException why = preallocator.prepare();
+            if (why == null) {
+                continue; // opened now
+            }
+            if (!DescriptorShortage.is(why)) {
+                return null;
+            }
+            if (!waited) {
+                log.warn("log in {}: the process is out of file descriptors ({}); appends wait until the next"
+                        + " segment can be opened", directory, why.getMessage());
+                waited = true;
+            }
+            if (queue.awaitRetry(delay)) {
+                throw new IOException("the log closed while waiting for a file descriptor", why);
+            }
+            delay = Math.min(delay * 2, options.retryMaxDelay().toNanos());
+        }
     }
 
     private Segment last() {
@@ -245,7 +290,7 @@ final class LogWriter implements Runnable {
             deleted = true;
         }
         if (deleted) {
-            disk.forceDirectory(directory);
+            directoryHandle.force();
         }
         if (segments.isEmpty()) {
             lastWritten = index - 1; // the first segment began at index
@@ -288,7 +333,7 @@ final class LogWriter implements Runnable {
             disk.delete(segment.file);
             segments.remove(segment);
         }
-        disk.forceDirectory(directory);
+        directoryHandle.force();
     }
 
     // ---- failures ----
@@ -350,7 +395,8 @@ final class LogWriter implements Runnable {
         deleteSegments(unpublishedTail, true);
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : (Iterable<Path>) files::iterator) {
-                if (file.getFileName().toString().endsWith(".tmp")) {
+                // Only half-created segments: the spare and the base's next temporary file are open, and ours.
+                if (file.getFileName().toString().endsWith(Segment.SUFFIX + ".tmp")) {
                     disk.delete(file);
                 }
             }
@@ -360,7 +406,7 @@ final class LogWriter implements Runnable {
             return;
         }
         Segment segment = last();
-        segment.seal(); // a fresh descriptor: no error state left over from the failure
+        segment.reopenForWriting(); // a fresh descriptor: no error state left over from the failure
         FileChannel channel = segment.writeChannel();
         if (channel.size() != segment.publishedEnd()) {
             disk.truncate(channel, segment.file, segment.publishedEnd());

@@ -30,6 +30,11 @@ import java.util.zip.CRC32C;
  * change only under the {@link LogView}'s write lock; the writer thread alone writes to the file, always past
  * the published end. Reads use their own channel, reopened if a reader's interrupt closed it (NIO closes a
  * channel when a thread blocked in it is interrupted), so that one interrupted reader cannot break the log.
+ *
+ * <p>Both channels are open from the moment the segment exists until it is deleted or the log closed — a new
+ * segment gets them from the {@link SegmentPreallocator}'s spare, opened ahead of time — so that appending,
+ * truncating and reading never need a new file descriptor: two per segment, for a process that may run out of
+ * descriptors for reasons of its own (a flood of client connections).
  */
 final class Segment implements AutoCloseable {
 
@@ -46,7 +51,7 @@ final class Segment implements AutoCloseable {
     private final Disk disk;
     private final Object readChannelLock = new Object();
     private FileChannel readChannel;
-    /** Writer thread only; null once the segment is sealed (reopened if a truncation needs it). */
+    /** Writer thread only; reopened only after a disk error ({@link #reopenForWriting}) or an interrupt. */
     private FileChannel writeChannel;
 
     // Published state, guarded by the LogView lock.
@@ -57,8 +62,11 @@ final class Segment implements AutoCloseable {
     /** Writer thread only: where the next record goes. */
     long writeEnd;
 
-    private Segment(Disk disk, Path file, long firstIndex, int[] positions, int count, long end) {
+    private Segment(Disk disk, Path file, long firstIndex, FileChannel writeChannel, FileChannel readChannel,
+                    int[] positions, int count, long end) {
         this.disk = disk;
+        this.writeChannel = writeChannel;
+        this.readChannel = readChannel;
         this.file = file;
         this.firstIndex = firstIndex;
         this.positions = positions;
@@ -88,10 +96,22 @@ final class Segment implements AutoCloseable {
      * Creates an empty segment crash-safely: the header is written and forced under a temporary name, renamed
      * into place and the directory forced, so a segment file that exists always has a whole header.
      */
-    static Segment create(Disk disk, Path directory, long firstIndex) throws IOException {
-        Path temp = directory.resolve(fileName(firstIndex) + ".tmp");
+    static Segment create(Disk disk, DirectoryHandle directory, long firstIndex) throws IOException {
+        Path temp = directory.path().resolve(fileName(firstIndex) + ".tmp");
         disk.delete(temp);
-        return createFrom(disk, directory, firstIndex, temp, StandardOpenOption.CREATE_NEW);
+        FileChannel channel = disk.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileChannel reader = null;
+        try {
+            reader = disk.open(temp, StandardOpenOption.READ);
+            return createFrom(disk, directory, firstIndex, temp, channel, reader);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            if (reader != null) {
+                reader.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -99,34 +119,37 @@ final class Segment implements AutoCloseable {
      * first bytes and forced, then it is renamed into place as {@link #create} does. The zeros after the header
      * read as the end of the segment (see {@link SegmentScanner}).
      */
-    static Segment createFromSpare(Disk disk, Path directory, long firstIndex, Path spare) throws IOException {
-        return createFrom(disk, directory, firstIndex, spare);
-    }
-
-    private static Segment createFrom(Disk disk, Path directory, long firstIndex, Path temp,
-                                      StandardOpenOption... create) throws IOException {
-        Path file = directory.resolve(fileName(firstIndex));
-        StandardOpenOption[] options = java.util.Arrays.copyOf(create, create.length + 2);
-        options[create.length] = StandardOpenOption.READ;
-        options[create.length + 1] = StandardOpenOption.WRITE;
-        FileChannel channel = disk.open(temp, options);
+    static Segment createFromSpare(Disk disk, DirectoryHandle directory, long firstIndex,
+                                   SegmentPreallocator.Spare spare) throws IOException {
         try {
-            disk.write(channel, temp, header(firstIndex), 0);
-            disk.force(channel, temp);
-            disk.rename(temp, file);
-            disk.forceDirectory(directory);
+            return createFrom(disk, directory, firstIndex, spare.file(), spare.writeChannel(), spare.readChannel());
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            spare.close();
             throw e;
         }
-        Segment segment = new Segment(disk, file, firstIndex, new int[64], 0, HEADER_BYTES);
-        segment.writeChannel = channel; // renaming keeps the open file
-        return segment;
     }
 
-    /** A segment recovered on open, holding records at {@code positions[0..count)} and ending at {@code end}. */
-    static Segment recovered(Disk disk, Path file, long firstIndex, int[] positions, int count, long end) {
-        return new Segment(disk, file, firstIndex, positions.length == 0 ? new int[64] : positions, count, end);
+    /** Writes the header through {@code channel}, renames {@code temp} into place; opens no file. */
+    private static Segment createFrom(Disk disk, DirectoryHandle directory, long firstIndex, Path temp,
+                                      FileChannel channel, FileChannel reader) throws IOException {
+        Path file = directory.path().resolve(fileName(firstIndex));
+        disk.write(channel, temp, header(firstIndex), 0);
+        disk.force(channel, temp);
+        disk.rename(temp, file);
+        directory.force();
+        // Renaming keeps the open files: both channels now read and write the segment.
+        return new Segment(disk, file, firstIndex, channel, reader, new int[64], 0, HEADER_BYTES);
+    }
+
+    /**
+     * A segment recovered on open, holding records at {@code positions[0..count)} and ending at {@code end};
+     * it takes {@code writeChannel} (open for reading and writing) and opens its read channel.
+     */
+    static Segment recovered(Disk disk, Path file, long firstIndex, FileChannel writeChannel, int[] positions,
+                             int count, long end) throws IOException {
+        FileChannel reader = disk.open(file, StandardOpenOption.READ);
+        return new Segment(disk, file, firstIndex, writeChannel, reader,
+                positions.length == 0 ? new int[64] : positions, count, end);
     }
 
     static ByteBuffer header(long firstIndex) {
@@ -272,7 +295,7 @@ final class Segment implements AutoCloseable {
     private FileChannel readChannel() throws IOException {
         synchronized (readChannelLock) {
             if (readChannel == null || !readChannel.isOpen()) {
-                readChannel = FileChannel.open(file, StandardOpenOption.READ);
+                readChannel = disk.open(file, StandardOpenOption.READ); // after an interrupt closed it
             }
             return readChannel;
         }
@@ -281,14 +304,22 @@ final class Segment implements AutoCloseable {
     // ---- writer thread ----
 
     FileChannel writeChannel() throws IOException {
-        if (writeChannel == null) {
+        if (writeChannel == null || !writeChannel.isOpen()) {
             writeChannel = disk.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
         return writeChannel;
     }
 
-    /** The segment will receive no more records: its write channel is released. */
-    void seal() throws IOException {
+    /**
+     * Replaces the write channel with a fresh descriptor, so that no error state of a failed write or force is
+     * left over on it (after a disk error only).
+     */
+    void reopenForWriting() throws IOException {
+        closeWriteChannel();
+        writeChannel();
+    }
+
+    private void closeWriteChannel() throws IOException {
         if (writeChannel != null) {
             writeChannel.close();
             writeChannel = null;
@@ -298,7 +329,7 @@ final class Segment implements AutoCloseable {
     @Override
     public void close() {
         try {
-            seal();
+            closeWriteChannel();
         } catch (IOException ignored) {
             // closing: nothing more to do with this file
         }

@@ -62,13 +62,17 @@ public final class SegmentedLog implements LogStore {
     private final WriteQueue queue;
     private final LogWriter writer;
     private final SegmentPreallocator preallocator;
+    private final AtomicFile baseFile;
+    private final DirectoryHandle directoryHandle;
     private final Thread writerThread;
     private boolean closed;
 
     private SegmentedLog(Path directory, DirectoryLock lock, LogView view, WriteQueue queue, LogWriter writer,
-                         SegmentPreallocator preallocator) {
+                         SegmentPreallocator preallocator, AtomicFile baseFile, DirectoryHandle directoryHandle) {
         this.directory = directory;
         this.preallocator = preallocator;
+        this.baseFile = baseFile;
+        this.directoryHandle = directoryHandle;
         this.lock = lock;
         this.view = view;
         this.queue = queue;
@@ -99,37 +103,46 @@ public final class SegmentedLog implements LogStore {
         Path dir = directory.toAbsolutePath();
         DirectoryLock lock = DirectoryLock.acquire(dir);
         SegmentPreallocator preallocator = null;
+        DirectoryHandle handle = null;
+        AtomicFile baseFile = null;
+        List<Segment> segments = List.of();
         try {
             Disk disk = new Disk(options.unsafeSkipFsync(), faults);
-            AtomicFile baseFile = new AtomicFile(disk, dir.resolve(LogBase.FILE_NAME), LogBase.MAGIC, "log base file");
+            handle = DirectoryHandle.open(disk, dir);
+            baseFile = new AtomicFile(disk, dir.resolve(LogBase.FILE_NAME), LogBase.MAGIC, "log base file", handle);
             LogRecovery.Recovered recovered = LogRecovery.recover(dir, disk, baseFile);
+            segments = recovered.segments();
+            baseFile.prepare(); // only after recovery deleted the *.tmp files a crash left
             LogView view = new LogView(recovered.terms(), recovered.segments(), options.cacheBytes());
             WriteQueue queue = new WriteQueue(view);
-            preallocator = options.preallocate()
-                    ? new SegmentPreallocator(disk, dir, options.segmentBytes()) : null;
-            if (preallocator != null) {
-                preallocator.prepare();
-            }
-            LogWriter writer = new LogWriter(dir, disk, options, view, queue, baseFile, recovered.segments(),
+            preallocator = new SegmentPreallocator(disk, dir, options.preallocate() ? options.segmentBytes() : 0);
+            preallocator.prepare();
+            LogWriter writer = new LogWriter(handle, disk, options, view, queue, baseFile, recovered.segments(),
                     recovered.terms().baseIndex(), NO_LISTENER, preallocator);
             if (options.unsafeSkipFsync()) {
                 log.warn("{}: unsafeSkipFsync is on: entries are reported durable without fsync (tests only)", dir);
             }
-            return new SegmentedLog(dir, lock, view, queue, writer, preallocator);
-        } catch (IOException e) {
-            closeQuietly(preallocator);
+            return new SegmentedLog(dir, lock, view, queue, writer, preallocator, baseFile, handle);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(preallocator, baseFile, handle);
+            segments.forEach(Segment::close);
             lock.close();
-            throw new StorageException("cannot open the log in " + dir + ": " + e, e);
-        } catch (RuntimeException e) {
-            closeQuietly(preallocator);
-            lock.close();
-            throw e;
+            if (e instanceof IOException) {
+                throw new StorageException("cannot open the log in " + dir + ": " + e, e);
+            }
+            throw (RuntimeException) e;
         }
     }
 
-    private static void closeQuietly(SegmentPreallocator preallocator) {
+    private static void closeQuietly(SegmentPreallocator preallocator, AtomicFile baseFile, DirectoryHandle handle) {
         if (preallocator != null) {
             preallocator.close();
+        }
+        if (baseFile != null) {
+            baseFile.close();
+        }
+        if (handle != null) {
+            handle.close();
         }
     }
 
@@ -223,7 +236,7 @@ public final class SegmentedLog implements LogStore {
                 Thread.currentThread().interrupt();
             }
         }
-        closeQuietly(preallocator);
+        closeQuietly(preallocator, baseFile, directoryHandle);
         writer.segments().forEach(Segment::close);
         view.segments().forEach(Segment::close);
         lock.close();

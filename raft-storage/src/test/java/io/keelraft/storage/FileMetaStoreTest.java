@@ -3,12 +3,16 @@ package io.keelraft.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.spi.ServerIdentity;
 import io.keelraft.core.spi.StorageCorruptedException;
 import io.keelraft.core.spi.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +90,42 @@ class FileMetaStoreTest {
         try (FileMetaStore store = FileMetaStore.open(dir)) {
             assertThatThrownBy(() -> FileMetaStore.open(dir)).isInstanceOf(StorageException.class)
                     .hasMessageContaining("already open");
+        }
+    }
+
+    @Test
+    void theIdentityIsAbsentUntilSavedAndSurvivesReopen() {
+        ClusterConfiguration bootstrap = ClusterConfiguration.ofVoters(Map.of("n1", "h1:1", "n2", "h2:2", "n3", "h3:3"));
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThat(store.loadIdentity()).isEmpty();
+            store.saveIdentity(new ServerIdentity("n2", null, bootstrap));
+            assertThat(store.loadIdentity()).contains(new ServerIdentity("n2", null, bootstrap));
+            store.saveIdentity(new ServerIdentity("n2", "çluster-7", bootstrap));
+        }
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThat(store.loadIdentity()).contains(new ServerIdentity("n2", "çluster-7", bootstrap));
+            // Independent of the term and vote.
+            assertThat(store.load()).isEqualTo(HardState.INITIAL);
+        }
+        ClusterConfiguration waiting = new ClusterConfiguration(Set.of(), Set.of(), Set.of(), Map.of("n4", "h4:4"));
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            store.saveIdentity(new ServerIdentity("n4", null, waiting));
+            assertThat(store.loadIdentity()).contains(new ServerIdentity("n4", null, waiting));
+        }
+    }
+
+    @Test
+    void aDamagedIdentityIsReportedClearly() throws IOException {
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            store.saveIdentity(new ServerIdentity("n1", "c", ClusterConfiguration.ofVoters(Map.of("n1", "h:1"))));
+        }
+        Path file = dir.resolve("identity");
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[14] ^= 1;
+        Files.write(file, bytes);
+        try (FileMetaStore store = FileMetaStore.open(dir)) {
+            assertThatThrownBy(store::loadIdentity).isInstanceOf(StorageCorruptedException.class)
+                    .hasMessageContaining("damaged server identity file").hasMessageContaining("checksum mismatch");
         }
     }
 }

@@ -6,7 +6,6 @@ import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.SnapshotStore;
-import io.keelraft.core.spi.StorageException;
 import io.keelraft.testkit.memory.InMemorySnapshotStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +27,8 @@ final class SimNodeStorage {
     private final Segment durable = new Segment();
     private final InMemorySnapshotStore snapshots;
     private HardState hardState = HardState.INITIAL;
+    /** Survives crashes, like the term and vote (saved synchronously, as a real fsync). */
+    private io.keelraft.core.spi.ServerIdentity identity;
     private boolean stalled;
     private long lastWriteDue;
     private long compactions;
@@ -158,6 +159,16 @@ final class SimNodeStorage {
             }
 
             @Override
+            public java.util.Optional<io.keelraft.core.spi.ServerIdentity> loadIdentity() {
+                return java.util.Optional.ofNullable(identity);
+            }
+
+            @Override
+            public void saveIdentity(io.keelraft.core.spi.ServerIdentity saved) {
+                identity = saved;
+            }
+
+            @Override
             public void close() {
             }
         };
@@ -228,7 +239,7 @@ final class SimNodeStorage {
             }
             long first = entries.get(0).index();
             if (first > visible.lastIndex() + 1 || first <= visible.baseIndex) {
-                throw new StorageException("append at " + first + " outside (" + visible.baseIndex + ", "
+                throw new IllegalArgumentException("append at " + first + " outside (" + visible.baseIndex + ", "
                         + (visible.lastIndex() + 1) + "]");
             }
             List<LogEntry> write = List.copyOf(entries);

@@ -202,6 +202,14 @@ final class RaftLog {
         return out;
     }
 
+    /**
+     * The driver's log store dropped every append not yet reported durable (a failed write): hand those entries
+     * out again once it accepts appends. Entries below {@code unstableOffset} are in the durable log already.
+     */
+    void rewindPersistence() {
+        handedToPersist = Math.max(durableIndex, unstableOffset - 1);
+    }
+
     /** True while entries handed out for persistence are not all reported durable. */
     boolean hasWritesOutstanding() {
         return durableIndex < handedToPersist;

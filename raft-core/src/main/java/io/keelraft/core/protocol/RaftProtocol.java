@@ -25,6 +25,8 @@ public final class RaftProtocol {
 
     private final ProtocolConfig config;
     private final String id;
+    /** Written into the first log entry by the first leader of a new cluster; see identifyNewCluster. */
+    private byte[] newClusterId;
     private final RandomGenerator random;
     private final RaftLog log;
     private final ConfigurationLog configurations;
@@ -63,6 +65,11 @@ public final class RaftProtocol {
     private boolean commitToAnnounce;
     /** Leader ticks during which its own writes were outstanding and none completed. */
     private int diskStalledTicks;
+    /**
+     * True from {@link #storageFailed} until {@link #storageRecovered}: this server can make nothing durable, so
+     * it hands out no entries to persist, acknowledges nothing, does not campaign, and does not lead.
+     */
+    private boolean storageFailing;
     private long durableIndexAtLastTick;
     /** Leader: the server leadership is being handed to (thesis §3.10), or null. Proposals wait meanwhile. */
     private String leadTransferee;
@@ -459,6 +466,34 @@ public final class RaftProtocol {
         return durableHardState.currentTerm() == currentTerm && id.equals(durableHardState.votedFor());
     }
 
+    /**
+     * The log store failed a write (a full disk, an I/O error) and dropped every append not yet reported durable.
+     * Until {@link #storageRecovered}, this server acknowledges nothing (an acknowledgement promises durability,
+     * paper Figure 2) and never campaigns; a leader or candidate steps down so that a server with a working disk
+     * leads (as for a stalled disk, {@code diskStallTicks}). It keeps following: entries and the commit index
+     * still arrive, so committed entries — durable on a majority — are still applied and reads still served.
+     */
+    public void storageFailed() {
+        storageFailing = true;
+        log.rewindPersistence();
+        messagesAfterPersist.clear(); // acknowledgements of writes that will not happen
+        if (role != Role.FOLLOWER) {
+            LOG.warn("{} steps down in term {}: its log store failed a write", id, currentTerm);
+            becomeFollower(currentTerm, null);
+        }
+    }
+
+    /** The log store accepts appends again: entries not yet durable are handed out again. */
+    public void storageRecovered() {
+        storageFailing = false;
+        log.rewindPersistence();
+    }
+
+    /** True between {@link #storageFailed} and {@link #storageRecovered}. */
+    public boolean storageFailing() {
+        return storageFailing;
+    }
+
     /** The driver made the entries through {@code index} durable; the entry at {@code index} has {@code term}. */
     public void persisted(long index, long term) {
         if (log.persisted(index, term) && role == Role.LEADER && maybeCommit()) {
@@ -470,8 +505,8 @@ public final class RaftProtocol {
 
     /** True when {@link #ready()} has work to hand out. */
     public boolean hasReady() {
-        return hardStateChanged() || log.hasEntriesToPersist() || log.hasEntriesToApply()
-                || !messages.isEmpty() || !messagesAfterPersist.isEmpty() || !readStates.isEmpty()
+        return hardStateChanged() || (!storageFailing && log.hasEntriesToPersist()) || log.hasEntriesToApply()
+                || !messages.isEmpty() || (!storageFailing && !messagesAfterPersist.isEmpty()) || !readStates.isEmpty()
                 || !abortedReads.isEmpty() || snapshotToRestore != null
                 || (role == Role.LEADER && (newEntriesToReplicate || commitToAnnounce || reads.broadcastNeeded()));
     }
@@ -486,8 +521,13 @@ public final class RaftProtocol {
             hardState = new HardState(currentTerm, votedFor);
             handedOutHardState = hardState;
         }
-        Ready ready = new Ready(hardState, log.takeEntriesToPersist(), List.copyOf(messages),
-                List.copyOf(messagesAfterPersist), log.takeEntriesToApply(config.maxApplyBatchBytes()),
+        if (storageFailing) {
+            // Nothing can be made durable, so nothing may be acknowledged: the leader retries, as after a loss.
+            messagesAfterPersist.clear();
+        }
+        Ready ready = new Ready(hardState, storageFailing ? List.of() : log.takeEntriesToPersist(),
+                List.copyOf(messages), List.copyOf(messagesAfterPersist),
+                log.takeEntriesToApply(config.maxApplyBatchBytes()),
                 List.copyOf(readStates), List.copyOf(abortedReads), snapshotToRestore);
         snapshotToRestore = null;
         messages.clear();
@@ -505,6 +545,14 @@ public final class RaftProtocol {
 
     public Role role() {
         return role;
+    }
+
+    /**
+     * The cluster id this server writes into the log's first entry should it be the first leader of a new cluster
+     * (an empty log): the runtime passes the configured id, or one it generated. Null: write none.
+     */
+    public void identifyNewCluster(String clusterId) {
+        this.newClusterId = clusterId == null ? null : clusterId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public long currentTerm() {
@@ -621,7 +669,7 @@ public final class RaftProtocol {
     // ---------------------------------------------------------------- elections
 
     private boolean promotable() {
-        return configurations.isVoterInAny(id);
+        return configurations.isVoterInAny(id) && !storageFailing;
     }
 
     private void campaign() {
@@ -803,7 +851,10 @@ public final class RaftProtocol {
         syncProgress();
         LOG.info("{} became leader in term {} (last index {})", id, currentTerm, log.lastIndex());
         // Paper §8 / thesis §6.4: a no-op of the new term lets earlier-term entries commit and reads proceed.
-        log.append(List.of(new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.NO_OP, null)));
+        // The very first entry of a new cluster also carries its id (ServerIdentity): committed by a majority, it
+        // names the cluster for good, and every server applying it learns the id.
+        byte[] payload = log.lastIndex() == 0 ? newClusterId : null;
+        log.append(List.of(new LogEntry(log.lastIndex() + 1, currentTerm, EntryType.NO_OP, payload)));
         newEntriesToReplicate = true;
         if (maybeCommit()) {
             commitToAnnounce = true;

@@ -1,6 +1,7 @@
 package io.keelraft.core.runtime;
 
 import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.OutcomeUnknownException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.protocol.ClusterConfiguration;
@@ -51,6 +52,8 @@ final class Applier {
     private final long sessionsOnlyThrough;
     private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
     private boolean stopped;
+    /** Told the cluster id the log's first entry names (RaftProtocol.identifyNewCluster); set before start. */
+    private java.util.function.Consumer<String> clusterIdListener = id -> { };
 
     /**
      * @param fatal told (once) when the state machine fails; the server must stop, since a replica that
@@ -72,6 +75,11 @@ final class Applier {
         this.applyThread = applyThread;
         this.lastApplied = appliedIndex;
         this.fatal = fatal;
+    }
+
+    /** Who to tell the cluster id the log's first entry names, when it is applied; call before any entry is. */
+    void onClusterId(java.util.function.Consumer<String> listener) {
+        this.clusterIdListener = listener;
     }
 
     long lastApplied() {
@@ -136,6 +144,8 @@ final class Applier {
             lastApplied = e.index();
             lastAppliedTerm = e.term();
             count++;
+            // Another term's entry was committed at our proposal's index: ours can never be (one entry per
+            // committed index, paper §5.4), so it certainly did not take effect: NotLeaderException (certain).
             proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
             runWaiters();
         }
@@ -150,6 +160,10 @@ final class Applier {
                 configuration = ClusterConfiguration.decode(e.payload());
                 return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
             case NO_OP:
+                if (e.index() == 1 && e.payload().length > 0) {
+                    clusterIdListener.accept(new String(e.payload(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
             default:
                 return new PendingProposals.AppliedResult(e.index(), EMPTY, null);
         }
@@ -166,6 +180,12 @@ final class Applier {
                         envelope.command(), () -> replayOnly ? null : applyToStateMachine(e.index(), envelope.command()));
                 if (o instanceof SessionTable.Outcome.Result r) {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
+                }
+                // Reused and Expired are certain: the session table refused the command as it applied the entry.
+                // ResponseGone is not: the command took effect earlier, only its result is lost.
+                if (o instanceof SessionTable.Outcome.ResponseGone gone) {
+                    return new PendingProposals.AppliedResult(e.index(), null,
+                            new OutcomeUnknownException(gone.reason() + "; the command was applied once"));
                 }
                 if (o instanceof SessionTable.Outcome.Reused reused) {
                     return new PendingProposals.AppliedResult(e.index(), null,
@@ -225,12 +245,32 @@ final class Applier {
      * snapshot that cannot be read stops the server: its state machine is then in no known state.
      */
     void restore(SnapshotFile file) {
+        // Opened now, on the caller's thread (the raft loop, right after the snapshot was committed), not when the
+        // apply thread gets to it: meanwhile newer snapshots may be committed and retention may delete this one —
+        // seen after a partition healed and a burst of queued single-chunk snapshots arrived at once — and the
+        // server then stopped on NoSuchFileException. An open file stays readable after its deletion (POSIX).
+        InputStream opened;
+        Exception openFailure = null;
+        try {
+            opened = file.open();
+        } catch (IOException | RuntimeException e) {
+            opened = null;
+            openFailure = e;
+        }
+        InputStream pinned = opened;
+        Exception failure = openFailure;
         applyThread.execute(() -> {
+            SnapshotMeta meta = file.meta();
             if (stopped) {
+                closeQuietly(pinned);
                 return;
             }
-            SnapshotMeta meta = file.meta();
-            try (InputStream in = file.open()) {
+            try (InputStream in = pinned) {
+                if (failure instanceof IOException io) {
+                    throw io;
+                } else if (failure != null) {
+                    throw (RuntimeException) failure;
+                }
                 SnapshotEnvelope.restore(in, sessions, stateMachine);
             } catch (IOException | RuntimeException e) {
                 stop("could not restore the state machine from the snapshot at index " + meta.index(), e);
@@ -239,9 +279,23 @@ final class Applier {
             lastApplied = meta.index();
             lastAppliedTerm = meta.term();
             configuration = meta.configuration();
-            proposals.failThrough(meta.index(), new NotLeaderException(serverId, null, null));
+            // Unknown: the snapshot may or may not contain our entries; this server can no longer tell.
+            proposals.failThrough(meta.index(), new OutcomeUnknownException("server " + serverId + " lost "
+                    + "leadership and installed a leader's snapshot through index " + meta.index() + " before it "
+                    + "learned whether the command was committed; it may or may not have been applied"));
             runWaiters();
         });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try {
+            in.close();
+        } catch (IOException e) {
+            // nothing was read from it
+        }
     }
 
     private byte[] applyToStateMachine(long index, byte[] command) {

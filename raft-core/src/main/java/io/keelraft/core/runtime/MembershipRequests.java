@@ -73,11 +73,13 @@ final class MembershipRequests {
                     c.committed = true;
                 } else {
                     it.remove();
+                    // term 0: which entry committed is no longer known here (unknown); else another entry was
+                    // committed at its index, so the change certainly did not take effect.
                     c.out.completeExceptionally(new RaftException(term == 0
                             ? "the outcome of the configuration change at index " + c.index + " is unknown: a "
                             + "snapshot replaced this server's log before it saw the commit; read configuration()"
                             : "the configuration change at index " + c.index + " was lost with a leader change; "
-                            + "nothing changed, it may be retried"));
+                            + "nothing changed, it may be retried", term == 0));
                     continue;
                 }
             }
@@ -96,12 +98,14 @@ final class MembershipRequests {
                 t.out.complete(null);
             } else if (p.role() == Role.LEADER && p.currentTerm() == t.term && p.leadershipTransferee() == null) {
                 it.remove();
+                // Certain: this server leads the same term again, so the transfer did not happen.
                 t.out.completeExceptionally(new RaftException("leadership transfer to " + t.target + " aborted: it"
-                        + " did not take over within an election timeout; " + p.id() + " leads again"));
+                        + " did not take over within an election timeout; " + p.id() + " leads again", false));
             } else if (p.currentTerm() > t.term && p.leaderId() != null) {
                 it.remove();
+                // Certain: what was asked (the target leads) did not happen; another server leads instead.
                 t.out.completeExceptionally(new RaftException("leadership went to " + p.leaderId() + ", not "
-                        + t.target));
+                        + t.target, false));
             }
         }
         for (Iterator<CatchUp> it = catchUps.iterator(); it.hasNext(); ) {

@@ -79,6 +79,8 @@ public final class NodeRuntime implements AutoCloseable {
             if (e == null) {
                 metrics.commandLatency(scheduler.nanoTime() - started);
             }
+            // Passed on as they are: each failure already says whether the command may have taken effect (the
+            // raft loop's timeouts, refusals and forwards; r.failure() is the session table's refusal, certain).
             if (e != null) {
                 user.completeExceptionally(unwrap(e));
             } else if (r.failure() != null) {
@@ -194,6 +196,11 @@ public final class NodeRuntime implements AutoCloseable {
 
     public long lastApplied() {
         return loop.lastApplied();
+    }
+
+    /** The cluster id, or null while unknown. */
+    public String clusterId() {
+        return loop.clusterId();
     }
 
     public String id() {

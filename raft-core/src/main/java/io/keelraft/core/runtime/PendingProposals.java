@@ -1,5 +1,6 @@
 package io.keelraft.core.runtime;
 
+import io.keelraft.core.OutcomeUnknownException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -28,9 +29,13 @@ final class PendingProposals {
         Pending previous = byIndex.put(index, new Pending(term, size, future));
         bytes.addAndGet(size);
         if (previous != null) {
-            // A new leader term reused the index: the older proposal was overwritten (paper §5.3).
+            // A new leader term reused the index: the older proposal was overwritten in this server's log (paper
+            // §5.3). Unknown, not certain: other servers may still hold it, and a later leader may yet commit it
+            // at this index (paper Figure 8), since the entry that replaced it here was not committed either.
             removed(previous);
-            previous.future().completeExceptionally(new IllegalStateException("entry " + index + " was overwritten"));
+            previous.future().completeExceptionally(new OutcomeUnknownException("entry " + index + " (term "
+                    + previous.term() + ") was overwritten in this server's log before it was known to be committed;"
+                    + " it may or may not have been applied"));
         }
     }
 
@@ -63,7 +68,10 @@ final class PendingProposals {
         }
     }
 
-    /** Fails the proposals at or below {@code index}: a snapshot replaced their entries (they may have applied). */
+    /**
+     * Fails the proposals at or below {@code index}: a snapshot replaced their entries (they may have applied, so
+     * {@code cause} should say the outcome is unknown).
+     */
     void failThrough(long index, RuntimeException cause) {
         for (Map.Entry<Long, Pending> e : byIndex.headMap(index, true).entrySet()) {
             if (byIndex.remove(e.getKey(), e.getValue())) {

@@ -7,7 +7,6 @@ import io.keelraft.core.OverloadedException;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftTimeoutException;
 import io.keelraft.core.ReadMode;
-import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.metrics.RaftMetrics;
@@ -26,6 +25,7 @@ import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.ServerIdentity;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotStore;
 import io.keelraft.core.spi.StorageException;
@@ -78,6 +78,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final RaftScheduler scheduler;
     private final Executor loop;
     private final Executor metaThread;
+    private final ClusterIdTracker clusterId;
+    private final StorageOutage outage;
     private final RaftProtocol protocol;
     private final PersistQueue persistQueue;
     private final PendingProposals proposals = new PendingProposals();
@@ -91,6 +93,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private final SnapshotSender snapshotSender;
     private final SnapshotReceiver snapshotReceiver;
     private final MembershipWatcher members;
+    private final ForwardOutcomes forwards;
 
     // Raft-loop confined.
     /** The newest durable snapshot the protocol knows of: what a leader sends to followers that need it. */
@@ -140,10 +143,13 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         this.snapshots = snapshots;
         this.metrics = settings.metrics();
         HardState hardState = metaStore.load();
+        // Bootstrap exactly once (StoredIdentity): the recorded configuration, not today's member list, is the base.
+        ServerIdentity identity = StoredIdentity.establish(metaStore, logStore,
+                snapshots != null && snapshots.latest().isPresent(), id, settings.clusterId(), settings.bootstrap());
         SessionTable sessions = new SessionTable(settings.sessionTimeoutMillis());
         long appliedAtStart = stateMachine.lastAppliedAtStart();
         SnapshotFile restored = snapshots == null ? null : snapshots.latest().orElse(null);
-        ClusterConfiguration base = settings.bootstrap();
+        ClusterConfiguration base = identity.bootstrap();
         long appliedIndex = logStore.snapshotIndex();
         long appliedTerm = logStore.snapshotTerm();
         if (restored != null) {
@@ -166,6 +172,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                     + " but there is no snapshot to restore the state machine from"
                     + (snapshots == null ? " (no snapshot store was given)" : ""));
         }
+        if (settings.forcedConfiguration() != null) {
+            hardState = ForcedConfiguration.apply(id, settings.forcedConfiguration(), logStore, metaStore, hardState);
+        }
         this.protocol = new RaftProtocol(settings.protocol(), base, hardState, logStore, appliedIndex,
                 new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
         if (restored != null) {
@@ -173,10 +182,20 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             latestSnapshot = restored;
         }
         this.term = hardState.currentTerm();
+        StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
         this.members = new MembershipWatcher(id, settings.addresses(), transport);
+        this.forwards = new ForwardOutcomes(id, members::addressOf);
         this.persistQueue = new PersistQueue(transport::send);
         this.applier = new Applier(id, stateMachine, sessions, proposals, applyThread, appliedIndex, appliedTerm,
                 base, appliedAtStart, this::fatal, metrics, scheduler::nanoTime);
+        this.outage = new StorageOutage(id, scheduler::nanoTime);
+        this.clusterId = new ClusterIdTracker(identity, metaStore, metaThread, transport, this::fatal);
+        applier.onClusterId(clusterId::committed);
+        // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
+        // fresh random one (seeded from this server's clock, so that simulations stay reproducible).
+        SplittableRandom idSource = new SplittableRandom(scheduler.nanoTime() * 31 + id.hashCode());
+        protocol.identifyNewCluster(identity.clusterId() != null ? identity.clusterId()
+                : new java.util.UUID(idSource.nextLong(), idSource.nextLong()).toString());
         if (snapshots == null) {
             snapshotTaker = null;
             snapshotSender = null;
@@ -192,7 +211,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             snapshotTaker = new SnapshotTaker(id, snapshots, applier, loop, snapshotThread, s, metrics,
                     scheduler::nanoTime, restored == null ? null : restored.meta(), appliedIndex, newestCommitted,
                     this::ownSnapshotDurable);
-            snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics,
+            snapshotSender = new SnapshotSender(id, transport, loop, snapshotThread, s.chunkBytes(), metrics, scheduler,
+                    settings.tickNanos(), settings.tickNanos() * settings.protocol().electionTimeoutTicks(),
                     new SnapshotSender.Outcome() {
                         @Override
                         public boolean leads(long t) {
@@ -458,7 +478,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             }
             out.complete(new NodeStatus(id, protocol.role(), protocol.currentTerm(),
                 protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
-                protocol.matchIndexes(), protocol.configuration()));
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId(), outage.problem()));
         });
         return out;
     }
@@ -473,6 +493,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     String leaderId() {
         return leaderId;
+    }
+
+    String clusterId() {
+        return clusterId.clusterId();
     }
 
     long lastApplied() {
@@ -497,6 +521,11 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     }
 
     @Override
+    public void clusterIdLearned(String learned, String fromPeer) {
+        clusterId.learnedFromPeer(learned, fromPeer);
+    }
+
+    @Override
     public CompletableFuture<ForwardResponse> onForward(String from, ForwardRequest request) {
         CompletableFuture<ForwardResponse> response = new CompletableFuture<>();
         if (request instanceof ForwardRequest.Submit submit) {
@@ -504,18 +533,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             withTimeout(out, "forwarded command");
             // Never forward again: a follower that believes we lead must hear the truth, not loop.
             loop.execute(() -> proposeOnLoop(submit.command(), out, false));
-            out.whenComplete((r, e) -> response.complete(e != null ? failed(e)
-                    : r.failure() != null ? failed(r.failure()) : new ForwardResponse.Applied(r.index(), r.result())));
+            out.whenComplete((r, e) -> response.complete(e != null ? ForwardOutcomes.toLeaderAnswer(e)
+                    : r.failure() != null ? ForwardOutcomes.toLeaderAnswer(r.failure())
+                    : new ForwardResponse.Applied(r.index(), r.result())));
         } else if (request instanceof ForwardRequest.InstallSnapshotChunk chunk) {
             loop.execute(() -> receiveChunk(from, chunk, response));
         } else if (request instanceof ForwardRequest.ReadIndex) {
             loop.execute(() -> {
                 if (closed) {
-                    response.complete(failed(stopped()));
+                    response.complete(ForwardOutcomes.toLeaderAnswer(stopped()));
                     return;
                 }
                 readIndex(readIndex -> response.complete(new ForwardResponse.ReadIndex(readIndex)),
-                        e -> response.complete(failed(e)), false, false);
+                        e -> response.complete(ForwardOutcomes.toLeaderAnswer(e)), false, false);
             });
         } else {
             response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null,
@@ -530,7 +560,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private void receiveChunk(String from, ForwardRequest.InstallSnapshotChunk chunk,
                               CompletableFuture<ForwardResponse> response) {
         if (closed) {
-            response.complete(failed(stopped()));
+            response.complete(ForwardOutcomes.toLeaderAnswer(stopped()));
             return;
         }
         long current = protocol.currentTerm();
@@ -566,7 +596,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
     private void received(SnapshotFile file, ForwardRequest.InstallSnapshotChunk last,
                           CompletableFuture<ForwardResponse> response) {
         if (closed) {
-            response.complete(failed(stopped()));
+            response.complete(ForwardOutcomes.toLeaderAnswer(stopped()));
             return;
         }
         installing = file;
@@ -659,6 +689,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (submitted >= 0) {
                     metrics.logWriteLatency(scheduler.nanoTime() - submitted);
                 }
+                outage.writeSucceeded();
                 protocol.persisted(index, term);
                 processReady();
             }
@@ -667,7 +698,19 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     @Override
     public void failed(StorageException cause) {
-        fatal("the log store failed to make entries durable", cause);
+        loop.execute(() -> {
+            if (!closed) {
+                storageFailed(cause);
+            }
+        });
+    }
+
+    /** Rides a failing log store through (see {@link StorageOutage}, {@code RaftProtocol.storageFailed}). */
+    private void storageFailed(StorageException cause) {
+        outage.failed(cause);
+        persistQueue.entriesDiscarded(); // dropped by the store: never durable, never acknowledged
+        protocol.storageFailed();
+        scheduleReady();
     }
 
     // ------------------------------------------------------------ the loop
@@ -677,6 +720,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             return;
         }
         protocol.tick();
+        if (outage.retryDue()) {
+            outage.retried();
+            protocol.storageRecovered(); // the next Ready appends again; a refusal brings the outage back
+        }
         if (snapshotTaker != null) {
             snapshotTaker.tick();
         }
@@ -718,6 +765,8 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
                 if (!r.entriesToAppend().isEmpty()) {
                     try {
                         logStore.append(r.entriesToAppend());
+                    } catch (StorageException e) {
+                        storageFailed(e); // the disk still fails: the entries are handed out again later
                     } catch (RuntimeException e) {
                         fatal("the log store refused an append", e);
                         return;
@@ -776,7 +825,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private void saveHardState(HardState hs, Object handle) {
         try {
-            metaStore.save(hs);
+            if (!StorageOutage.retryUntilSaved(id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),
+                    () -> metaStore.save(hs), () -> closed)) {
+                return;
+            }
         } catch (RuntimeException e) {
             fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
             return;
@@ -839,12 +891,20 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             if (proposals.count() >= settings.maxPendingProposals()
                     || proposals.bytes() + envelope.length > settings.maxPendingBytes()) {
                 metrics.proposalRejected("overloaded");
+                // Certain: refused before protocol.propose, so it is in no log.
                 out.completeExceptionally(new OverloadedException("server " + id + " has " + proposals.count()
                         + " proposals (" + proposals.bytes() + " bytes) waiting to be applied; limits are "
                         + settings.maxPendingProposals() + " and " + settings.maxPendingBytes() + " bytes"));
                 return;
             }
             ProposeResult r = protocol.propose(CommandEnvelope.stamp(envelope, scheduler.currentTimeMillis()));
+            if (!r.accepted()) {
+                // Certain: refused while leadership moves to r.leaderHint() (thesis §3.10), never appended.
+                metrics.proposalRejected("transferring");
+                out.completeExceptionally(new NotLeaderException(id, r.leaderHint(),
+                        r.leaderHint() == null ? null : members.addressOf(r.leaderHint())));
+                return;
+            }
             metrics.proposed();
             proposals.add(r.index(), r.term(), envelope.length, out);
             scheduleReady();
@@ -853,24 +913,23 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         String leader = protocol.leaderId();
         if (!isMember()) {
             metrics.proposalRejected("not_member");
-            out.completeExceptionally(notMember());
+            out.completeExceptionally(notMember()); // certain: neither appended nor forwarded
             return;
         }
         if (!mayForward || leader == null) {
             metrics.proposalRejected("not_leader");
-            out.completeExceptionally(notLeader());
+            out.completeExceptionally(notLeader()); // certain: neither appended nor forwarded
             return;
         }
         transport.forward(leader, new ForwardRequest.Submit(envelope)).whenComplete((resp, e) -> {
             if (e != null) {
-                out.completeExceptionally(new RaftException("could not forward the command to leader " + leader
-                        + ": " + e.getMessage() + "; it may or may not have been applied", e));
+                out.completeExceptionally(forwards.commandNotForwarded(leader, e)); // unknown unless never sent
             } else if (resp instanceof ForwardResponse.Applied applied) {
                 // Complete once this server has applied it too, so a read here afterwards sees it.
                 applier.whenApplied(applied.index(), () -> out.complete(
                         new PendingProposals.AppliedResult(applied.index(), applied.result(), null)));
             } else {
-                out.completeExceptionally(exceptionFor(resp));
+                out.completeExceptionally(forwards.fromLeader(resp)); // as certain as the leader says
             }
         });
     }
@@ -910,7 +969,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
             } else if (resp instanceof ForwardResponse.ReadIndex ri) {
                 ready.accept(ri.readIndex());
             } else {
-                failed.accept(exceptionFor(resp));
+                failed.accept(forwards.fromLeader(resp));
             }
         });
     }
@@ -935,43 +994,10 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         return new NotLeaderException(id, leader, leader == null ? null : members.addressOf(leader));
     }
 
-    private RuntimeException exceptionFor(ForwardResponse resp) {
-        if (!(resp instanceof ForwardResponse.Failed f)) {
-            return new RaftException("unexpected answer from the leader: " + resp);
-        }
-        return switch (f.reason()) {
-            case NOT_LEADER -> new NotLeaderException(id, f.leaderHint(),
-                    f.leaderHint() == null ? null : members.addressOf(f.leaderHint()));
-            case OVERLOADED -> new OverloadedException(f.message());
-            case SHUTDOWN -> new RaftException("the leader is shutting down: " + f.message());
-            case SESSION_EXPIRED -> new SessionExpiredException(f.message());
-            case TIMEOUT -> new RaftTimeoutException(f.message());
-            case INTERNAL -> new RaftException(f.message());
-        };
-    }
-
-    private ForwardResponse failed(Throwable e) {
-        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                ? e.getCause() : e;
-        String message = String.valueOf(cause.getMessage());
-        if (cause instanceof NotLeaderException nl) {
-            return new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, nl.leaderId(), message);
-        }
-        if (cause instanceof OverloadedException) {
-            return new ForwardResponse.Failed(ForwardResponse.Reason.OVERLOADED, null, message);
-        }
-        if (cause instanceof SessionExpiredException) {
-            return new ForwardResponse.Failed(ForwardResponse.Reason.SESSION_EXPIRED, null, message);
-        }
-        if (cause instanceof ShutdownException) {
-            return new ForwardResponse.Failed(ForwardResponse.Reason.SHUTDOWN, null, message);
-        }
-        if (cause instanceof RaftTimeoutException) {
-            return new ForwardResponse.Failed(ForwardResponse.Reason.TIMEOUT, null, message);
-        }
-        return new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, message);
-    }
-
+    /**
+     * Always of unknown outcome ({@link RaftTimeoutException}): the timer starts before the request reaches the
+     * raft loop, so a command may be appended — and committed — after it fired.
+     */
     private <T> void withTimeout(CompletableFuture<T> future, String what) {
         RaftScheduler.Cancellable timer = scheduler.schedule(Runnable::run, () -> future.completeExceptionally(
                 new RaftTimeoutException(what + " not decided within " + settings.requestTimeoutNanos() / 1_000_000
@@ -979,6 +1005,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         future.whenComplete((r, e) -> timer.cancel());
     }
 
+    /** Refuses a request on a stopped server: certain, nothing was appended or forwarded. */
     private boolean rejectIfStopped(CompletableFuture<?> out) {
         if (closed) {
             out.completeExceptionally(stopped());
@@ -989,9 +1016,21 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
 
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
+    /** For a request refused because this server had stopped before accepting it: it did not take effect. */
     private ShutdownException stopped() {
         ShutdownException f = failure;
-        return f != null ? f : new ShutdownException("server " + id + " is closed");
+        return f != null ? new ShutdownException(f.getMessage(), f.getCause(), false)
+                : new ShutdownException("server " + id + " is closed", null, false);
+    }
+
+    /**
+     * For proposals this server had appended as leader when it stopped: other servers may have them and may
+     * still commit them, so their outcome is unknown.
+     */
+    private ShutdownException stoppedWhilePending() {
+        ShutdownException f = failure;
+        return f != null ? f : new ShutdownException("server " + id + " closed before the command was decided; it "
+                + "may or may not have been applied", null, true);
     }
 
     /**
@@ -1004,8 +1043,9 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         if (failure != null || closed) {
             return;
         }
+        // Unknown outcome: it fails proposals this server had appended (requests refused later get stopped()).
         ShutdownException stop = new ShutdownException("server " + id + " stopped: " + why
-                + (cause == null ? "" : " (" + cause + ")"), cause);
+                + (cause == null ? "" : " (" + cause + ")"), cause, true);
         failure = stop;
         LOG.error("{} stopped: {}", id, why, cause);
         closed = true;
@@ -1054,7 +1094,7 @@ public final class RaftLoop implements TransportReceiver, DurabilityListener, Au
         // Stops the threads after they ran what was queued (every queued task sees `closed` and fails fast).
         closeQuietly("scheduler", scheduler);
         failWaitingReads();
-        proposals.failAll(stopped());
+        proposals.failAll(stoppedWhilePending());
         closeQuietly("log store", logStore);
         closeQuietly("term/vote store", metaStore);
         if (snapshots != null) {

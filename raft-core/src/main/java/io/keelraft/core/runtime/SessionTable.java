@@ -18,13 +18,20 @@ import java.util.function.Supplier;
 final class SessionTable {
 
     /** Outcome of a session command. */
-    sealed interface Outcome permits Outcome.Result, Outcome.Expired, Outcome.Reused {
+    sealed interface Outcome permits Outcome.Result, Outcome.Expired, Outcome.ResponseGone, Outcome.Reused {
         /** The command's result: freshly applied, or the cached result of an earlier application. */
         record Result(byte[] value, boolean duplicate) implements Outcome {
         }
 
-        /** The session is unknown (expired or never opened), or the response was already discarded. */
+        /** The session is unknown (expired or never opened): the command was not applied. */
         record Expired(String reason) implements Outcome {
+        }
+
+        /**
+         * The sequence number was applied before, but its response is gone (discarded once acknowledged, or not
+         * kept across a restart): not applied again, yet the command did take effect — never "not applied".
+         */
+        record ResponseGone(String reason) implements Outcome {
         }
 
         /** The client sent a different command under a sequence number it had already used: refused, not applied. */
@@ -105,13 +112,13 @@ final class SessionTable {
             }
             if (cached.value() == null) {
                 // Applied while the state machine kept its own state, replayed for the session table only.
-                return new Outcome.Expired("session " + sessionId + " sequence " + seq + " was applied, but its "
+                return new Outcome.ResponseGone("session " + sessionId + " sequence " + seq + " was applied, but its "
                         + "response was not kept across a restart");
             }
             return new Outcome.Result(cached.value(), true);
         }
         if (seq <= s.discardedThrough) {
-            return new Outcome.Expired("session " + sessionId + " already acknowledged sequence " + seq
+            return new Outcome.ResponseGone("session " + sessionId + " already acknowledged sequence " + seq
                     + " and discarded its response");
         }
         byte[] result = apply.get();

@@ -8,8 +8,13 @@ import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.Transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.util.Backoff;
+import io.keelraft.core.util.RateLimitedLog;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -21,6 +26,13 @@ import org.slf4j.LoggerFactory;
  * in flight, each read from disk on the snapshot thread (never the whole snapshot in memory). The follower's
  * answer names the offset it wants next, which gives flow control and lets a transfer resume where an earlier
  * one stopped. Raft-loop confined, except chunk reads.
+ *
+ * <p>A failed transfer is reported to the protocol (which then probes the follower and sends a snapshot again)
+ * only after a backoff delay per follower, doubling from the retry minimum to the maximum and reset by a chunk
+ * that gets through; until then the follower's progress stays in SNAPSHOT, so nothing else is sent to it. Without
+ * the delay, a follower cut off by a partition turned every proposal into another transfer that failed at once
+ * (no connection, or the connection past its high-water mark): a tight loop, with a log line each time. Failure
+ * lines are rate-limited per follower ({@link RateLimitedLog}).
  */
 final class SnapshotSender {
 
@@ -69,9 +81,25 @@ final class SnapshotSender {
     private final RaftMetrics metrics;
     private final Outcome outcome;
     private final Map<String, Transfer> transfers = new HashMap<>();
+    /** Per follower whose transfers keep failing; removed once a chunk gets through. */
+    private final Map<String, Backoff> retries = new HashMap<>();
+    private final RaftScheduler scheduler;
+    private final long retryMinNanos;
+    private final long retryMaxNanos;
+    private final SplittableRandom random = new SplittableRandom();
+    private final RateLimitedLog failureLog;
 
+    /**
+     * @param retryMinNanos the delay after a first failed transfer to a follower (say, a heartbeat interval)
+     * @param retryMaxNanos the longest delay between transfers that keep failing (say, an election timeout)
+     */
     SnapshotSender(String id, Transport transport, Executor loop, Executor snapshotThread, int chunkBytes,
-                   RaftMetrics metrics, Outcome outcome) {
+                   RaftMetrics metrics, RaftScheduler scheduler, long retryMinNanos, long retryMaxNanos,
+                   Outcome outcome) {
+        this.scheduler = scheduler;
+        this.retryMinNanos = retryMinNanos;
+        this.retryMaxNanos = Math.max(retryMinNanos, retryMaxNanos);
+        this.failureLog = new RateLimitedLog(LOG, Duration.ofSeconds(10), scheduler::nanoTime);
         this.id = id;
         this.transport = transport;
         this.loop = loop;
@@ -99,8 +127,9 @@ final class SnapshotSender {
         }
         Transfer t = new Transfer(is.to(), is.term(), file);
         transfers.put(is.to(), t);
-        LOG.info("{} sends its snapshot through index {} ({} bytes) to {}", id, file.meta().index(), file.size(),
-                is.to());
+        // One line per transfer, but a transfer to a follower that is cut off starts again after every backoff.
+        failureLog.info("send " + is.to(), "{} sends its snapshot through index {} ({} bytes) to {}", id,
+                file.meta().index(), file.size(), is.to());
         readChunk(t);
     }
 
@@ -157,7 +186,8 @@ final class SnapshotSender {
             return;
         }
         if (error != null) {
-            LOG.info("{}: snapshot chunk at offset {} to {} failed: {}", id, chunk.offset(), t.peer, error.toString());
+            failureLog.info(t.peer, "{}: snapshot chunk at offset {} to {} failed: {}", id, chunk.offset(), t.peer,
+                    error.toString());
             giveUp(t);
         } else if (response instanceof ForwardResponse.SnapshotChunkAccepted accepted) {
             if (accepted.term() > t.term) {
@@ -169,6 +199,10 @@ final class SnapshotSender {
                 metrics.snapshotChunkSent(accepted.nextOffset() - chunk.offset());
             }
             t.refusals = 0;
+            if (retries.remove(t.peer) != null) {
+                failureLog.reset(t.peer);
+                failureLog.reset("send " + t.peer);
+            }
             outcome.progressed(t.peer);
             if (accepted.nextOffset() >= t.file.size()) {
                 transfers.remove(t.peer);
@@ -183,27 +217,38 @@ final class SnapshotSender {
                     : String.valueOf(response);
             metrics.snapshotChunkRefused();
             if (++t.refusals > MAX_REFUSALS) {
-                LOG.warn("{}: {} refused snapshot chunks {} times in a row, last: {}", id, t.peer, t.refusals, why);
+                failureLog.warn(t.peer, "{}: {} refused snapshot chunks {} times in a row, last: {}", id, t.peer,
+                        t.refusals, why);
                 giveUp(t);
                 return;
             }
-            LOG.warn("{}: {} refused the snapshot chunk at offset {} ({}); sending it again", id, t.peer,
-                    chunk.offset(), why);
+            failureLog.warn(t.peer, "{}: {} refused the snapshot chunk at offset {} ({}); sending it again", id,
+                    t.peer, chunk.offset(), why);
             readChunk(t);
         }
     }
 
+    /** Ends the transfer; the protocol hears of the failure after the follower's backoff delay. */
     private void giveUp(Transfer t) {
         if (transfers.get(t.peer) == t) {
             transfers.remove(t.peer);
         }
-        if (outcome.leads(t.term)) {
-            outcome.failed(t.peer);
+        if (!outcome.leads(t.term)) {
+            return;
         }
+        long delay = retries.computeIfAbsent(t.peer, p -> new Backoff(retryMinNanos, retryMaxNanos, random.split()))
+                .nextDelayNanos();
+        scheduler.schedule(loop, () -> {
+            // Not if another transfer to this follower started meanwhile, nor in another term.
+            if (transfers.get(t.peer) == null && outcome.leads(t.term)) {
+                outcome.failed(t.peer);
+            }
+        }, delay);
     }
 
-    /** Leadership ended: drops every transfer (answers still on their way are ignored). */
+    /** Leadership ended: drops every transfer (answers still on their way are ignored) and every backoff. */
     void clear() {
         transfers.clear();
+        retries.clear();
     }
 }

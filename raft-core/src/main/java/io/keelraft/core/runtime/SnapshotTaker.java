@@ -189,7 +189,8 @@ final class SnapshotTaker {
             if (answer != null) {
                 f.complete(answer);
             } else {
-                f.completeExceptionally(new RaftException("server " + id + " has applied nothing to snapshot yet"));
+                f.completeExceptionally(new RaftException("server " + id + " has applied nothing to snapshot yet",
+                        false)); // certain: no snapshot was taken
             }
         }
         if (!waiting.isEmpty()) {
@@ -209,7 +210,8 @@ final class SnapshotTaker {
         metrics.snapshotFailed();
         LOG.warn("{} could not take a snapshot (attempt {} failed; retrying in {} ticks): {}", id, failed,
                 settings.retryTicks(), cause.toString(), cause);
-        RaftException error = new RaftException("server " + id + " could not take a snapshot: " + cause, cause);
+        // Certain: a snapshot is committed atomically, and this one was not.
+        RaftException error = new RaftException("server " + id + " could not take a snapshot: " + cause, cause, false);
         List<CompletableFuture<SnapshotMeta>> all = new ArrayList<>(waiting);
         all.addAll(waitingForNext);
         waiting = new ArrayList<>();

@@ -26,11 +26,22 @@ public sealed interface ForwardResponse
     record SnapshotChunkAccepted(long term, long nextOffset) implements ForwardResponse {
     }
 
-    /** Why the request failed; {@code leaderHint} names the leader when the receiver knows it. */
-    record Failed(Reason reason, String leaderHint, String message) implements ForwardResponse {
+    /**
+     * Why the request failed; {@code leaderHint} names the leader when the receiver knows it.
+     * {@code certainlyNotApplied} is true only when the receiver knows a forwarded command did not take effect
+     * (refused before it was appended to any log); false when its outcome is unknown (a timeout, a leadership
+     * lost after appending it) — and for an answer from a server that does not say, which is the safe reading.
+     */
+    record Failed(Reason reason, String leaderHint, String message, boolean certainlyNotApplied)
+            implements ForwardResponse {
         public Failed {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(message, "message");
+        }
+
+        /** A failure that does not vouch for the command's outcome ({@code certainlyNotApplied} false). */
+        public Failed(Reason reason, String leaderHint, String message) {
+            this(reason, leaderHint, message, false);
         }
     }
 

@@ -21,7 +21,9 @@ public interface Transport extends AutoCloseable {
 
     /**
      * Sends {@code request} to {@code peer}; the future completes with the peer's answer, or exceptionally with
-     * a {@link TransportException} when the peer cannot be reached or does not answer in time.
+     * a {@link TransportException} when the peer cannot be reached or does not answer in time. That exception must
+     * say whether the request may have reached the peer ({@link TransportException#mayHaveBeenSent()}): false only
+     * when it never left this process, since a forwarded command then certainly did not take effect.
      */
     CompletableFuture<ForwardResponse> forward(String peer, ForwardRequest request);
 
@@ -50,6 +52,15 @@ public interface Transport extends AutoCloseable {
      * make progress. Every transport must decide what it does.
      */
     void membersChanged(Map<String, String> addresses);
+
+    /**
+     * The runtime learned (or always knew) the cluster's id: from now on a network transport presents it at every
+     * handshake and refuses peers presenting another (a server of another cluster, or one started on another
+     * cluster's data directory). Called on any runtime thread; must not block. Transports that do not cross
+     * process boundaries (in-memory, simulated) may ignore it, hence the default.
+     */
+    default void clusterIdentified(String clusterId) {
+    }
 
     /** Closes every connection and stops every thread the transport started. */
     @Override

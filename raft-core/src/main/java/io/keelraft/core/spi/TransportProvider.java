@@ -1,5 +1,6 @@
 package io.keelraft.core.spi;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -10,9 +11,23 @@ import java.util.Map;
 public interface TransportProvider {
 
     /**
-     * @param clusterId a name shared by the group's servers; connections from other clusters are refused
+     * @param clusterId the cluster's id, or null while this server does not know it yet (see
+     *                  {@link Transport#clusterIdentified}); once known, connections from other clusters are refused
      * @param selfId    this server's id (a key of {@code members})
      * @param members   every server's id to host:port
      */
     Transport create(String clusterId, String selfId, Map<String, String> members);
+
+    /**
+     * The same, told the node's election timeout, so that the transport can notice a dead connection (one on
+     * which nothing arrives, as in a blackhole partition) and replace it within about that long: a connection
+     * that stays dead for longer than an election timeout after the network heals delays recovery past it. The
+     * default ignores the timeout.
+     *
+     * @param electionTimeout the node's (minimum) election timeout, {@code RaftOptions.electionTimeout()}
+     */
+    default Transport create(String clusterId, String selfId, Map<String, String> members,
+                             Duration electionTimeout) {
+        return create(clusterId, selfId, members);
+    }
 }

@@ -32,6 +32,8 @@ final class TestCluster {
     private final ArrayDeque<Message> inFlight = new ArrayDeque<>();
     private final Map<String, List<LogEntry>> pendingSnapshotData = new LinkedHashMap<>();
     private final Set<String> isolated = new HashSet<>();
+    /** Servers whose log store refuses appends (a full disk): the driver reports each refusal. */
+    final Set<String> failingDisks = new HashSet<>();
     private Predicate<Message> dropRule = m -> false;
 
     /** Builds a cluster of {@code ids}, each with an empty log, configured by {@code tune}. */
@@ -233,6 +235,13 @@ final class TestCluster {
                 applied.put(id, new ArrayList<>(data.subList(0, (int) meta.index())));
                 snapshots.put(id, List.copyOf(applied.get(id)));
                 restored.get(id).add(meta);
+            }
+            if (failingDisks.contains(id) && !r.entriesToAppend().isEmpty()) {
+                // The store refused the append: RaftLoop drops the acknowledgements waiting for it (PersistQueue
+                // .entriesDiscarded) and reports the failure.
+                n.storageFailed();
+                inFlight.addAll(r.messages());
+                continue;
             }
             log.append(r.entriesToAppend());
             inFlight.addAll(r.messages());

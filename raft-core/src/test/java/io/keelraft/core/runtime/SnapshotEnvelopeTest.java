@@ -86,8 +86,8 @@ class SnapshotEnvelopeTest {
         SessionTable.Outcome retry = t.apply(7, 1, 0, COMMAND, () -> {
             throw new AssertionError("applied twice");
         });
-        assertThat(retry).isInstanceOf(SessionTable.Outcome.Expired.class);
-        assertThat(((SessionTable.Outcome.Expired) retry).reason()).contains("not kept");
+        assertThat(retry).isInstanceOf(SessionTable.Outcome.ResponseGone.class);
+        assertThat(((SessionTable.Outcome.ResponseGone) retry).reason()).contains("not kept");
     }
 
     @Test

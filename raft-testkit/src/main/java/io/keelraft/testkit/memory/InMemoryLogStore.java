@@ -27,6 +27,8 @@ public final class InMemoryLogStore implements LogStore {
     private volatile DurabilityListener listener;
     private final String name;
 
+    private boolean full;
+
     public InMemoryLogStore(String name) {
         this.name = name;
         this.writer = newWriter();
@@ -94,14 +96,25 @@ public final class InMemoryLogStore implements LogStore {
                 (int) (toIndex - baseIndex) - 1)), maxBytes);
     }
 
+    /**
+     * A full disk, for tests: while {@code full}, {@link #append} refuses with a {@link StorageException}, as the
+     * file log does until its disk works again.
+     */
+    public synchronized void simulateFullDisk(boolean full) {
+        this.full = full;
+    }
+
     @Override
     public synchronized void append(List<LogEntry> toAppend) {
         if (toAppend.isEmpty()) {
             return;
         }
+        if (full) {
+            throw new StorageException("log write failed: No space left on device (simulated)");
+        }
         long first = toAppend.get(0).index();
         if (first > lastIndex() + 1 || first <= baseIndex) {
-            throw new StorageException("append at " + first + " outside (" + baseIndex + ", " + (lastIndex() + 1)
+            throw new IllegalArgumentException("append at " + first + " outside (" + baseIndex + ", " + (lastIndex() + 1)
                     + "]");
         }
         while (lastIndex() >= first) {

@@ -90,7 +90,8 @@ public final class LocalNetwork {
         public CompletableFuture<ForwardResponse> forward(String peer, ForwardRequest request) {
             TransportReceiver r = receivers.get(peer);
             if (r == null || !linked(id, peer)) {
-                return CompletableFuture.failedFuture(new TransportException(peer + " is unreachable from " + id));
+                // Never delivered: a command forwarded so certainly did not take effect.
+                return CompletableFuture.failedFuture(TransportException.notSent(peer + " is unreachable from " + id));
             }
             return filter.forward(id, peer, request, req -> r.onForward(id, req));
         }

@@ -339,4 +339,46 @@ class SnapshotRuntimeTest {
             assertThat(node.terminated()).isNotDone();
         }
     }
+
+    /**
+     * Issue 16: a transfer whose every chunk fails at once (no connection to the follower) used to be retried at
+     * the rate of proposals, with a log line each time. Now the leader waits a backoff delay per follower, from a
+     * heartbeat interval (30 ms here) doubling to an election timeout (300 ms), before it tries again.
+     */
+    @Test
+    void aTransferThatKeepsFailingIsRetriedWithBackoffAndCompletesOnceTheLinkIsBack() throws Exception {
+        RaftOptions.Builder tuning = RaftOptions.builder().snapshotTrailingEntries(0).snapshotChunkBytes(256);
+        try (InProcessCluster c = new InProcessCluster(THREE, tuning)) {
+            RaftNode leader = c.awaitLeader();
+            String lagging = c.follower().id();
+            c.stop(lagging);
+            writeAll(leader, 0, 100, "v");
+            leader.snapshot().get(10, TimeUnit.SECONDS);
+            AtomicInteger attempts = new AtomicInteger();
+            AtomicBoolean broken = new AtomicBoolean(true);
+            c.network.filterForwards((from, to, request, deliver) -> {
+                if (request instanceof ForwardRequest.InstallSnapshotChunk && to.equals(lagging) && broken.get()) {
+                    attempts.incrementAndGet();
+                    return CompletableFuture.failedFuture(new TransportException("no connection"));
+                }
+                return deliver.apply(request);
+            });
+            c.start(lagging);
+            await().atMost(WAIT).until(() -> attempts.get() >= 1);
+            // Two seconds of steady writes: each proposal used to start another transfer at once.
+            long start = System.nanoTime();
+            int written = 100;
+            while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2)) {
+                writeAll(leader, written, written + 5, "v");
+                written += 5;
+            }
+            int during = attempts.get();
+            // 2 s / 300 ms with jitter, plus the first doublings: about a dozen; without backoff, hundreds or more.
+            assertThat(during).isBetween(2, 30);
+            broken.set(false);
+            long last = leader.lastApplied();
+            RaftNode back = c.nodes.get(lagging);
+            await().atMost(WAIT).until(() -> back.lastApplied() >= last);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.keelraft.transport.netty;
 
 import io.keelraft.core.spi.TransportReceiver;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -14,8 +15,12 @@ import org.slf4j.LoggerFactory;
  * at the other end and in where forwarded answers go:
  *
  * <pre>
- *  [tls] → flush consolidation → FrameDecoder → HandshakeHandler → InboundDispatcher → ConnectionGuard
+ *  idle → [tls] → flush consolidation → FrameDecoder → liveness → HandshakeHandler → InboundDispatcher
+ *       → ConnectionGuard
  * </pre>
+ *
+ * The liveness check ({@link LivenessHandler}) is in two parts: an IdleStateHandler ahead of everything (any byte
+ * read counts) and the ping/pong handler after the FrameDecoder; on inbound and outbound connections alike.
  *
  * Outbound frames are already encoded by their senders ({@link FrameEncoder}), so they pass only the flush
  * consolidation and TLS on their way to the socket.
@@ -34,6 +39,8 @@ final class ConnectionInitializer {
     private final HandshakeHandler.Admission admission;
     private final Consumer<Channel> inboundEstablished;
     private final RejectionLog rejections = RejectionLog.standard();
+    private final RateLimitedLog livenessCloses = LivenessHandler.closeLog();
+    private final ClusterIdentity cluster;
 
     /**
      * @param channels           every open connection, so that closing the transport can close them all first
@@ -42,7 +49,8 @@ final class ConnectionInitializer {
      */
     ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
                           ChannelGroup channels, HandshakeHandler.Admission admission,
-                          Consumer<Channel> inboundEstablished) {
+                          Consumer<Channel> inboundEstablished, ClusterIdentity cluster) {
+        this.cluster = cluster;
         this.options = options;
         this.receiver = receiver;
         this.counters = counters;
@@ -78,9 +86,12 @@ final class ConnectionInitializer {
     private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
                         Consumer<Channel> onEstablished) {
         channels.add(p.channel());
+        p.addFirst("idle", LivenessHandler.idleState(options.livenessTimeout()));
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
-        p.addLast("handshake", new HandshakeHandler(options.clusterId(), options.nodeId(), admission,
+        p.addLast("liveness", new LivenessHandler(options.livenessTimeout(), expectedPeer, counters,
+                livenessCloses));
+        p.addLast("handshake", new HandshakeHandler(cluster, options.nodeId(), admission,
                 expectedPeer, options.handshakeTimeout(), onEstablished));
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
         p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));

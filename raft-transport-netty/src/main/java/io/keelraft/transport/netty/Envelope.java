@@ -19,6 +19,14 @@ sealed interface Envelope {
     record Forward(long correlationId, ForwardRequest request) implements Envelope {
     }
 
+    /** The peer checks that this connection still carries traffic back: answer with a {@link Pong}. */
+    record Ping(long nonce) implements Envelope {
+    }
+
+    /** The answer to one of our {@link Ping}s. */
+    record Pong(long nonce) implements Envelope {
+    }
+
     /** The answer to a request this server forwarded on this connection. */
     record ForwardReply(long correlationId, ForwardResponse response) implements Envelope {
     }

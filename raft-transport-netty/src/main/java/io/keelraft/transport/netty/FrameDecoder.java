@@ -168,6 +168,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
             case FORWARD_RESPONSE:
                 return new Envelope.ForwardReply(frame.getForwardResponse().getCorrelationId(),
                         WireCodec.toForwardResponse(frame.getForwardResponse()));
+            case PING:
+                return new Envelope.Ping(frame.getPing().getNonce());
+            case PONG:
+                return new Envelope.Pong(frame.getPong().getNonce());
             default:
                 return new Envelope.Raft(WireCodec.toMessage(frame, peer, ownId));
         }

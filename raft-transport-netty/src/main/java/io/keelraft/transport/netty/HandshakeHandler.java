@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Both ends of every connection first say who they are: cluster id, node id and protocol version. This end
+ * Both ends of every connection first say who they are: cluster id ({@link ClusterIdentity}: empty while a new
+ * server does not know it yet), node id and protocol version. This end
  * sends its own as soon as the connection is up (behind TLS, once that handshake is done) and waits for the
  * other's. A server from another cluster, speaking another version, or one the {@link Admission} does not admit
  * (not a member this server knows) is refused with a {@link BadInputException} that names the mismatch; so is
@@ -21,13 +22,16 @@ import java.util.function.Consumer;
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
-    /** The version of {@code keel.proto} this code speaks; both ends must speak the same. */
-    static final int PROTOCOL_VERSION = 1;
+    /**
+     * The version of {@code keel.proto} this code speaks; both ends must speak the same. 2: Ping/Pong liveness
+     * frames, which a version 1 server would refuse as an unknown message type.
+     */
+    static final int PROTOCOL_VERSION = 2;
 
     /** The node id the peer gave in its handshake; null until the handshake is done. */
     static final AttributeKey<String> PEER_ID = AttributeKey.valueOf("keel.peerId");
 
-    private final String clusterId;
+    private final ClusterIdentity cluster;
     private final String ownId;
     private final Admission admission;
     private final String expectedPeer;
@@ -54,9 +58,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
      * @param expectedPeer  for an outbound connection, the peer we dialled; null for an inbound one (any peer)
      * @param onEstablished called on the channel's event loop once the handshake succeeded
      */
-    HandshakeHandler(String clusterId, String ownId, Admission admission, String expectedPeer, Duration timeout,
+    HandshakeHandler(ClusterIdentity cluster, String ownId, Admission admission, String expectedPeer, Duration timeout,
                      Consumer<Channel> onEstablished) {
-        this.clusterId = clusterId;
+        this.cluster = cluster;
         this.ownId = ownId;
         this.admission = admission;
         this.expectedPeer = expectedPeer;
@@ -67,7 +71,8 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         // With TLS, SslHandler holds this write back until its own handshake is done.
-        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.handshake(clusterId, ownId, PROTOCOL_VERSION)),
+        ctx.writeAndFlush(FrameEncoder.encode(ctx.alloc(), WireCodec.handshake(cluster.presented(), ownId,
+                PROTOCOL_VERSION)),
                 ctx.voidPromise());
         timer = ctx.executor().schedule(() -> ctx.fireExceptionCaught(new BadInputException(
                 Rejection.HANDSHAKE_FAILURE, "no handshake within " + timeout.toMillis() + " ms")),
@@ -107,9 +112,6 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /** What is wrong with the peer's handshake, or null when it is one we talk to. */
     private String mismatch(Envelope.Hello hello) {
-        if (!clusterId.equals(hello.clusterId())) {
-            return "cluster id '" + hello.clusterId() + "' is not ours ('" + clusterId + "')";
-        }
         if (hello.protocolVersion() != PROTOCOL_VERSION) {
             return "protocol version " + hello.protocolVersion() + ", we speak " + PROTOCOL_VERSION;
         }
@@ -120,7 +122,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (ownId.equals(hello.nodeId())) {
             return "node id '" + hello.nodeId() + "' is our own";
         }
-        return admission.refusal(hello.nodeId());
+        String refusal = admission.refusal(hello.nodeId());
+        // Checked last, so that only a peer we would otherwise talk to can teach us the cluster id.
+        return refusal != null ? refusal : cluster.refusal(hello.clusterId(), hello.nodeId());
     }
 
     private void cancelTimer() {

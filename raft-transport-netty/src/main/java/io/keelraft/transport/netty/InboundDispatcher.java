@@ -75,6 +75,7 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
         }
         FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.forwardResponse(correlationId, response));
         if (frame.size() > maxFrameBytes) {
+            // Not vouched for (certainly_not_applied false): the answer too large to send may be an Applied one.
             frame = FrameEncoder.Outbound.of(WireCodec.forwardResponse(correlationId, new ForwardResponse.Failed(
                     ForwardResponse.Reason.INTERNAL, null, "the answer to " + request.getClass().getSimpleName()
                     + " encodes to " + frame.size() + " bytes, above the maximum frame size of " + maxFrameBytes)));
@@ -85,6 +86,7 @@ final class InboundDispatcher extends ChannelInboundHandlerAdapter {
     private static ForwardResponse failure(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         String message = cause == null ? "the receiver answered null" : String.valueOf(cause);
+        // Outcome unknown (certainly_not_applied false): the receiver failed, and may have appended the command.
         return new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, message);
     }
 }

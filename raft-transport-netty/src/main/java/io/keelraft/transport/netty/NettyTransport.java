@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *       connections peers open to us deliver their traffic to the receiver, and forwarded answers go back on
  *       the connection their request came on. Lost connections are re-established with exponential backoff
  *       and jitter.</li>
+ *   <li>A connection on which nothing arrives for {@link NettyTransportOptions#livenessTimeout()} is closed and
+ *       redialled: both ends ping a silent connection and answer pings, and under epoll {@code TCP_USER_TIMEOUT}
+ *       is set to the same timeout. TCP alone would sit on a connection into a blackhole (a partition that drops
+ *       packets silently) for as long as its retransmission backoff, minutes after a long partition.</li>
  *   <li>Every connection starts with a handshake (cluster id, node id, protocol version); nothing else is
  *       accepted before it, and a mismatch closes the connection with a log line saying which.</li>
  *   <li>Bad input (garbage, a truncated or oversized frame, an unknown message type, a handshake from another
@@ -73,6 +77,7 @@ public final class NettyTransport implements Transport {
 
     private final NettyTransportOptions options;
     private final TransportCounters counters = new TransportCounters();
+    private final ClusterIdentity cluster;
     private final IoFlavor io;
     /** Our outbound connections, one per member with a known address; replaced as a whole under the lock. */
     private volatile Map<String, PeerConnection> peers = Map.of();
@@ -95,6 +100,7 @@ public final class NettyTransport implements Transport {
         this.options = Objects.requireNonNull(options, "options");
         this.io = IoFlavor.choose(options.preferNativeTransport());
         this.members = options.peers();
+        this.cluster = new ClusterIdentity(options.clusterId());
     }
 
     /**
@@ -115,11 +121,17 @@ public final class NettyTransport implements Transport {
                 io.ioHandlerFactory());
         resolver = Executors.newSingleThreadExecutor(new DefaultThreadFactory(threads + "-resolver", true));
         channels = new DefaultChannelGroup(threads, group.next());
+        cluster.onLearned((clusterId, from) -> {
+            LOG.info("{}: learned cluster id {} from {}", options.nodeId(), clusterId, from);
+            receiver.clusterIdLearned(clusterId, from);
+        });
         initializer = new ConnectionInitializer(options, receiver, counters, channels, this::refusal,
-                this::inboundEstablished);
+                this::inboundEstablished, cluster);
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
-            server = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap();
+            io.userTimeout(bootstrap, options.livenessTimeout());
+            server = bootstrap
                     .group(group)
                     .channel(io.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -318,7 +330,7 @@ public final class NettyTransport implements Transport {
         Objects.requireNonNull(request, "request");
         PeerConnection connection = peers.get(peer);
         if (connection == null) {
-            return CompletableFuture.failedFuture(new TransportException(options.nodeId() + " has no peer " + peer));
+            return CompletableFuture.failedFuture(TransportException.notSent(options.nodeId() + " has no peer " + peer));
         }
         return connection.forward(request);
     }
@@ -332,6 +344,24 @@ public final class NettyTransport implements Transport {
     /** The counters since this transport was created. */
     public TransportMetrics metrics() {
         return counters.snapshot();
+    }
+
+    /** The cluster id presented at handshakes, or null while not known yet. */
+    public String clusterId() {
+        return cluster.get();
+    }
+
+    /**
+     * {@inheritDoc} From now on peers presenting another id are refused; a different id adopted earlier from a
+     * peer's handshake stays (the runtime finds the conflict when it applies the log's first entry).
+     */
+    @Override
+    public void clusterIdentified(String clusterId) {
+        String inForce = cluster.set(clusterId);
+        if (!inForce.equals(clusterId)) {
+            LOG.error("{}: the log names cluster {} but this transport adopted {} from a peer", options.nodeId(),
+                    clusterId, inForce);
+        }
     }
 
     /** This transport's options. */

@@ -11,7 +11,9 @@ import java.util.TreeMap;
  * checked and a wrong one is named in the error.
  *
  * @param nodeId                this server's id, as the other servers know it
- * @param clusterId             the cluster's id; servers of another cluster are refused at the handshake
+ * @param clusterId             the cluster's id, or null when this server does not know it yet (a new cluster's
+ *                              first leader generates it; a new server adopts the first id a peer presents):
+ *                              once known, servers presenting another are refused at the handshake
  * @param listenAddress         where this server accepts connections (port 0: any free port, see
  *                              {@link NettyTransport#listenAddress()}); its host is also the address outbound
  *                              connections leave from
@@ -29,6 +31,12 @@ import java.util.TreeMap;
  *                              one waits for the fsync of the whole snapshot), so keep this well above the time to
  *                              fsync a snapshot
  * @param handshakeTimeout      how long a new connection may take to complete the handshake
+ * @param livenessTimeout       a connection on which nothing arrives for this long is closed and redialled (both
+ *                              ends ping a silent connection; see {@code LivenessHandler}). Also the
+ *                              {@code TCP_USER_TIMEOUT} of connections under epoll, and it bounds the connect
+ *                              timeout ({@link #connectTimeout()}) and the delay between dials after a failed
+ *                              connect ({@link #redialMaxDelay()}). Default 1 s; a {@code RaftNode} sets its election
+ *                              timeout, so that a dead connection is replaced within about one election timeout
  * @param tls                   mutual TLS, or null for plaintext
  * @param ioThreads             event loop threads
  * @param preferNativeTransport use epoll when available on Linux (NIO otherwise)
@@ -44,6 +52,7 @@ public record NettyTransportOptions(
         Duration reconnectMaxDelay,
         Duration forwardTimeout,
         Duration handshakeTimeout,
+        Duration livenessTimeout,
         TlsOptions tls,
         int ioThreads,
         boolean preferNativeTransport) {
@@ -53,7 +62,9 @@ public record NettyTransportOptions(
 
     public NettyTransportOptions {
         requireNonBlank("nodeId", nodeId);
-        requireNonBlank("clusterId", clusterId);
+        if (clusterId != null) {
+            requireNonBlank("clusterId", clusterId);
+        }
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(peers, "peers");
         peers = Collections.unmodifiableMap(new TreeMap<>(peers));
@@ -76,7 +87,36 @@ public record NettyTransportOptions(
         }
         positive("forwardTimeout", forwardTimeout);
         positive("handshakeTimeout", handshakeTimeout);
+        positive("livenessTimeout", livenessTimeout);
+        if (livenessTimeout.toMillis() < 10) {
+            throw new IllegalArgumentException("livenessTimeout must be at least 10 ms, was " + livenessTimeout);
+        }
         atLeast("ioThreads", ioThreads, 1);
+    }
+
+    /**
+     * How long a dial may take to connect: half the liveness timeout, at most the handshake timeout. Bounded, so
+     * that a dial sent into a blackhole (a SYN dropped silently) is retried soon after the network heals instead
+     * of waiting out TCP's SYN retransmissions (1 s, 3 s, 7 s, ...).
+     */
+    public Duration connectTimeout() {
+        Duration half = livenessTimeout.dividedBy(2);
+        return half.compareTo(handshakeTimeout) < 0 ? half : handshakeTimeout;
+    }
+
+    /**
+     * The longest delay between dials while a peer cannot be reached at all (refused, timed out, or the connection
+     * lost before its handshake): a quarter of the liveness timeout, within [{@code reconnectMinDelay},
+     * {@code reconnectMaxDelay}], so that a healed network or a restarted peer is back within a fraction of an
+     * election timeout. A peer that completes the handshake and then drops us at once (it refuses us: we are not a
+     * member it knows) backs off up to {@code reconnectMaxDelay} instead.
+     */
+    public Duration redialMaxDelay() {
+        Duration quarter = livenessTimeout.dividedBy(4);
+        if (quarter.compareTo(reconnectMinDelay) < 0) {
+            return reconnectMinDelay;
+        }
+        return quarter.compareTo(reconnectMaxDelay) > 0 ? reconnectMaxDelay : quarter;
     }
 
     /** Starts options for server {@code nodeId} of cluster {@code clusterId}, with production defaults. */
@@ -114,6 +154,7 @@ public record NettyTransportOptions(
         private Duration reconnectMaxDelay = Duration.ofSeconds(5);
         private Duration forwardTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration livenessTimeout = Duration.ofSeconds(1);
         private TlsOptions tls;
         private int ioThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
         private boolean preferNativeTransport = true;
@@ -175,6 +216,12 @@ public record NettyTransportOptions(
             return this;
         }
 
+        /** See {@link NettyTransportOptions#livenessTimeout()}; default 1 s (RaftNode: its election timeout). */
+        public Builder livenessTimeout(Duration timeout) {
+            this.livenessTimeout = timeout;
+            return this;
+        }
+
         /** Turns on mutual TLS; null turns it off. */
         public Builder tls(TlsOptions tls) {
             this.tls = tls;
@@ -197,8 +244,8 @@ public record NettyTransportOptions(
                 throw new IllegalArgumentException("listen address not set");
             }
             return new NettyTransportOptions(nodeId, clusterId, listenAddress, peers, maxFrameBytes,
-                    highWaterMarkBytes, reconnectMinDelay, reconnectMaxDelay, forwardTimeout, handshakeTimeout, tls,
-                    ioThreads, preferNativeTransport);
+                    highWaterMarkBytes, reconnectMinDelay, reconnectMaxDelay, forwardTimeout, handshakeTimeout,
+                    livenessTimeout, tls, ioThreads, preferNativeTransport);
         }
     }
 }

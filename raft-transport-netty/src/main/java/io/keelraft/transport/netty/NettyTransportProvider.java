@@ -1,6 +1,7 @@
 package io.keelraft.transport.netty;
 
 import io.keelraft.core.spi.TransportProvider;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -31,13 +32,22 @@ public final class NettyTransportProvider implements TransportProvider {
     }
 
     /**
+     * {@inheritDoc} The liveness timeout ({@link NettyTransportOptions#livenessTimeout()}) is the election timeout:
+     * a connection that carries nothing back for that long is closed and redialled.
+     */
+    @Override
+    public NettyTransport create(String clusterId, String selfId, Map<String, String> members,
+                                 Duration electionTimeout) {
+        return new NettyTransport(options(clusterId, selfId, members).livenessTimeout(electionTimeout).build());
+    }
+
+    /**
      * The options {@link #create} uses, to adjust before building: listen on {@code members.get(selfId)}, every
      * other member a peer.
      *
      * @throws IllegalArgumentException when {@code selfId} is not a member or an address is not {@code host:port}
      */
     public static NettyTransportOptions.Builder options(String clusterId, String selfId, Map<String, String> members) {
-        Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(selfId, "selfId");
         Objects.requireNonNull(members, "members");
         String own = members.get(selfId);

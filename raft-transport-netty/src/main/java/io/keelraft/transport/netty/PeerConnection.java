@@ -115,25 +115,26 @@ final class PeerConnection {
     CompletableFuture<ForwardResponse> forward(ForwardRequest request) {
         Established e = established;
         if (e == null) {
-            return CompletableFuture.failedFuture(new TransportException("no connection to peer " + peerId
+            return CompletableFuture.failedFuture(TransportException.notSent("no connection to peer " + peerId
                     + " at " + address));
         }
         Channel channel = e.channel();
         if (!channel.isWritable()) {
-            return CompletableFuture.failedFuture(new TransportException("peer " + peerId
+            return CompletableFuture.failedFuture(TransportException.notSent("peer " + peerId
                     + " is not keeping up: its pending writes are past the high-water mark"));
         }
         CompletableFuture<ForwardResponse> answer = new CompletableFuture<>();
         long id = e.forwards().register(answer);
         FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.forwardRequest(id, request));
         if (frame.size() > options.maxFrameBytes()) {
-            e.forwards().fail(id, new TransportException("the forwarded request encodes to " + frame.size()
+            e.forwards().fail(id, TransportException.notSent("the forwarded request encodes to " + frame.size()
                     + " bytes, above the maximum frame size of " + options.maxFrameBytes()));
             return answer;
         }
         counters.forwardsSent.increment();
         channel.writeAndFlush(FrameEncoder.encode(channel.alloc(), frame)).addListener(f -> {
             if (!f.isSuccess()) {
+                // May have been sent: part of the frame may have left before the write failed.
                 e.forwards().fail(id, new TransportException("could not send a forwarded request to peer "
                         + peerId, f.cause()));
             }
@@ -200,7 +201,7 @@ final class PeerConnection {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        options.handshakeTimeout().toMillis()))
+                        options.connectTimeout().toMillis()))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         options.highWaterMarkBytes() / 2, options.highWaterMarkBytes()))
                 // Leave from our own address, so that per-node partitions between loopback aliases work.
@@ -212,6 +213,7 @@ final class PeerConnection {
                                 forwards));
                     }
                 });
+        io.userTimeout(bootstrap, options.livenessTimeout());
         ChannelFuture connecting = bootstrap.connect(remote);
         Channel channel = connecting.channel();
         channel.closeFuture().addListener(f -> onClosed(channel, forwards));
@@ -240,25 +242,39 @@ final class PeerConnection {
     private void onClosed(Channel channel, PendingForwards forwards) {
         Established e = established;
         boolean wasUp = e != null && e.channel() == channel;
+        boolean refused = false;
         if (wasUp) {
             established = null;
             if (System.nanoTime() - e.sinceNanos() >= LASTING_NANOS
                     || System.nanoTime() - e.sinceNanos() >= options.reconnectMaxDelay().toNanos()) {
                 backoff.reset();
+            } else {
+                refused = true; // the handshake went through, then the peer dropped us at once
             }
         }
         forwards.failAll(new TransportException("the connection to peer " + peerId + " closed"));
-        retry(wasUp ? "connection lost" : "could not connect");
+        retry(wasUp ? "connection lost" : "could not connect", refused);
     }
 
     private void retry(String why) {
+        retry(why, false);
+    }
+
+    /**
+     * Dials again after a backoff delay. A peer that cannot be reached at all is redialled within a fraction of an
+     * election timeout ({@link NettyTransportOptions#redialMaxDelay()}), so that a healed network or a restarted
+     * peer is found at once; one that refuses us after the handshake backs off up to the reconnect maximum.
+     */
+    private void retry(String why, boolean refused) {
         if (closed) {
             return;
         }
-        long delay = backoff.nextDelayMillis();
+        long delay = backoff.nextDelayMillis(refused ? options.reconnectMaxDelay().toMillis()
+                : options.redialMaxDelay().toMillis());
         if (backoff.failures() == 1) {
             LOG.info("{}: {} to peer {} at {}; retrying in {} ms, backing off up to {} ms", options.nodeId(), why,
-                    peerId, address, delay, options.reconnectMaxDelay().toMillis());
+                    peerId, address, delay, (refused ? options.reconnectMaxDelay() : options.redialMaxDelay())
+                            .toMillis());
         } else {
             LOG.debug("{}: {} to peer {} at {}; retry {} in {} ms", options.nodeId(), why, peerId, address,
                     backoff.failures(), delay);

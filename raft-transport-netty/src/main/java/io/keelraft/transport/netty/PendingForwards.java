@@ -42,7 +42,11 @@ final class PendingForwards {
         return waiting.remove(correlationId);
     }
 
-    /** Ends every request still waiting: the connection is gone, and with it any answer. */
+    /**
+     * Ends every request still waiting: the connection is gone, and with it any answer. {@code cause} should say
+     * the requests may have been sent ({@link TransportException#mayHaveBeenSent()}): they were written, and the
+     * peer may have acted on them before the connection closed.
+     */
     void failAll(TransportException cause) {
         for (Long id : waiting.keySet()) {
             fail(id, cause);

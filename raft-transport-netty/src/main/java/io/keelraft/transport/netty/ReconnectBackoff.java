@@ -23,9 +23,15 @@ final class ReconnectBackoff {
 
     /** The delay before the next attempt, after one more failure. */
     long nextDelayMillis() {
+        return nextDelayMillis(maxMillis);
+    }
+
+    /** The same, capped at {@code capMillis} (at least {@code min}, at most {@code max}) for this attempt. */
+    long nextDelayMillis(long capMillis) {
+        long cap = Math.max(minMillis, Math.min(maxMillis, capMillis));
         int doublings = Math.min(failures, 30);
         failures++;
-        long step = Math.min(maxMillis, minMillis << doublings);
+        long step = Math.min(cap, minMillis << doublings);
         long half = step / 2;
         return half + random.nextLong(step - half + 1);
     }

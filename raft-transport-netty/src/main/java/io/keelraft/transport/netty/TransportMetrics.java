@@ -18,6 +18,8 @@ package io.keelraft.transport.netty;
  * @param unknownMessageTypes  connections closed for a frame of a type this version does not handle
  * @param handshakeFailures    connections closed for a handshake mismatch, or traffic before the handshake
  * @param tlsFailures          connections closed by TLS: no valid certificate, or not TLS at all
+ * @param livenessTimeouts     connections closed because nothing came back on them for the liveness timeout
+ *                             (a peer that hangs, or a network that drops packets silently)
  */
 public record TransportMetrics(
         long messagesSent,
@@ -34,7 +36,8 @@ public record TransportMetrics(
         long truncatedFrames,
         long unknownMessageTypes,
         long handshakeFailures,
-        long tlsFailures) {
+        long tlsFailures,
+        long livenessTimeouts) {
 
     /** Connections closed on bad input, for any reason. */
     public long rejectedConnections() {

@@ -53,6 +53,14 @@ final class WireCodec {
                 .setClusterId(clusterId).setNodeId(nodeId).setProtocolVersion(protocolVersion)).build();
     }
 
+    static Frame ping(long nonce) {
+        return Frame.newBuilder().setPing(io.keelraft.transport.netty.wire.Ping.newBuilder().setNonce(nonce)).build();
+    }
+
+    static Frame pong(long nonce) {
+        return Frame.newBuilder().setPong(io.keelraft.transport.netty.wire.Pong.newBuilder().setNonce(nonce)).build();
+    }
+
     static Frame toFrame(Message message) {
         Frame.Builder frame = Frame.newBuilder();
         if (message instanceof Message.AppendEntries m) {
@@ -114,7 +122,8 @@ final class WireCodec {
                     .setReadIndex(r.readIndex()));
         } else if (response instanceof ForwardResponse.Failed f) {
             var failed = io.keelraft.transport.netty.wire.ForwardResponse.Failed.newBuilder()
-                    .setReason(toWire(f.reason())).setMessage(f.message());
+                    .setReason(toWire(f.reason())).setMessage(f.message())
+                    .setCertainlyNotApplied(f.certainlyNotApplied());
             if (f.leaderHint() != null) {
                 failed.setLeaderHint(f.leaderHint());
             }
@@ -221,7 +230,7 @@ final class WireCodec {
             case FAILED: {
                 var f = response.getFailed();
                 return new ForwardResponse.Failed(fromWire(f.getReason()),
-                        f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage());
+                        f.hasLeaderHint() ? f.getLeaderHint() : null, f.getMessage(), f.getCertainlyNotApplied());
             }
             case SNAPSHOT_CHUNK_ACCEPTED: {
                 InstallSnapshotResponse a = response.getSnapshotChunkAccepted();

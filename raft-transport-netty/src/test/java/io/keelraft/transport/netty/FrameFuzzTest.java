@@ -70,7 +70,7 @@ class FrameFuzzTest {
             }
             channel.pipeline().addLast(
                     new FrameDecoder(MAX_FRAME, "n1"),
-                    new HandshakeHandler(LoopbackCluster.CLUSTER_ID, "n1", HandshakeHandler.Admission.of(Set.of("n2", "n3")), null,
+                    new HandshakeHandler(new ClusterIdentity(LoopbackCluster.CLUSTER_ID), "n1", HandshakeHandler.Admission.of(Set.of("n2", "n3")), null,
                             Duration.ofSeconds(10), ch -> { }),
                     new InboundDispatcher(receiver, new PendingForwards(), counters, MAX_FRAME),
                     new ConnectionGuard(null, counters, rejections));

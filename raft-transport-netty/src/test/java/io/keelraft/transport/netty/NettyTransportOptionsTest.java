@@ -17,6 +17,24 @@ class NettyTransportOptionsTest {
         assertThat(o.peers()).containsOnlyKeys("n2");
         assertThat(o.tls()).isNull();
         assertThat(o.preferNativeTransport()).isTrue();
+        assertThat(o.livenessTimeout()).isEqualTo(Duration.ofSeconds(1));
+        // Derived from the liveness timeout: a dial into a blackhole gives up soon, an unreachable peer is
+        // redialled within a fraction of it.
+        assertThat(o.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(o.redialMaxDelay()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void derivedTimeoutsStayWithinTheirBounds() {
+        NettyTransportOptions slow = NettyTransportOptions.builder("n1", "c").listen("127.0.0.1:0")
+                .livenessTimeout(Duration.ofSeconds(60)).build();
+        assertThat(slow.connectTimeout()).isEqualTo(slow.handshakeTimeout());
+        assertThat(slow.redialMaxDelay()).isEqualTo(slow.reconnectMaxDelay());
+        NettyTransportOptions quick = NettyTransportOptions.builder("n1", "c").listen("127.0.0.1:0")
+                .livenessTimeout(Duration.ofMillis(100)).build();
+        assertThat(quick.redialMaxDelay()).isEqualTo(quick.reconnectMinDelay());
+        assertThatThrownBy(() -> NettyTransportOptions.builder("n1", "c").listen("127.0.0.1:0")
+                .livenessTimeout(Duration.ofMillis(5)).build()).hasMessageContaining("livenessTimeout");
     }
 
     @Test

@@ -83,6 +83,18 @@ class NettyTransportProviderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected host:port");
     }
 
+    @Test
+    void theLivenessTimeoutIsTheNodesElectionTimeout() {
+        Map<String, String> members = members("n1", "n2");
+        TransportProvider provider = new NettyTransportProvider();
+        try (var t = (NettyTransport) provider.create("c", "n1", members, Duration.ofMillis(750))) {
+            assertThat(t.options().livenessTimeout()).isEqualTo(Duration.ofMillis(750));
+        }
+        try (var t = (NettyTransport) provider.create("c", "n1", members)) {
+            assertThat(t.options().livenessTimeout()).isEqualTo(Duration.ofSeconds(1));
+        }
+    }
+
     /** RaftNodes given only members' host:port (no transport) elect a leader and replicate over Netty. */
     @Test
     void raftNodesWithoutAnExplicitTransportFormAClusterOverNetty() throws Exception {

@@ -169,6 +169,24 @@ class NettyTransportTest {
     }
 
     @Test
+    void aRequestWaitingWhenTheConnectionClosesMayHaveBeenSent() {
+        cluster = new LoopbackCluster("n1", "n2").startAll();
+        await().until(cluster::fullyConnected);
+        CompletableFuture<ForwardRequest> received = new CompletableFuture<>();
+        cluster.receiver("n2").forwards = (from, request) -> {
+            received.complete(request);
+            return new CompletableFuture<>(); // never answers
+        };
+        CompletableFuture<ForwardResponse> answer = cluster.transport("n1").forward("n2",
+                new ForwardRequest.Submit("x".getBytes()));
+        await().until(received::isDone); // the peer has it, and might have appended it
+        cluster.transport("n2").close();
+        assertThat(answer).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(TransportException.class);
+        assertThat(transportFailure(answer).mayHaveBeenSent()).isTrue();
+    }
+
+    @Test
     void forwardedRequestsTimeOut() {
         cluster = new LoopbackCluster(b -> b.forwardTimeout(Duration.ofMillis(200)), "n1", "n2").startAll();
         await().until(cluster::fullyConnected);
@@ -180,6 +198,8 @@ class NettyTransportTest {
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(TransportException.class)
                 .hasMessageContaining("did not answer");
+        // The peer has the request and may act on it: a command forwarded so has an unknown outcome.
+        assertThat(transportFailure(answer).mayHaveBeenSent()).isTrue();
         assertThat(cluster.transport("n1").metrics().forwardTimeouts()).isEqualTo(1);
     }
 
@@ -187,12 +207,19 @@ class NettyTransportTest {
     void forwardingToAnUnreachableOrUnknownPeerFailsAtOnce() {
         cluster = new LoopbackCluster("n1", "n2");
         cluster.start("n1");
-        assertThat(cluster.transport("n1").forward("n2", new ForwardRequest.ReadIndex()))
+        CompletableFuture<ForwardResponse> noConnection = cluster.transport("n1").forward("n2",
+                new ForwardRequest.ReadIndex());
+        assertThat(noConnection)
                 .failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(TransportException.class).withMessageContaining("no connection to peer n2");
-        assertThat(cluster.transport("n1").forward("n9", new ForwardRequest.ReadIndex()))
+        CompletableFuture<ForwardResponse> noPeer = cluster.transport("n1").forward("n9",
+                new ForwardRequest.ReadIndex());
+        assertThat(noPeer)
                 .failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
                 .withMessageContaining("has no peer n9");
+        // Neither left this process: a command forwarded so certainly did not take effect.
+        assertThat(transportFailure(noConnection).mayHaveBeenSent()).isFalse();
+        assertThat(transportFailure(noPeer).mayHaveBeenSent()).isFalse();
         cluster.transport("n1").send(new Message.RequestVote(1, "n1", "n9", 0, 0, false));
         assertThat(cluster.transport("n1").metrics().droppedUnreachable()).isEqualTo(1);
     }
@@ -352,6 +379,12 @@ class NettyTransportTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().startsWith(prefix + "-"))
                 .count();
+    }
+
+    private static TransportException transportFailure(CompletableFuture<?> failed) {
+        Throwable e = failed.handle((r, t) -> t).join();
+        assertThat(e).isInstanceOf(TransportException.class);
+        return (TransportException) e;
     }
 
     private static void drain(Socket socket) {

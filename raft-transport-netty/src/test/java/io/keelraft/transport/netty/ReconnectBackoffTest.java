@@ -36,6 +36,15 @@ class ReconnectBackoffTest {
     }
 
     @Test
+    void anUnreachablePeerIsRedialledWithinTheCapAndARefusingOneBacksOffToTheMaximum() {
+        for (int i = 0; i < 20; i++) {
+            assertThat(backoff.nextDelayMillis(250)).isBetween(50L, 250L); // a quarter of a 1 s liveness timeout
+        }
+        assertThat(backoff.nextDelayMillis()).isBetween(2_500L, 5_000L); // the failures so far still count
+        assertThat(backoff.nextDelayMillis(1)).isBetween(50L, 100L); // never below the minimum
+    }
+
+    @Test
     void aSuccessStartsOverFromTheMinimum() {
         for (int i = 0; i < 10; i++) {
             backoff.nextDelayMillis();

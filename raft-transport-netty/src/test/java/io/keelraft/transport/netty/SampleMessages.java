@@ -77,7 +77,8 @@ final class SampleMessages {
                 new ForwardResponse.Applied(1, new byte[0]),
                 new ForwardResponse.ReadIndex(77),
                 new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, "n3", "not the leader"),
-                new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, null, "no leader known")));
+                new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, null, "no leader known"),
+                new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, null, "refused", true)));
         for (ForwardResponse.Reason reason : ForwardResponse.Reason.values()) {
             responses.add(new ForwardResponse.Failed(reason, null, reason.name()));
         }

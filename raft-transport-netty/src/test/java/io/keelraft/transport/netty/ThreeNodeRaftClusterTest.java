@@ -52,7 +52,7 @@ class ThreeNodeRaftClusterTest {
         for (int i = 0; i < 50; i++) {
             String command = "set k" + i + " v" + i;
             commands.add(command);
-            await().atMost(Duration.ofSeconds(30)).until(() -> leaderOf(servers.values()).propose(command));
+            await().atMost(Duration.ofSeconds(30)).until(() -> proposeToLeader(servers.values(), command));
         }
         for (ProtocolLoop server : servers.values()) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -66,7 +66,7 @@ class ThreeNodeRaftClusterTest {
         servers.remove(old).close();
         ProtocolLoop next = awaitLeader(servers.values());
         commands.add("after failover");
-        await().atMost(Duration.ofSeconds(30)).until(() -> leaderOf(servers.values()).propose("after failover"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> proposeToLeader(servers.values(), "after failover"));
         for (ProtocolLoop server : servers.values()) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(server.applied).containsExactlyElementsOf(commands));
@@ -90,5 +90,11 @@ class ThreeNodeRaftClusterTest {
             }
         }
         return leader;
+    }
+
+    /** Proposes on whichever server leads now; false while none does (a leader change under a loaded machine). */
+    private static boolean proposeToLeader(Iterable<ProtocolLoop> servers, String command) {
+        ProtocolLoop leader = leaderOf(servers);
+        return leader != null && leader.propose(command);
     }
 }

@@ -91,6 +91,27 @@ class WireCodecTest {
     }
 
     @Test
+    void whetherAFailedCommandCertainlyDidNotTakeEffectRoundTripsAndIsUnknownWhenAbsent() {
+        for (boolean certain : new boolean[] {true, false}) {
+            ForwardResponse.Failed failed = new ForwardResponse.Failed(ForwardResponse.Reason.OVERLOADED, null,
+                    "busy", certain);
+            assertThat(roundTrip(WireCodec.forwardResponse(5, failed))).usingRecursiveComparison()
+                    .isEqualTo(new Envelope.ForwardReply(5, failed));
+        }
+        // A server built before the field existed sends no field 4: read as "not certain", the safe reading.
+        Frame old = Frame.newBuilder().setForwardResponse(
+                io.keelraft.transport.netty.wire.ForwardResponse.newBuilder().setCorrelationId(6).setFailed(
+                        io.keelraft.transport.netty.wire.ForwardResponse.Failed.newBuilder()
+                                .setReason(io.keelraft.transport.netty.wire.ForwardResponse.Reason.REASON_NOT_LEADER)
+                                .setMessage("not the leader"))).build();
+        assertThat(roundTrip(old)).isInstanceOfSatisfying(Envelope.ForwardReply.class, r -> assertThat(
+                ((ForwardResponse.Failed) r.response()).certainlyNotApplied()).isFalse());
+        // The field's number is part of the format.
+        assertThat(io.keelraft.transport.netty.wire.ForwardResponse.Failed.CERTAINLY_NOT_APPLIED_FIELD_NUMBER)
+                .isEqualTo(4);
+    }
+
+    @Test
     void aFailureWithoutAKnownReasonIsRefused() {
         for (int wire : new int[] {0, 99}) {
             Frame frame = Frame.newBuilder().setForwardResponse(
@@ -103,6 +124,21 @@ class WireCodecTest {
                             e -> assertThat(e.rejection()).isEqualTo(Rejection.MALFORMED_FRAME));
             fresh.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void pingAndPongRoundTripWithTheirNonce() {
+        assertThat(roundTrip(WireCodec.ping(42))).isEqualTo(new Envelope.Ping(42));
+        assertThat(roundTrip(WireCodec.pong(42))).isEqualTo(new Envelope.Pong(42));
+    }
+
+    @Test
+    void aPingBeforeTheHandshakeIsRefused() {
+        EmbeddedChannel fresh = new EmbeddedChannel(new FrameDecoder(1 << 20, "n1"));
+        assertThatThrownBy(() -> fresh.writeInbound(encode(WireCodec.ping(1))))
+                .isInstanceOfSatisfying(BadInputException.class,
+                        e -> assertThat(e.rejection()).isEqualTo(Rejection.HANDSHAKE_FAILURE));
+        fresh.finishAndReleaseAll();
     }
 
     @Test

@@ -85,6 +85,8 @@ class JoiningServerTest {
         assertThat(n4.leaderId()).isEqualTo(leader.id());
         assertThat(n4.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n4.term()).isEqualTo(leader.term());
+        // It learned the cluster id the first leader generated (from the first entry or the leader's handshake).
+        assertThat(n4.clusterId()).isNotNull().isEqualTo(leader.clusterId());
         assertThat(leader.status().get(10, TimeUnit.SECONDS).matchIndexes().get("n4")).isGreaterThanOrEqualTo(applied);
         // The configuration never was in its log (it was the leader's bootstrap): it still waits to be added.
         assertThat(n4.status().get(10, TimeUnit.SECONDS).configuration().members()).isEmpty();
@@ -104,11 +106,11 @@ class JoiningServerTest {
         FileStorageProvider storage = new FileStorageProvider();
         var log = storage.openLog(dir.resolve(id));
         var meta = storage.openMeta(dir.resolve(id));
-        var transport = new NettyTransportProvider().create("keel", id, all);
+        var transport = new NettyTransportProvider().create(null, id, all);
         ThreadScheduler scheduler = new ThreadScheduler("keel-" + id);
         RuntimeSettings settings = new RuntimeSettings(ProtocolConfig.builder(id).build(), bootstrap, all,
                 Duration.ofMillis(50).toNanos(), Duration.ofSeconds(20).toNanos(), 10_000, 64 << 20, true, 60_000,
-                null, SnapshotSettings.DEFAULTS);
+                null, SnapshotSettings.DEFAULTS, null, null);
         NodeRuntime runtime = new NodeRuntime(settings, log, meta, transport, new Counter(), scheduler, null);
         runtime.start();
         open.add(runtime);

@@ -37,6 +37,14 @@ final class LocalCluster implements AutoCloseable {
         ids.forEach(this::start);
     }
 
+    /** Servers {@code members} (id to host:port), each started on its directory below {@code root}. */
+    LocalCluster(Path root, Map<String, String> members) {
+        this.root = root;
+        this.options = null;
+        this.members.putAll(members);
+        members.keySet().forEach(this::start);
+    }
+
     /** Starts (or restarts on its data directory) server {@code id}. */
     RaftNode start(String id) {
         RaftNode node = options == null ? Counter.start(id, members, root.resolve(id))
@@ -44,6 +52,20 @@ final class LocalCluster implements AutoCloseable {
                         .stateMachine(new Counter()).build().start();
         nodes.put(id, node);
         return node;
+    }
+
+    /** Restarts server {@code id} on its data directory with the member list {@code memberList}. */
+    RaftNode start(String id, Map<String, String> memberList) {
+        RaftNode node = Counter.start(id, memberList, root.resolve(id));
+        nodes.put(id, node);
+        return node;
+    }
+
+    /** {@code ids}, each at a free loopback address. */
+    static Map<String, String> freeAddresses(List<String> ids) {
+        Map<String, String> out = new LinkedHashMap<>();
+        ids.forEach(id -> out.put(id, "127.0.0.1:" + freePort()));
+        return out;
     }
 
     /** The counter's command: add {@code n}. */

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * <p>The contract scripts rely on: exactly one line {@code READY raft=HOST:PORT resp=HOST:PORT} on stdout once it
  * serves, logs on stderr, exit status 0 after a clean shutdown on SIGTERM (or SIGINT), and a non-zero status with a
  * one-line reason on stderr ({@code keel-kv: ...}) for a bad flag (2), or a busy port or a locked or corrupted data
- * directory (1), or a Raft node that stopped itself while serving (1: a log write failed, e.g. on a full disk).
+ * directory (1), or a Raft node that stopped itself while serving (1: e.g. a state machine that failed, or a data
+ * directory found damaged). A full disk is not one of them: the node rides it through and recovers by itself.
  */
 public final class KvServerMain {
 
@@ -57,11 +58,16 @@ public final class KvServerMain {
             if (flags.join()) {
                 builder.joining();
             }
+            if (flags.clusterId() != null) {
+                builder.clusterId(flags.clusterId());
+            }
+            if (flags.forceNewConfiguration() != null) {
+                builder.forceNewConfiguration(flags.forceNewConfiguration());
+            }
             node = builder
                     .id(flags.id())
                     .members(flags.members())
                     .dataDirectory(flags.data())
-                    .clusterId(flags.clusterId())
                     .stateMachine(new KvStateMachine())
                     .build();
         } catch (RuntimeException e) {
@@ -74,7 +80,7 @@ public final class KvServerMain {
         } catch (RuntimeException e) {
             fail("cannot start Raft on " + flags.raft() + ": " + e.getMessage());
         }
-        // Fail-stop: a node that stopped itself (a log write failed, e.g. on a full disk) never serves again, so the
+        // Fail-stop: a node that stopped itself (say, its state machine failed) never serves again, so the
         // process exits too, with the reason, and a supervisor restarts it from its durable state.
         node.terminated().whenComplete((done, e) -> {
             if (e != null) {
@@ -83,7 +89,8 @@ public final class KvServerMain {
                 exit.start();
             }
         });
-        RespServer resp = new RespServer(node, flags.members(), KvLimits.of(flags.maxValueBytes()));
+        RespServer resp = new RespServer(node, flags.members(), KvLimits.of(flags.maxValueBytes()),
+                new ClientSlots(maxClients(flags.maxClients())), flags.clientIdleTimeout());
         InetSocketAddress bound;
         try {
             bound = resp.start(flags.resp().host(), flags.resp().port());
@@ -97,6 +104,26 @@ public final class KvServerMain {
         System.out.println("READY raft=" + flags.raft() + " resp=" + flags.resp().host() + ":" + bound.getPort());
         System.out.flush();
         new CountDownLatch(1).await(); // serve until a signal ends the JVM through the shutdown hook
+    }
+
+    /**
+     * {@code requested}, lowered with a warning to what fits the descriptor limit ({@link DescriptorBudget}); the
+     * process fails when no client fits at all.
+     */
+    private static int maxClients(int requested) {
+        DescriptorBudget.Descriptors fds = DescriptorBudget.ofThisProcess();
+        int fit = DescriptorBudget.clientsThatFit(requested, fds);
+        if (fit < 1) {
+            fail("the file-descriptor limit " + fds.max() + " (ulimit -n) leaves no room for clients: " + fds.open()
+                    + " are open and " + DescriptorBudget.RESERVED + " are kept for the log, snapshots and peers;"
+                    + " raise the limit");
+        }
+        if (fit < requested) {
+            LOG.warn("--max-clients {} lowered to {}: the file-descriptor limit is {} (ulimit -n), {} are open and {}"
+                    + " are kept for the log, snapshots and peers; raise the limit to serve more clients", requested,
+                    fit, fds.max(), fds.open(), DescriptorBudget.RESERVED);
+        }
+        return fit;
     }
 
     /**

@@ -32,10 +32,17 @@ final class LocalCommands {
 
     private final RaftNode node;
     private final Map<String, String> members;
+    /** Null when not counted (tests). */
+    private final ClientSlots clients;
 
     LocalCommands(RaftNode node, Map<String, String> members) {
+        this(node, members, null);
+    }
+
+    LocalCommands(RaftNode node, Map<String, String> members, ClientSlots clients) {
         this.node = node;
         this.members = members;
+        this.clients = clients;
     }
 
     /** The reply to {@code request}; most are ready at once, RAFT.INFO and INFO once the raft loop answered. */
@@ -63,7 +70,8 @@ final class LocalCommands {
                 return done(command(args));
             case "INFO":
                 return node.status().thenApply(s -> new Reply.Bulk(("# Server\r\nredis_version:" + REDIS_VERSION
-                        + "\r\nredis_mode:standalone\r\nserver_name:keel-kv\r\n\r\n# Raft\r\n"
+                        + "\r\nredis_mode:standalone\r\nserver_name:keel-kv\r\n\r\n" + clientsSection()
+                        + "# Raft\r\n"
                         + String.join("\r\n", raftInfo(s)) + "\r\n").getBytes(StandardCharsets.UTF_8)));
             case "RAFT.INFO":
                 return node.status().thenApply(s -> new Reply.Multi(raftInfo(s).stream()
@@ -98,6 +106,9 @@ final class LocalCommands {
         lines.add("commitIndex:" + s.commitIndex());
         lines.add("lastApplied:" + s.lastApplied());
         lines.add("lastIndex:" + s.lastIndex());
+        // Recorded in the data directory; empty until the first entry of a new cluster commits (ServerIdentity).
+        lines.add("clusterId:" + (s.clusterId() == null ? "" : s.clusterId()));
+        lines.add("storage:" + (s.storageProblem() == null ? "ok" : "failing: " + s.storageProblem()));
         // The configuration in force on this server (the latest in its log, thesis §4.1), not the command line.
         ClusterConfiguration c = s.configuration();
         lines.add("members:" + c.members().stream().sorted().map(id -> id + "=" + address(c, id))
@@ -110,7 +121,21 @@ final class LocalCommands {
             lines.add("matchIndex:" + s.matchIndexes().entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
         }
+        if (clients != null) {
+            lines.add("connected_clients:" + clients.connected());
+            lines.add("rejected_clients:" + clients.rejected());
+            lines.add("max_clients:" + clients.max());
+        }
         return lines;
+    }
+
+    /** INFO's {@code # Clients} section, with Redis' field names (rejected_connections is in Redis' Stats). */
+    private String clientsSection() {
+        if (clients == null) {
+            return "";
+        }
+        return "# Clients\r\nconnected_clients:" + clients.connected() + "\r\nmaxclients:" + clients.max()
+                + "\r\nrejected_connections:" + clients.rejected() + "\r\n\r\n";
     }
 
     /** Where {@code id} listens: from the configuration, else from the command line, else {@code ?}. */

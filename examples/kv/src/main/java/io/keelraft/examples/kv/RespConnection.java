@@ -2,7 +2,9 @@ package io.keelraft.examples.kv;
 
 import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
+import io.keelraft.core.RaftException;
 import io.keelraft.core.SessionExpiredException;
+import io.keelraft.core.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -41,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class RespConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(RespConnection.class);
+    /** Whoever connects decides how often a connection fails: one line per ten seconds. */
+    private static final RateLimitedLog DROPPED = new RateLimitedLog(LOG, java.time.Duration.ofSeconds(10));
 
     /** Past this many parsed commands waiting, stop reading from the socket until they are answered. */
     private static final int MAX_QUEUED = 4096;
@@ -124,8 +128,12 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(toMessage(Reply.error("ERR Protocol error: " + why.getMessage())))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
-            if (!(cause instanceof IOException)) {
-                LOG.warn("{}: closing the connection", ctx.channel().remoteAddress(), cause);
+            if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+                // The client went away in the middle of a command: its business, no stack trace (issue 16).
+                DROPPED.warnAbout("dropped", null, "{}: the client closed the connection in the middle of a command",
+                        ctx.channel().remoteAddress());
+            } else if (!(cause instanceof IOException)) {
+                DROPPED.warnAbout("dropped", cause, "{}: closing the connection", ctx.channel().remoteAddress());
             }
             ctx.close();
         }
@@ -182,19 +190,22 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
                     write(answer.join());
                 } else {
                     busy = true;
-                    answer.whenComplete((reply, e) -> onLoop(() -> finish(List.of(reply == null ? ErrorReplies.of(e) : reply), 1)));
+                    // RAFT.ADD, REMOVE, TRANSFER, SNAPSHOT change state: answered like writes (UNKNOWN when unsure).
+                    answer.whenComplete((reply, e) -> onLoop(() -> finish(List.of(reply == null
+                            ? ErrorReplies.ofWrite(e) : reply), 1)));
                 }
             } else if (head instanceof Request.Write) {
                 List<KvOp> batch = takeBatch(Request.Write.class);
                 busy = true;
                 byte[] command = KvCodec.encodeOps(batch);
-                submit(command, false).whenComplete((result, e) -> onLoop(() -> finished(result, e, batch.size())));
+                submit(command, false).whenComplete((result, e) -> onLoop(() -> finished(result, e, batch.size(),
+                        true)));
             } else {
                 List<KvOp> batch = takeBatch(Request.Read.class);
                 busy = true;
                 byte[] query = KvCodec.encodeOps(batch);
                 retrying(() -> node.query(query), RETRIES)
-                        .whenComplete((result, e) -> onLoop(() -> finished(result, e, batch.size())));
+                        .whenComplete((result, e) -> onLoop(() -> finished(result, e, batch.size(), false)));
             }
         }
         if (unflushed) {
@@ -230,10 +241,15 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<ClientSession> current = session;
         CompletableFuture<byte[]> out = new CompletableFuture<>();
-        current.thenCompose(s -> s.submit(command)).whenComplete((result, e) -> {
+        // A session that could not be opened means the command was never submitted: certainly not applied.
+        CompletableFuture<byte[]> submitted = current.handle((s, notOpened) -> notOpened != null
+                ? CompletableFuture.<byte[]>failedFuture(new CommandNotSentException(notOpened))
+                : s.submit(command)).thenCompose(f -> f);
+        submitted.whenComplete((result, e) -> {
             if (e == null) {
                 out.complete(result);
-            } else if (!again && ErrorReplies.unwrap(e) instanceof SessionExpiredException) {
+            } else if (!again && ErrorReplies.unwrap(e) instanceof SessionExpiredException
+                    && !RaftException.failureMayHaveTakenEffect(e)) {
                 // The session expired while the connection was idle: the command did not take effect, so it
                 // is safe to send it once more in a new session.
                 onLoop(() -> {
@@ -287,7 +303,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void finished(byte[] result, Throwable failure, int count) {
+    private void finished(byte[] result, Throwable failure, int count, boolean writes) {
         List<Reply> replies;
         if (failure != null) {
             replies = null;
@@ -295,12 +311,14 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
             try {
                 replies = KvCodec.decodeReplies(result);
             } catch (IllegalArgumentException e) {
-                failure = e;
+                // Not Keel's failure: a write was applied, so this must not read as "not applied".
+                failure = writes ? new IllegalStateException("the command was applied but its reply could not be "
+                        + "read: " + e.getMessage(), e) : e;
                 replies = null;
             }
         }
         if (replies == null || replies.size() != count) {
-            Reply error = failure != null ? ErrorReplies.of(failure)
+            Reply error = failure != null ? (writes ? ErrorReplies.ofWrite(failure) : ErrorReplies.ofRead(failure))
                     : Reply.error("ERR internal error: " + replies.size() + " replies to " + count + " commands");
             replies = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {

@@ -1,6 +1,7 @@
 package io.keelraft.examples.kv;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,9 +13,17 @@ import java.util.Map;
  *
  * @param join start as a server waiting to be added to an existing cluster ({@code RaftNode.Builder#joining()}):
  *             {@code members} are then servers of that cluster, not a configuration to bootstrap
+ * @param maxClients        the client connections served at once (lowered at start to fit the descriptor limit)
+ * @param clientIdleTimeout how long a client connection may be idle before it is closed; zero for ever
+ * @param forceNewConfiguration disaster recovery only: voters to force ({@code RaftNode.Builder
+ *                          #forceNewConfiguration}), or null
  */
 record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<String, String> members,
-                   String clusterId, int maxValueBytes, boolean join) {
+                   String clusterId, int maxValueBytes, boolean join, int maxClients, Duration clientIdleTimeout,
+                   Map<String, String> forceNewConfiguration) {
+
+    /** Redis' default {@code maxclients}. */
+    static final int DEFAULT_MAX_CLIENTS = 10_000;
 
     static final String USAGE = String.join("\n",
             "Usage: java -jar keel-kv.jar --id ID --raft HOST:PORT --resp HOST:PORT --data DIR --members ID=HOST:PORT,...",
@@ -30,14 +39,28 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
             "  --data DIR               where this server keeps its log and term/vote (created if missing; restarting with",
             "                           the same DIR resumes; one server per DIR)",
             "  --members ID=HOST:PORT,...  every voting server of the cluster with its Raft address, the same on every server",
-            "                           (used once, to bootstrap: afterwards the membership is the one in the log)",
+            "                           (used once, to bootstrap: the first start records it in DIR, and afterwards the",
+            "                           membership is the recorded one and the log's; later this list only gives addresses:",
+            "                           a subset is fine, unknown ids are ignored, a different address for a member is",
+            "                           refused at start. Add or remove servers with RAFT.ADD / RAFT.REMOVE)",
             "  --join                   start as a new server waiting to be added to a running cluster: --members then names",
             "                           servers of that cluster (this server may be left out); it takes no part in",
             "                           elections until the leader adds it (RAFT.ADD), and learns the membership from the",
             "                           leader. Keep --join on every restart of a server that joined this way",
-            "  --cluster-id NAME        a name shared by the cluster's servers; peers of another cluster are refused",
-            "                           (default: keel)",
+            "  --cluster-id NAME        fix the cluster's id (default: a new cluster's first leader generates a unique one;",
+            "                           every server records it in DIR). Peers of another cluster are refused, and a server",
+            "                           refuses to start on a DIR of another cluster or another server id",
+            "  --force-new-configuration ID=HOST:PORT,...  DANGEROUS, disaster recovery only: after a majority is lost",
+            "                           for good, force a configuration of these surviving voters (this server included)",
+            "                           into this server's log. Entries held only by the lost servers are lost; wipe any",
+            "                           lost server that comes back before it rejoins. Give it once, then drop it",
             "  --max-value-bytes N      the largest key or value accepted (default: 1048576)",
+            "  --max-clients N          the most client connections served at once (default: 10000); one more is",
+            "                           answered '-ERR max number of clients reached' and closed. Lowered at start, with a",
+            "                           warning, to fit the process's file-descriptor limit (ulimit -n) less those open",
+            "                           and 256 kept for the log, snapshots and peers, so clients can never take them",
+            "  --client-idle-timeout S  close a client connection idle (no command, none in flight) for S seconds",
+            "                           (default: 0, never, as Redis' timeout)",
             "  --help                   print this help and exit",
             "",
             "Example (three servers, run one on each host, or all on one machine with ./keel-demo.sh):",
@@ -127,7 +150,8 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
                 value = args[++i];
             }
             switch (flag) {
-                case "--id", "--raft", "--resp", "--data", "--members", "--cluster-id", "--max-value-bytes" -> {
+                case "--id", "--raft", "--resp", "--data", "--members", "--cluster-id", "--max-value-bytes",
+                     "--max-clients", "--client-idle-timeout", "--force-new-configuration" -> {
                     if (values.put(flag, value) != null) {
                         throw new UsageException(flag + " given twice");
                     }
@@ -171,8 +195,31 @@ record ServerFlags(String id, HostPort raft, HostPort resp, Path data, Map<Strin
                         + ": expected a number of bytes in 1..67108864");
             }
         }
+        int maxClients = (int) number(values, "--max-clients", DEFAULT_MAX_CLIENTS, 1, 1_000_000,
+                "a number of connections");
+        long idleSeconds = number(values, "--client-idle-timeout", 0, 0, 365L * 24 * 3600, "a number of seconds");
         return new ServerFlags(id, raft, resp, Path.of(values.get("--data")), members,
-                values.getOrDefault("--cluster-id", "keel"), maxValue, join);
+                values.get("--cluster-id"), maxValue, join, maxClients, Duration.ofSeconds(idleSeconds),
+                values.containsKey("--force-new-configuration")
+                        ? members(values.get("--force-new-configuration")) : null);
+    }
+
+    /** The value of {@code flag}, a whole number in [min, max], or {@code absent} when the flag is not given. */
+    private static long number(Map<String, String> values, String flag, long absent, long min, long max, String what) {
+        String text = values.get(flag);
+        if (text == null) {
+            return absent;
+        }
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            value = min - 1;
+        }
+        if (value < min || value > max) {
+            throw new UsageException(flag + " " + text + ": expected " + what + " in " + min + ".." + max);
+        }
+        return value;
     }
 
     private static Map<String, String> members(String text) {

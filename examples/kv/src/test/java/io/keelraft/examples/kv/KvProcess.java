@@ -32,8 +32,19 @@ final class KvProcess implements AutoCloseable {
     final List<String> stdout = new CopyOnWriteArrayList<>();
 
     KvProcess(Path stderr, String... args) {
+        this(stderr, 0, args);
+    }
+
+    /**
+     * @param descriptorLimit when positive, the server runs under {@code ulimit -n descriptorLimit} (through bash)
+     */
+    KvProcess(Path stderr, int descriptorLimit, String... args) {
         this.stderr = stderr;
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>();
+        if (descriptorLimit > 0) {
+            command.addAll(List.of("bash", "-c", "ulimit -n " + descriptorLimit + " && exec \"$@\"", "bash"));
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar().toString()));
         command.addAll(List.of(args));
         try {

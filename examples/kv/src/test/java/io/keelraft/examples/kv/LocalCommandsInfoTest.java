@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class LocalCommandsInfoTest {
 
     private static NodeStatus status(ClusterConfiguration c) {
-        return new NodeStatus("n1", Role.FOLLOWER, 3, "n2", 10, 10, 10, Map.of(), c);
+        return new NodeStatus("n1", Role.FOLLOWER, 3, "n2", 10, 10, 10, Map.of(), c, "c-1", null);
     }
 
     @Test
@@ -38,6 +38,6 @@ class LocalCommandsInfoTest {
     void unknownAddressIsAQuestionMark() {
         LocalCommands local = new LocalCommands(null, Map.of());
         assertThat(local.raftInfo(status(ClusterConfiguration.ofVoters(Set.of("n1")))))
-                .contains("members:n1=?", "roles:n1=voter", "configuration:stable");
+                .contains("members:n1=?", "roles:n1=voter", "configuration:stable", "clusterId:c-1");
     }
 }

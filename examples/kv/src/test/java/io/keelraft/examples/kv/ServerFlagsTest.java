@@ -30,10 +30,14 @@ class ServerFlagsTest {
         assertThat(f.data()).isEqualTo(Path.of("d"));
         assertThat(f.members()).containsExactly(Map.entry("n1", "127.0.0.1:7101"), Map.entry("n2", "127.0.0.2:7102"),
                 Map.entry("n3", "127.0.0.3:7103"));
-        assertThat(f.clusterId()).isEqualTo("keel");
+        assertThat(f.clusterId()).isNull();
         assertThat(f.maxValueBytes()).isEqualTo(1048576);
         assertThat(parse("--id=n1", "--raft=127.0.0.1:7101", "--resp=127.0.0.1:0", "--data=d", "--members=" + MEMBERS,
                 "--cluster-id", "c").clusterId()).isEqualTo("c");
+        assertThat(f.forceNewConfiguration()).isNull();
+        assertThat(parse("--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+                "--members", MEMBERS, "--force-new-configuration", "n1=127.0.0.1:7101").forceNewConfiguration())
+                .containsExactly(Map.entry("n1", "127.0.0.1:7101"));
     }
 
     @Test
@@ -75,10 +79,30 @@ class ServerFlagsTest {
     }
 
     @Test
+    void clientLimitsDefaultToRedisAndAreChecked() {
+        String[] base = {"--id", "n1", "--raft", "127.0.0.1:7101", "--resp", "127.0.0.1:6401", "--data", "d",
+            "--members", MEMBERS};
+        ServerFlags defaults = parse(base);
+        assertThat(defaults.maxClients()).isEqualTo(10_000);
+        assertThat(defaults.clientIdleTimeout()).isEqualTo(java.time.Duration.ZERO);
+        ServerFlags set = parse(concat(base, "--max-clients", "50", "--client-idle-timeout", "300"));
+        assertThat(set.maxClients()).isEqualTo(50);
+        assertThat(set.clientIdleTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+        refused("--max-clients 0: expected a number of connections in 1..1000000", concat(base, "--max-clients", "0"));
+        refused("--max-clients many: expected", concat(base, "--max-clients", "many"));
+        refused("--client-idle-timeout -1: expected a number of seconds", concat(base, "--client-idle-timeout", "-1"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
+                .toArray(String[]::new);
+    }
+
+    @Test
     void helpIsRecognisedAndDocumentsEveryFlag() {
         assertThat(ServerFlags.wantsHelp(new String[] {"--id", "x", "--help"})).isTrue();
         for (String flag : new String[] {"--id", "--raft", "--resp", "--data", "--members", "--cluster-id",
-            "--max-value-bytes", "--join", "--help"}) {
+            "--max-value-bytes", "--max-clients", "--client-idle-timeout", "--join", "--help"}) {
             assertThat(ServerFlags.USAGE).contains(flag);
         }
     }
