@@ -16,7 +16,6 @@ public final class FaultLog {
     private final List<String> lines = new ArrayList<>();
     private final Map<FaultKind, Integer> injected = new EnumMap<>(FaultKind.class);
     private final Map<FaultKind, Integer> skipped = new EnumMap<>(FaultKind.class);
-    private int failStops;
 
     public FaultLog(RunClock clock) {
         this.clock = clock;
@@ -36,15 +35,6 @@ public final class FaultLog {
     synchronized void skipped(FaultKind kind, String why) {
         skipped.merge(kind, 1, Integer::sum);
         note(kind + " skipped: " + why);
-    }
-
-    /** A server exited on its own after a full disk (fail-stop) and was restarted. */
-    synchronized void failStop() {
-        failStops++;
-    }
-
-    public synchronized int failStops() {
-        return failStops;
     }
 
     public synchronized List<String> lines() {

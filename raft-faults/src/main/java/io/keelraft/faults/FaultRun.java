@@ -167,7 +167,7 @@ public final class FaultRun {
         RunReport report = new RunReport(config, ops.size(), RunReport.count(ops, Outcome.OK),
                 RunReport.count(ops, Outcome.FAIL), RunReport.count(ops, Outcome.UNKNOWN),
                 workload == null ? 0 : workload.unexpectedReplies(), faults == null ? Map.of() : faults.injected(),
-                faults == null ? Map.of() : faults.skipped(), faults == null ? 0 : faults.failStops(),
+                faults == null ? Map.of() : faults.skipped(),
                 outcome == null ? -1 : outcome.recoveryMillis(), recoveries == null ? "" : recoveries.summary(),
                 outcome == null ? 0 : outcome.checkerMillis(),
                 outcome == null ? "not run" : outcome.linearizable().describe(), List.copyOf(problems),

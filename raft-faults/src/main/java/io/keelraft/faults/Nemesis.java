@@ -387,9 +387,8 @@ public final class Nemesis implements AutoCloseable {
     }
 
     /**
-     * What a supervisor does for a server that exited without being killed: a fail-stop on a full disk (its last
-     * line says the Raft node stopped on "No space left on device") is expected and the server is restarted once
-     * the disk was freed; any other exit is a problem for the report.
+     * A server that exited without being killed is a problem for the report — a full disk included, which a server
+     * rides through (steps down, takes no writes, recovers by itself once the disk is freed) since issue 16.
      */
     private void superviseExit(KvCluster.Node n) {
         NodeProcess p = n.process;
@@ -398,20 +397,9 @@ public final class Nemesis implements AutoCloseable {
             return;
         }
         String last = lastReason(n);
-        if (disk != null && n.dataDir().equals(disk.dir()) && last.startsWith("keel-kv: the Raft node stopped")
-                && last.contains("No space left on device")) {
-            log.note(n.id() + " exited with status " + status + " after the full disk (" + last + "): restart");
-            log.failStop();
-            if (n.joiner()) {
-                return;
-            }
-            cluster.restart(n.id());
-            log.note(n.id() + " is up again (" + n.process + ")");
-        } else {
-            unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + status + ": " + last
-                    + " (see " + n.log() + ")");
-            log.note(unexpectedExits.get(unexpectedExits.size() - 1));
-        }
+        unexpectedExits.add(n.id() + " (" + p + ") exited by itself with status " + status + ": " + last
+                + " (see " + n.log() + ")");
+        log.note(unexpectedExits.get(unexpectedExits.size() - 1));
     }
 
     /** The server's last {@code keel-kv: } line (its reason for exiting), or empty. */

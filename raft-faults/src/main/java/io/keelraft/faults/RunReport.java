@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
  * @param unexpected       replies that fit no command's protocol
  * @param injected         faults injected, by kind
  * @param skipped          faults not possible here, by kind
- * @param failStops        servers that exited on their own on a full disk and were restarted
  * @param recoveryMillis   time from healing to a cluster serving every member; -1 if it did not recover
  * @param healRecoveries   the recovery after each heal, per fault kind ({@link HealRecoveries#summary})
  * @param checkerMillis    time the linearizability checker took
@@ -29,7 +28,7 @@ import java.util.stream.Collectors;
  * @param folder           where the run's files were kept, or null when they were deleted (passed)
  */
 public record RunReport(RunConfig config, int operations, long ok, long failed, long unknown, int unexpected,
-                        Map<FaultKind, Integer> injected, Map<FaultKind, Integer> skipped, int failStops, long recoveryMillis,
+                        Map<FaultKind, Integer> injected, Map<FaultKind, Integer> skipped, long recoveryMillis,
                         String healRecoveries, long checkerMillis, String checker, List<String> problems, Path folder) {
 
     public boolean passed() {
@@ -51,9 +50,6 @@ public record RunReport(RunConfig config, int operations, long ok, long failed, 
                 .append(": ").append(show(injected));
         if (!skipped.isEmpty()) {
             s.append("; skipped ").append(show(skipped));
-        }
-        if (failStops > 0) {
-            s.append("; servers that exited on the full disk and were restarted: ").append(failStops);
         }
         s.append('\n');
         s.append("  recovery after each heal, per kind (").append(config.maxRecovery() == null
