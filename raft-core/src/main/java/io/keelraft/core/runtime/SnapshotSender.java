@@ -86,7 +86,8 @@ final class SnapshotSender {
     private final RaftScheduler scheduler;
     private final long retryMinNanos;
     private final long retryMaxNanos;
-    private final SplittableRandom random = new SplittableRandom();
+    /** The retries' jitter: seeded from the scheduler's clock, so a simulation replays exactly (virtual time). */
+    private final SplittableRandom random;
     private final RateLimitedLog failureLog;
 
     /**
@@ -100,6 +101,7 @@ final class SnapshotSender {
         this.retryMinNanos = retryMinNanos;
         this.retryMaxNanos = Math.max(retryMinNanos, retryMaxNanos);
         this.failureLog = new RateLimitedLog(LOG, Duration.ofSeconds(10), scheduler::nanoTime);
+        this.random = new SplittableRandom(scheduler.nanoTime() * 31 + id.hashCode());
         this.id = id;
         this.transport = transport;
         this.loop = loop;
