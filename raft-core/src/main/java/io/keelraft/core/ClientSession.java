@@ -1,6 +1,6 @@
 package io.keelraft.core;
 
-import io.keelraft.core.runtime.NodeRuntime;
+import io.keelraft.core.runtime.RaftGroup;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
@@ -15,13 +15,13 @@ import java.util.concurrent.CompletableFuture;
 public final class ClientSession {
 
     private final RaftNode node;
-    private final NodeRuntime runtime;
+    private final RaftGroup runtime;
     private final long id;
     private long nextSeq;
     /** Sequence numbers submitted and not yet answered; everything below the lowest was answered. */
     private final TreeSet<Long> outstanding = new TreeSet<>();
 
-    ClientSession(RaftNode node, NodeRuntime runtime, long id, long nextSeq) {
+    ClientSession(RaftNode node, RaftGroup runtime, long id, long nextSeq) {
         this.node = node;
         this.runtime = runtime;
         this.id = id;

@@ -4,7 +4,7 @@ import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.core.protocol.SnapshotMeta;
-import io.keelraft.core.runtime.NodeRuntime;
+import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
 import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
@@ -48,10 +48,10 @@ import java.util.function.BiConsumer;
  */
 public final class RaftNode implements AutoCloseable {
 
-    private final NodeRuntime runtime;
+    private final RaftGroup runtime;
     private final RaftOptions options;
 
-    private RaftNode(NodeRuntime runtime, RaftOptions options) {
+    private RaftNode(RaftGroup runtime, RaftOptions options) {
         this.runtime = runtime;
         this.options = options;
     }
@@ -486,7 +486,7 @@ public final class RaftNode implements AutoCloseable {
                                 options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
                                 (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())),
                         clusterId, forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
-                return new RaftNode(new NodeRuntime(settings, log, meta, snapshots, net, stateMachine, time,
+                return new RaftNode(new RaftGroup(settings, log, meta, snapshots, net, stateMachine, time,
                         callbackExecutor), options);
             } catch (RuntimeException e) {
                 for (int i = opened.size() - 1; i >= 0; i--) {

@@ -1,6 +1,6 @@
 package io.keelraft.core;
 
-import io.keelraft.core.runtime.NodeRuntime;
+import io.keelraft.core.runtime.RaftGroup;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -24,13 +24,13 @@ final class Retrying {
     }
 
     /** Runs {@code attempt} until it succeeds, fails for good, or {@link #MAX_ATTEMPTS} attempts failed. */
-    static <T> CompletableFuture<T> until(NodeRuntime runtime, Supplier<CompletableFuture<T>> attempt) {
+    static <T> CompletableFuture<T> until(RaftGroup runtime, Supplier<CompletableFuture<T>> attempt) {
         CompletableFuture<T> out = new CompletableFuture<>();
         run(runtime, attempt, 1, runtime.nanoTime() + runtime.requestTimeoutNanos(), false, out);
         return out;
     }
 
-    private static <T> void run(NodeRuntime runtime, Supplier<CompletableFuture<T>> attempt, int number,
+    private static <T> void run(RaftGroup runtime, Supplier<CompletableFuture<T>> attempt, int number,
                                 long deadline, boolean earlierMayHaveTakenEffect, CompletableFuture<T> out) {
         attempt.get().whenComplete((result, e) -> {
             long backoff = FIRST_BACKOFF_NANOS << Math.min(number - 1, 5);

@@ -1,6 +1,5 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.NotLeaderException;
 import io.keelraft.core.OutcomeUnknownException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.StateMachine;
@@ -17,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,9 @@ final class Applier {
     private final String serverId;
     private final StateMachine stateMachine;
     private final SessionTable sessions;
-    private final PendingProposals proposals;
     private final Executor applyThread;
+    /** The thread running an apply-thread task now, or null: lets completions started here run in place. */
+    private volatile Thread running;
     private final BiConsumer<String, Throwable> fatal;
     private final io.keelraft.core.metrics.RaftMetrics metrics;
     private final java.util.function.LongSupplier clock;
@@ -59,8 +61,7 @@ final class Applier {
      * @param fatal told (once) when the state machine fails; the server must stop, since a replica that
      *              cannot apply a committed entry would otherwise diverge silently
      */
-    Applier(String serverId, StateMachine stateMachine, SessionTable sessions, PendingProposals proposals,
-            Executor applyThread, long appliedIndex, long appliedTerm, ClusterConfiguration configuration,
+    Applier(String serverId, StateMachine stateMachine, SessionTable sessions, Executor applyThread, long appliedIndex, long appliedTerm, ClusterConfiguration configuration,
             long sessionsOnlyThrough, BiConsumer<String, Throwable> fatal,
             io.keelraft.core.metrics.RaftMetrics metrics, java.util.function.LongSupplier clock) {
         this.lastAppliedTerm = appliedTerm;
@@ -71,7 +72,6 @@ final class Applier {
         this.serverId = serverId;
         this.stateMachine = stateMachine;
         this.sessions = sessions;
-        this.proposals = proposals;
         this.applyThread = applyThread;
         this.lastApplied = appliedIndex;
         this.fatal = fatal;
@@ -86,14 +86,36 @@ final class Applier {
         return lastApplied;
     }
 
-    /** Queues committed entries for application. */
-    void apply(List<LogEntry> committed) {
-        applyThread.execute(() -> applyAll(committed));
+    /** Runs {@code task} on the apply thread, marked so that {@link #onApplyThread()} knows. */
+    void execute(Runnable task) {
+        applyThread.execute(() -> {
+            Thread previous = running;
+            running = Thread.currentThread();
+            try {
+                task.run();
+            } finally {
+                running = previous;
+            }
+        });
+    }
+
+    /** True on the apply thread while it runs one of this applier's tasks. */
+    boolean onApplyThread() {
+        return running == Thread.currentThread();
+    }
+
+    /**
+     * Queues committed entries for application; {@code proposals} maps the index of each entry this server proposed
+     * (with its own term) to the future its result completes, here on the apply thread.
+     */
+    void apply(List<LogEntry> committed, Map<Long, CompletableFuture<PendingProposals.AppliedResult>> proposals,
+               Supplier<RuntimeException> stopped) {
+        execute(() -> applyAll(committed, proposals, stopped));
     }
 
     /** Runs {@code task} on the apply thread once every entry through {@code index} is applied. */
     void whenApplied(long index, Runnable task) {
-        applyThread.execute(() -> {
+        execute(() -> {
             if (stopped) {
                 return;
             }
@@ -107,7 +129,7 @@ final class Applier {
 
     /** Runs {@code task} on the apply thread after everything queued so far (e.g. user callbacks in order). */
     void runInOrder(Runnable task) {
-        applyThread.execute(() -> {
+        execute(() -> {
             if (!stopped) {
                 task.run();
             }
@@ -119,12 +141,14 @@ final class Applier {
         return stateMachine.query(query);
     }
 
-    private void applyAll(List<LogEntry> committed) {
+    private void applyAll(List<LogEntry> committed,
+                          Map<Long, CompletableFuture<PendingProposals.AppliedResult>> proposals,
+                          Supplier<RuntimeException> whenStopped) {
         long start = clock.getAsLong();
         int count = 0;
         for (LogEntry e : committed) {
             if (stopped) {
-                return;
+                break;
             }
             if (e.index() <= lastApplied) {
                 continue;
@@ -132,22 +156,32 @@ final class Applier {
             if (e.index() != lastApplied + 1) {
                 stop("entry " + e.index() + " arrived for application after " + lastApplied + ": a gap in the log",
                         null);
-                return;
+                break;
             }
             PendingProposals.AppliedResult outcome;
             try {
                 outcome = applyOne(e);
             } catch (RuntimeException | Error failure) {
                 stop("the state machine failed to apply entry " + e.index() + " (term " + e.term() + ")", failure);
-                return;
+                break;
             }
             lastApplied = e.index();
             lastAppliedTerm = e.term();
             count++;
-            // Another term's entry was committed at our proposal's index: ours can never be (one entry per
-            // committed index, paper §5.4), so it certainly did not take effect: NotLeaderException (certain).
-            proposals.applied(e.index(), e.term(), outcome, index -> new NotLeaderException(serverId, null, null));
+            CompletableFuture<PendingProposals.AppliedResult> proposal = proposals.get(e.index());
+            if (proposal != null) {
+                proposal.complete(outcome);
+            }
             runWaiters();
+        }
+        if (stopped) {
+            // Committed, so they take effect in the cluster; this server can no longer say with what result.
+            proposals.forEach((index, f) -> {
+                if (index > lastApplied) {
+                    f.completeExceptionally(whenStopped.get());
+                }
+            });
+            return;
         }
         metrics.applied(count, clock.getAsLong() - start);
     }
@@ -213,7 +247,7 @@ final class Applier {
      * beyond {@code after}, or the error when the state machine could not capture.
      */
     void capture(long after, BiConsumer<Capture, Throwable> done) {
-        applyThread.execute(() -> {
+        execute(() -> {
             if (stopped) {
                 done.accept(null, new IllegalStateException("server " + serverId + " is stopping"));
                 return;
@@ -259,7 +293,7 @@ final class Applier {
         }
         InputStream pinned = opened;
         Exception failure = openFailure;
-        applyThread.execute(() -> {
+        execute(() -> {
             SnapshotMeta meta = file.meta();
             if (stopped) {
                 closeQuietly(pinned);
@@ -279,10 +313,6 @@ final class Applier {
             lastApplied = meta.index();
             lastAppliedTerm = meta.term();
             configuration = meta.configuration();
-            // Unknown: the snapshot may or may not contain our entries; this server can no longer tell.
-            proposals.failThrough(meta.index(), new OutcomeUnknownException("server " + serverId + " lost "
-                    + "leadership and installed a leader's snapshot through index " + meta.index() + " before it "
-                    + "learned whether the command was committed; it may or may not have been applied"));
             runWaiters();
         });
     }
@@ -327,7 +357,7 @@ final class Applier {
 
     /** Stops applying (the server is closing); queued entries are dropped. */
     void close() {
-        applyThread.execute(() -> {
+        execute(() -> {
             stopped = true;
             waiters.clear();
         });

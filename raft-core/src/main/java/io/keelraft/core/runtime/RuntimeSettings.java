@@ -6,7 +6,7 @@ import io.keelraft.core.metrics.RaftMetrics;
 import java.util.Map;
 
 /**
- * What {@link RaftLoop} needs besides its collaborators; built by {@code RaftNode} from its options.
+ * What {@link RaftGroup} needs besides its collaborators; built by {@code RaftNode} from its options.
  *
  * @param protocol            the pure protocol's configuration (its id is this server's id)
  * @param bootstrap           the configuration to bootstrap a brand-new data directory with (recorded once; later

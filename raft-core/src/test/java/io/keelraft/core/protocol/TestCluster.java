@@ -237,7 +237,7 @@ final class TestCluster {
                 restored.get(id).add(meta);
             }
             if (failingDisks.contains(id) && !r.entriesToAppend().isEmpty()) {
-                // The store refused the append: RaftLoop drops the acknowledgements waiting for it (PersistQueue
+                // The store refused the append: RaftGroup drops the acknowledgements waiting for it (PersistQueue
                 // .entriesDiscarded) and reports the failure.
                 n.storageFailed();
                 inFlight.addAll(r.messages());

@@ -74,7 +74,7 @@ class ApplierRestoreTest {
         Queue<Runnable> applyThread = new ArrayDeque<>(); // runs only when the test says so
         AtomicReference<String> fatal = new AtomicReference<>();
         Text follower = new Text();
-        Applier applier = new Applier("n1", follower, new SessionTable(60_000), new PendingProposals(),
+        Applier applier = new Applier("n1", follower, new SessionTable(60_000),
                 applyThread::add, 0, 0, meta.configuration(), 0, (why, e) -> fatal.set(why), RaftMetrics.NONE,
                 System::currentTimeMillis);
 

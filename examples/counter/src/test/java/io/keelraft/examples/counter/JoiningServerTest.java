@@ -9,7 +9,7 @@ import io.keelraft.core.RaftNode;
 import io.keelraft.core.protocol.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.protocol.Role;
-import io.keelraft.core.runtime.NodeRuntime;
+import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
 import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
@@ -59,7 +59,7 @@ class JoiningServerTest {
         }
         ClusterConfiguration withLearner = new ClusterConfiguration(Set.of("n1", "n2", "n3"), Set.of("n4"), Set.of(),
                 all);
-        Map<String, NodeRuntime> voters = new LinkedHashMap<>();
+        Map<String, RaftGroup> voters = new LinkedHashMap<>();
         for (String id : List.of("n1", "n2", "n3")) {
             voters.put(id, startVoter(id, withLearner, all));
         }
@@ -71,7 +71,7 @@ class JoiningServerTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> voters.values().stream()
                 .anyMatch(r -> r.role() == Role.LEADER));
-        NodeRuntime leader = voters.values().stream().filter(r -> r.role() == Role.LEADER).findFirst().orElseThrow();
+        RaftGroup leader = voters.values().stream().filter(r -> r.role() == Role.LEADER).findFirst().orElseThrow();
         long total = 0;
         for (int i = 1; i <= 20; i++) {
             total = ByteBuffer.wrap(leader.submitPlain(ByteBuffer.allocate(8).putLong(i).array())
@@ -102,7 +102,7 @@ class JoiningServerTest {
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(NotMemberException.class);
     }
 
-    private NodeRuntime startVoter(String id, ClusterConfiguration bootstrap, Map<String, String> all) {
+    private RaftGroup startVoter(String id, ClusterConfiguration bootstrap, Map<String, String> all) {
         FileStorageProvider storage = new FileStorageProvider();
         var log = storage.openLog(dir.resolve(id));
         var meta = storage.openMeta(dir.resolve(id));
@@ -111,7 +111,7 @@ class JoiningServerTest {
         RuntimeSettings settings = new RuntimeSettings(ProtocolConfig.builder(id).build(), bootstrap, all,
                 Duration.ofMillis(50).toNanos(), Duration.ofSeconds(20).toNanos(), 10_000, 64 << 20, true, 60_000,
                 null, SnapshotSettings.DEFAULTS, null, null);
-        NodeRuntime runtime = new NodeRuntime(settings, log, meta, transport, new Counter(), scheduler, null);
+        RaftGroup runtime = new RaftGroup(settings, log, meta, null, transport, new Counter(), scheduler, null);
         runtime.start();
         open.add(runtime);
         return runtime;

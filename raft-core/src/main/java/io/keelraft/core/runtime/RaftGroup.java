@@ -1,0 +1,683 @@
+package io.keelraft.core.runtime;
+
+import io.keelraft.core.NodeStatus;
+import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.NotMemberException;
+import io.keelraft.core.ReadMode;
+import io.keelraft.core.ShutdownException;
+import io.keelraft.core.StateMachine;
+import io.keelraft.core.metrics.RaftMetrics;
+import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.protocol.Message;
+import io.keelraft.core.protocol.RaftProtocol;
+import io.keelraft.core.protocol.ReadState;
+import io.keelraft.core.protocol.Ready;
+import io.keelraft.core.protocol.Role;
+import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.spi.DurabilityListener;
+import io.keelraft.core.spi.ForwardRequest;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.core.spi.LogStore;
+import io.keelraft.core.spi.MetaStore;
+import io.keelraft.core.spi.RaftScheduler;
+import io.keelraft.core.spi.SnapshotStore;
+import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.spi.Transport;
+import io.keelraft.core.spi.TransportReceiver;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Raft group on one server, as an actor: every piece of its mutable state — the {@link RaftProtocol}, pending
+ * proposals, waiting reads, membership requests, snapshot bookkeeping — belongs to its raft loop, and every other
+ * thread (callers, the transport, the log writer, the apply and snapshot threads, timers) reaches it only by
+ * queueing an event on that loop; failing and closing are events too. The loop never does disk I/O, never runs
+ * user code and never blocks: writes go to the log store (group commit), committed entries to the {@link Applier},
+ * and every user future completes through {@link Callbacks} — on the user's executor or the apply thread, never
+ * on the loop.
+ *
+ * <p>Internal: applications use {@code io.keelraft.core.RaftNode}, a thin view of this class.
+ */
+public final class RaftGroup implements TransportReceiver, DurabilityListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftGroup.class);
+
+    final RuntimeSettings settings;
+    final String id;
+    final LogStore logStore;
+    private final MetaStore metaStore;
+    final Transport transport;
+    final RaftScheduler scheduler;
+    /** The raft loop: the only thread that touches the fields marked loop-confined. */
+    final Executor loop;
+    private final Executor metaThread;
+    final ClusterIdTracker clusterId;
+    final StorageOutage outage;
+    final RaftMetrics metrics;
+    final RaftProtocol protocol;
+    final Applier applier;
+    final Callbacks callbacks;
+    final MembershipWatcher members;
+    final ForwardOutcomes forwards;
+    private final StateMachine stateMachine;
+    private final SnapshotStore snapshots;
+    private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
+    /** Null when snapshots are off (no snapshot store): the log is never compacted. */
+    final SnapshotInstall snapshotInstall;
+    final ClientRequests requests;
+
+    // Loop-confined.
+    final PersistQueue persistQueue;
+    final PendingProposals proposals = new PendingProposals();
+    final MembershipRequests membership = new MembershipRequests();
+    private String announcedLeader;
+    private long announcedTerm = -1;
+    private RaftScheduler.Cancellable tickTask;
+    /** A processReady is queued behind the loop's current tasks; see {@link #scheduleReady()}. */
+    private boolean readyScheduled;
+    /** Set on the loop when the group stops (closed, or failed); other threads read it to stop early. */
+    private volatile boolean closed;
+    private volatile ShutdownException failure;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+
+    // Published by the loop after every batch for lock-free observers.
+    private volatile Role role = Role.FOLLOWER;
+    private volatile long term;
+    private volatile String leaderId;
+
+    /**
+     * Restores the group from its stores (see {@link GroupRestore}) on the caller's thread, before any of its
+     * threads runs; call {@link #start()} to join the cluster.
+     *
+     * @param snapshots        the snapshot store, or null to run without snapshots (the log then grows forever)
+     * @param callbackExecutor where user futures complete, or null for the apply thread
+     * @throws IllegalStateException when the stores do not fit together, or the newest snapshot cannot be read
+     */
+    public RaftGroup(RuntimeSettings settings, LogStore logStore, MetaStore metaStore, SnapshotStore snapshots,
+                     Transport transport, StateMachine stateMachine, RaftScheduler scheduler,
+                     Executor callbackExecutor) {
+        this.settings = settings;
+        this.id = settings.id();
+        this.logStore = logStore;
+        this.metaStore = metaStore;
+        this.snapshots = snapshots;
+        this.transport = transport;
+        this.scheduler = scheduler;
+        this.stateMachine = stateMachine;
+        this.metrics = settings.metrics();
+        this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
+        this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
+        Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
+        GroupRestore restored = GroupRestore.from(settings, logStore, metaStore, snapshots, stateMachine);
+        this.protocol = new RaftProtocol(settings.protocol(), restored.base(), restored.hardState(), logStore,
+                restored.appliedIndex(), new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
+        this.term = restored.hardState().currentTerm();
+        StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
+        this.members = new MembershipWatcher(id, settings.addresses(), transport);
+        this.forwards = new ForwardOutcomes(id, members::addressOf);
+        this.persistQueue = new PersistQueue(transport::send);
+        this.applier = new Applier(id, stateMachine, restored.sessions(), applyThread, restored.appliedIndex(),
+                restored.appliedTerm(), restored.base(), restored.appliedAtStart(), this::fatal, metrics,
+                scheduler::nanoTime);
+        this.callbacks = new Callbacks(callbackExecutor, applier::execute, applier::onApplyThread);
+        this.outage = new StorageOutage(id, scheduler::nanoTime);
+        this.clusterId = new ClusterIdTracker(restored.identity(), metaStore, metaThread, transport, this::fatal);
+        applier.onClusterId(clusterId::committed);
+        // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
+        // fresh random one (seeded from this server's clock, so that simulations stay reproducible).
+        SplittableRandom idSource = new SplittableRandom(scheduler.nanoTime() * 31 + id.hashCode());
+        protocol.identifyNewCluster(restored.identity().clusterId() != null ? restored.identity().clusterId()
+                : new UUID(idSource.nextLong(), idSource.nextLong()).toString());
+        this.snapshotInstall = snapshots == null ? null : new SnapshotInstall(this, snapshots, restored);
+        this.requests = new ClientRequests(this);
+    }
+
+    private static Executor inlineOnceClosed(Executor e) {
+        // After close() the threads are gone and every task finds `closed` set: run it in place so that it
+        // fails its future instead of leaving it pending forever.
+        return task -> {
+            try {
+                e.execute(task);
+            } catch (RejectedExecutionException closed) {
+                task.run();
+            }
+        };
+    }
+
+    /** Starts ticking and accepting traffic. */
+    public void start() {
+        logStore.setDurabilityListener(this);
+        // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
+        // bootstrap or restored configuration.
+        members.update(protocol.configuration(), protocol.serversToReach());
+        transport.start(this);
+        loop.execute(this::tick);
+    }
+
+    // ------------------------------------------------------------ the API (any thread)
+
+    /** Submits a plain command; completes with its result once it is applied here. */
+    public CompletableFuture<byte[]> submitPlain(byte[] command) {
+        return requests.submit(CommandEnvelope.plain(command).encode());
+    }
+
+    /** Submits a command of a client session (thesis §6.3). */
+    public CompletableFuture<byte[]> submitInSession(long sessionId, long seq, long ackedThrough, byte[] command) {
+        return requests.submit(CommandEnvelope.session(sessionId, seq, ackedThrough, command).encode());
+    }
+
+    /** Registers a new client session through the log; completes with its id. */
+    public CompletableFuture<Long> openSession() {
+        return requests.submit(CommandEnvelope.openSession().encode()).thenApply(r -> ByteBuffer.wrap(r).getLong());
+    }
+
+    /** A read with the given consistency; completes with the state machine's answer. */
+    public CompletableFuture<byte[]> query(byte[] query, ReadMode mode) {
+        return requests.query(query, mode);
+    }
+
+    /** Moves the cluster to the configuration {@code edit} makes of the one in force (thesis chapter 4). */
+    public CompletableFuture<ClusterConfiguration> changeMembership(UnaryOperator<ClusterConfiguration> edit) {
+        return callbacks.delivered(requests.changeMembership(edit));
+    }
+
+    /** Adds {@code server} as a learner, then promotes it once it caught up (thesis §4.2.1). */
+    public CompletableFuture<ClusterConfiguration> addVoter(String server, String address) {
+        return callbacks.delivered(requests.addVoter(server, address));
+    }
+
+    /** Hands leadership to {@code target} (thesis §3.10); completes once it leads a later term. */
+    public CompletableFuture<Void> transferLeadership(String target) {
+        return callbacks.delivered(requests.transferLeadership(target));
+    }
+
+    /** The configuration in force on this server (the latest in its log, committed or not). */
+    public CompletableFuture<ClusterConfiguration> configuration() {
+        return callbacks.delivered(onLoop(() -> protocol.configuration()));
+    }
+
+    /** A consistent status, read on the raft loop. */
+    public CompletableFuture<NodeStatus> status() {
+        return callbacks.delivered(onLoop(() -> new NodeStatus(id, protocol.role(), protocol.currentTerm(),
+                protocol.leaderId(), protocol.commitIndex(), applier.lastApplied(), protocol.lastIndex(),
+                protocol.matchIndexes(), protocol.configuration(), clusterId.clusterId(), outage.problem())));
+    }
+
+    /** Takes a snapshot now; completes with what it covers. */
+    public CompletableFuture<SnapshotMeta> snapshot() {
+        CompletableFuture<SnapshotMeta> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (rejectIfStopped(out)) {
+                return;
+            }
+            if (snapshotInstall == null) {
+                out.completeExceptionally(new IllegalStateException("server " + id + " has no snapshot store"));
+                return;
+            }
+            snapshotInstall.takeNow(out);
+        });
+        return callbacks.delivered(out);
+    }
+
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> read) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (!rejectIfStopped(out)) {
+                out.complete(read.get());
+            }
+        });
+        return out;
+    }
+
+    /** Runs {@code task} after {@code delayNanos} (session retries), where user futures complete. */
+    public void schedule(Runnable task, long delayNanos) {
+        scheduler.schedule(callbacks::deliver, task, delayNanos);
+    }
+
+    /** How long a request may take in all, retries included. */
+    public long requestTimeoutNanos() {
+        return settings.requestTimeoutNanos();
+    }
+
+    /** The group's clock. */
+    public long nanoTime() {
+        return scheduler.nanoTime();
+    }
+
+    /** Listeners are told (on the apply thread, in order) of every new leader this server learns of. */
+    public void addLeaderListener(BiConsumer<String, Long> listener) {
+        leaderListeners.add(listener);
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public String leaderId() {
+        return leaderId;
+    }
+
+    /** The cluster id, or null while unknown. */
+    public String clusterId() {
+        return clusterId.clusterId();
+    }
+
+    public long lastApplied() {
+        return applier.lastApplied();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Completes when the group stops: normally after {@link #close()}, exceptionally when it stopped itself. */
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    // ------------------------------------------------------------ inbound (transport and storage threads)
+
+    @Override
+    public void onMessage(Message message) {
+        metrics.messageReceived();
+        loop.execute(() -> {
+            if (!closed) {
+                protocol.step(message);
+                scheduleReady();
+            }
+        });
+    }
+
+    @Override
+    public void clusterIdLearned(String learned, String fromPeer) {
+        clusterId.learnedFromPeer(learned, fromPeer);
+    }
+
+    @Override
+    public CompletableFuture<ForwardResponse> onForward(String from, ForwardRequest request) {
+        if (request instanceof ForwardRequest.InstallSnapshotChunk chunk) {
+            CompletableFuture<ForwardResponse> response = new CompletableFuture<>();
+            loop.execute(() -> {
+                if (closed) {
+                    response.complete(ForwardOutcomes.toLeaderAnswer(stopped()));
+                } else if (snapshotInstall == null) {
+                    response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, "server "
+                            + id + " has no snapshot store and cannot install a snapshot"));
+                } else {
+                    snapshotInstall.receiveChunk(from, chunk, response);
+                }
+            });
+            return response;
+        }
+        return requests.onForward(request);
+    }
+
+    @Override
+    public void durable(long index, long term) {
+        loop.execute(() -> {
+            if (!closed) {
+                long submitted = persistQueue.entriesDurable(index, term);
+                if (submitted >= 0) {
+                    metrics.logWriteLatency(scheduler.nanoTime() - submitted);
+                }
+                outage.writeSucceeded();
+                protocol.persisted(index, term);
+                processReady();
+            }
+        });
+    }
+
+    @Override
+    public void failed(StorageException cause) {
+        loop.execute(() -> {
+            if (!closed) {
+                storageFailed(cause);
+            }
+        });
+    }
+
+    /** Rides a failing log store through (see {@link StorageOutage}, {@code RaftProtocol.storageFailed}). */
+    private void storageFailed(StorageException cause) {
+        outage.failed(cause);
+        persistQueue.entriesDiscarded(); // dropped by the store: never durable, never acknowledged
+        protocol.storageFailed();
+        scheduleReady();
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        protocol.tick();
+        if (outage.retryDue()) {
+            outage.retried();
+            protocol.storageRecovered(); // the next Ready appends again; a refusal brings the outage back
+        }
+        if (snapshotInstall != null) {
+            snapshotInstall.tick();
+        }
+        processReady();
+        tickTask = scheduler.schedule(loop, this::tick, settings.tickNanos());
+    }
+
+    /**
+     * Processes the protocol's work after every task already queued on the loop has run, so that a burst of
+     * proposals or messages turns into one Ready: one log append, one AppendEntries per follower (batching,
+     * thesis §10.2.1) instead of one of each per command.
+     */
+    void scheduleReady() {
+        if (!readyScheduled) {
+            readyScheduled = true;
+            loop.execute(() -> {
+                readyScheduled = false;
+                processReady();
+            });
+        }
+    }
+
+    /** Drains the protocol's work: persist, send, apply, answer reads (see {@link Ready}). */
+    void processReady() {
+        while (!closed && protocol.hasReady()) {
+            Ready r = protocol.ready();
+            if (r.snapshotToRestore() != null) {
+                snapshotInstall.restoreFromLeader(r.snapshotToRestore());
+                if (closed) {
+                    return;
+                }
+            }
+            if (!r.nothingToPersist() || !r.messagesAfterPersist().isEmpty()) {
+                persist(r);
+                if (closed) {
+                    return;
+                }
+            }
+            send(r.messages());
+            if (!r.committedEntries().isEmpty()) {
+                // Another term's entry was committed at a proposal's index: certain, it did not take effect.
+                applier.apply(r.committedEntries(), proposals.claim(r.committedEntries(),
+                        index -> new NotLeaderException(id, null, null)), this::stoppedWhilePending);
+                if (snapshotInstall != null) {
+                    snapshotInstall.handedToApply(r.committedEntries());
+                }
+            }
+            for (ReadState rs : r.readStates()) {
+                requests.readReady(rs.requestId(), rs.readIndex());
+            }
+            for (long readId : r.abortedReads()) {
+                requests.readFailed(readId, notLeader());
+            }
+        }
+        if (!closed) {
+            members.update(protocol.configuration(), protocol.serversToReach());
+        }
+        publishState();
+    }
+
+    private void persist(Ready r) {
+        Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
+                scheduler.nanoTime());
+        if (!r.entriesToAppend().isEmpty()) {
+            try {
+                logStore.append(r.entriesToAppend());
+            } catch (StorageException e) {
+                storageFailed(e); // the disk still fails: the entries are handed out again later
+            } catch (RuntimeException e) {
+                failOnLoop("the log store refused an append", e);
+                return;
+            }
+        }
+        if (r.hardState() != null) {
+            HardState hs = r.hardState();
+            metaThread.execute(() -> saveHardState(hs, handle));
+        }
+    }
+
+    private void send(List<Message> messages) {
+        long entryBytes = 0;
+        for (Message m : messages) {
+            if (m instanceof Message.AppendEntries ae) {
+                for (var e : ae.entries()) {
+                    entryBytes += e.sizeInBytes();
+                }
+            } else if (m instanceof Message.InstallSnapshot is) {
+                // Metadata only: the bytes go in chunks, streamed from the durable snapshot.
+                if (snapshotInstall != null) {
+                    snapshotInstall.send(is);
+                } else {
+                    protocol.snapshotSendFailed(is.to());
+                }
+                continue;
+            }
+            transport.send(m);
+        }
+        if (!messages.isEmpty()) {
+            metrics.messagesSent(messages.size(), entryBytes);
+        }
+    }
+
+    /** Meta thread: makes a Ready's term and vote durable, then tells the loop. */
+    private void saveHardState(HardState hs, Object handle) {
+        try {
+            if (!StorageOutage.retryUntilSaved(id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),
+                    () -> metaStore.save(hs), () -> closed)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
+            return;
+        }
+        loop.execute(() -> {
+            if (!closed) {
+                persistQueue.hardStateSaved(handle);
+                protocol.hardStatePersisted(hs);
+                processReady();
+            }
+        });
+    }
+
+    private void publishState() {
+        membership.check(protocol, this::notLeader);
+        Role now = protocol.role();
+        if (now != role) {
+            if (now == Role.LEADER) {
+                metrics.becameLeader(protocol.currentTerm());
+            } else if (now == Role.CANDIDATE) {
+                metrics.electionStarted(protocol.currentTerm());
+            }
+        }
+        if (role == Role.LEADER && now != Role.LEADER && snapshotInstall != null) {
+            snapshotInstall.leadershipLost();
+        }
+        role = now;
+        term = protocol.currentTerm();
+        String leader = protocol.leaderId();
+        leaderId = leader;
+        if (leader != null && (!leader.equals(announcedLeader) || term != announcedTerm)) {
+            announcedLeader = leader;
+            announcedTerm = term;
+            long t = term;
+            applier.runInOrder(() -> announceLeader(leader, t));
+        }
+    }
+
+    private void announceLeader(String leader, long t) {
+        try {
+            stateMachine.onLeaderChange(leader, t);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: StateMachine.onLeaderChange threw", id, e);
+        }
+        for (BiConsumer<String, Long> l : leaderListeners) {
+            try {
+                l.accept(leader, t);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: a leader listener threw", id, e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ answers
+
+    /**
+     * False on a server its own configuration leaves out (removed, or waiting to be added): it no longer gets
+     * the log, so it could neither apply a forwarded command nor serve a read at a leader's read index.
+     */
+    boolean isMember() {
+        return protocol.configuration().members().contains(id);
+    }
+
+    NotMemberException notMember() {
+        String leader = protocol.leaderId();
+        return new NotMemberException(id, leader, leader == null ? null : members.addressOf(leader));
+    }
+
+    NotLeaderException notLeader() {
+        String leader = protocol.leaderId();
+        return new NotLeaderException(id, leader, leader == null ? null : members.addressOf(leader));
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Refuses a request on a stopped server: certain, nothing was appended or forwarded. */
+    boolean rejectIfStopped(CompletableFuture<?> out) {
+        if (closed) {
+            out.completeExceptionally(stopped());
+            return true;
+        }
+        return false;
+    }
+
+    /** For a request refused because this server had stopped before accepting it: it did not take effect. */
+    ShutdownException stopped() {
+        ShutdownException f = failure;
+        return f != null ? new ShutdownException(f.getMessage(), f.getCause(), false)
+                : new ShutdownException("server " + id + " is closed", null, false);
+    }
+
+    /**
+     * For proposals this server had appended as leader when it stopped: other servers may have them and may
+     * still commit them, so their outcome is unknown.
+     */
+    ShutdownException stoppedWhilePending() {
+        ShutdownException f = failure;
+        return f != null ? f : new ShutdownException("server " + id + " closed before the command was decided; it "
+                + "may or may not have been applied", null, true);
+    }
+
+    // ------------------------------------------------------------ failures and shutdown (events on the loop)
+
+    /**
+     * Stops the group after an error that makes going on unsafe — a disk that failed a write, a state machine
+     * that threw: the server can no longer tell what it has stored or applied, so it leaves the cluster rather
+     * than guess (the others carry on; restarting it recovers from what is durable). Any thread may call it; the
+     * stop itself is an event on the loop, which fails every pending operation with the error, and
+     * {@link #terminated()} completes with it.
+     */
+    void fatal(String why, Throwable cause) {
+        loop.execute(() -> stop(why, cause));
+    }
+
+    /** {@link #fatal} from the loop itself: stops at once, so nothing else of the current batch runs. */
+    void failOnLoop(String why, Throwable cause) {
+        stop(why, cause);
+    }
+
+    /** Loop: the one place a group stops, failed ({@code why} set) or closed. */
+    private void stop(String why, Throwable cause) {
+        if (closed) {
+            return;
+        }
+        if (why != null) {
+            // Unknown outcome: it fails proposals this server had appended (requests refused later get stopped()).
+            failure = new ShutdownException("server " + id + " stopped: " + why
+                    + (cause == null ? "" : " (" + cause + ")"), cause, true);
+            LOG.error("{} stopped: {}", id, why, cause);
+        }
+        closed = true;
+        if (tickTask != null) {
+            tickTask.cancel();
+        }
+        persistQueue.abandon();
+        proposals.failAll(stoppedWhilePending());
+        requests.failAll(stopped());
+        if (snapshotInstall != null) {
+            snapshotInstall.close(stopped());
+        }
+        if (failure != null) {
+            ShutdownException f = failure;
+            callbacks.deliver(() -> terminated.completeExceptionally(f));
+        }
+    }
+
+    /** The error that stopped this group, or null. */
+    ShutdownException failure() {
+        return failure;
+    }
+
+    /**
+     * Stops the group: the stop is an event on the loop (which fails every pending operation with
+     * {@link ShutdownException}); then its threads stop after what they had queued, and the transport and the
+     * stores close.
+     */
+    @Override
+    public void close() {
+        boolean wasRunning = !closed;
+        CountDownLatch stopped = new CountDownLatch(1);
+        loop.execute(() -> {
+            stop(null, null);
+            stopped.countDown();
+        });
+        try {
+            // The loop never blocks, so this is quick; bounded all the same, so that close() always returns.
+            if (!stopped.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("{}: the raft loop did not stop within 10 s; closing anyway", id);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly("transport", transport);
+        applier.close();
+        if (snapshotInstall != null) {
+            snapshotInstall.closeReceiver();
+        }
+        // Stops the threads after they ran what was queued (every queued task sees `closed` and fails fast).
+        closeQuietly("scheduler", scheduler);
+        closeQuietly("log store", logStore);
+        closeQuietly("term/vote store", metaStore);
+        if (snapshots != null) {
+            closeQuietly("snapshot store", snapshots);
+        }
+        callbacks.deliver(() -> terminated.complete(null));
+        if (wasRunning) {
+            LOG.info("{} closed", id);
+        }
+    }
+
+    private void closeQuietly(String what, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{}: closing the {} failed", id, what, e);
+        }
+    }
+}
