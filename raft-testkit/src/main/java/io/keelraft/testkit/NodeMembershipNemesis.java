@@ -167,7 +167,9 @@ final class NodeMembershipNemesis {
         requested++;
         outstanding.put(result, leader);
         trace.milestone(queue.now(), leader.id(), "membership request", what);
+        String kind = what.substring(0, what.indexOf(' ') < 0 ? what.length() : what.indexOf(' '));
         result.whenComplete((r, e) -> {
+            FutureLanes.completed(kind);
             outstanding.remove(result);
             if (e == null) {
                 completed++;

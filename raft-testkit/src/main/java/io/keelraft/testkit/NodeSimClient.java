@@ -119,7 +119,7 @@ final class NodeSimClient {
             return;
         }
         RaftNode target = node;
-        await(target.openSession(), (s, e) -> {
+        await("openSession", target.openSession(), (s, e) -> {
             if (e == null) {
                 session = s;
                 trace.record(queue.now(), target.id(), "session opened", name() + " s" + s.id());
@@ -159,7 +159,7 @@ final class NodeSimClient {
         Command command = write.command();
         trace.record(queue.now(), node.id(), "client invoke", name() + " " + command + " (s" + write.sessionId()
                 + " #" + write.seq() + ", attempt " + write.attempt() + ")");
-        await(session.submit(SimKvStateMachine.encode(command)), (result, e) -> {
+        await("submit", session.submit(SimKvStateMachine.encode(command)), (result, e) -> {
             if (e == null) {
                 String answer = new String(result, StandardCharsets.UTF_8);
                 if (command instanceof Command.Cas && answer.equals("0")) {
@@ -204,7 +204,7 @@ final class NodeSimClient {
         long op = history.invoke(number, get, queue.now());
         ReadMode mode = forcedReadMode != null ? forcedReadMode
                 : leaseReads && random.nextInt(4) == 0 ? ReadMode.LEASE : ReadMode.READ_INDEX;
-        await(node.query(SimKvStateMachine.encode(get), mode), (result, e) -> {
+        await("query " + mode, node.query(SimKvStateMachine.encode(get), mode), (result, e) -> {
             if (e == null) {
                 String value = SimKvStateMachine.value(result);
                 history.ok(op, queue.now(), value);
@@ -222,9 +222,11 @@ final class NodeSimClient {
      * Waits for {@code future} at most the client's timeout. On timeout {@code gaveUp} runs, the client drops
      * its session and goes on (so {@code gaveUp} must not), and a late answer is ignored.
      */
-    private <T> void await(CompletableFuture<T> future, BiConsumer<T, Throwable> answered, Runnable gaveUp) {
+    private <T> void await(String kind, CompletableFuture<T> future, BiConsumer<T, Throwable> answered,
+                           Runnable gaveUp) {
         boolean[] over = {false};
         future.whenComplete((value, e) -> {
+            FutureLanes.completed(kind);
             if (!over[0]) {
                 over[0] = true;
                 completed++;

@@ -85,7 +85,8 @@ public final class NodeSimulation {
     /** The outcome of one passing run. */
     public record NodeSimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                        int operations, long leaderChanges, long crashes, long faultEpisodes,
-                                       long highestApplied, SnapshotCounts snapshots, MembershipCounts membership) {
+                                       long highestApplied, SnapshotCounts snapshots, MembershipCounts membership,
+                                       Map<String, Long> futuresByKind) {
     }
 
     /**
@@ -226,6 +227,7 @@ public final class NodeSimulation {
         }
 
         NodeSimulationResult execute() {
+            FutureLanes lanes = FutureLanes.begin();
             try {
                 ids.forEach(this::restart);
                 clients.forEach(NodeSimClient::start);
@@ -241,11 +243,16 @@ public final class NodeSimulation {
                     if (failure != null) {
                         throw failure;
                     }
+                    if (lanes.violation() != null) {
+                        throw new SafetyViolation("User futures never complete on the raft loop", lanes.violation());
+                    }
                 }
             } catch (SimulationFailure f) {
                 throw f.in(context());
             } catch (RuntimeException e) {
                 throw new SafetyViolation("No unexpected exception", e + " escaped during the run", e).in(context());
+            } finally {
+                FutureLanes.end();
             }
             ids.forEach(id -> running.get(id).scheduler().close());
             long compactions = 0;
@@ -259,7 +266,8 @@ public final class NodeSimulation {
                     nemesis.episodes(), appliedAt.size(), new SnapshotCounts(snapshotsTaken, snapshotsFailed,
                     snapshotsInstalled, chunkBytesSent, compactions, crashesWhileSnapshotting,
                     crashesWhileReceiving, resumed), new MembershipCounts(m.requested(), m.completed(), m.failed(),
-                    m.leaderRemovals(), m.transfers(), m.transfersCompleted(), Set.copyOf(finalMembers)));
+                    m.leaderRemovals(), m.transfers(), m.transfersCompleted(), Set.copyOf(finalMembers)),
+                    lanes.completedByKind());
         }
 
         // ------------------------------------------------------------ servers
@@ -426,7 +434,10 @@ public final class NodeSimulation {
                 RaftNode leader = leaderNode();
                 if (leader != null && !asking[0]) {
                     asking[0] = true;
+                    leader.status().whenComplete((st, e) -> FutureLanes.completed("status"));
+                    leader.snapshot().whenComplete((st, e) -> FutureLanes.completed("snapshot"));
                     leader.configuration().whenComplete((c, e) -> {
+                        FutureLanes.completed("configuration");
                         asking[0] = false;
                         found[0] = c;
                     });
@@ -472,6 +483,7 @@ public final class NodeSimulation {
                     long op = history.invoke(CLIENTS + s, get, queue.now());
                     pending[0]++;
                     node.query(SimKvStateMachine.encode(get), ReadMode.READ_INDEX).whenComplete((r, e) -> {
+                        FutureLanes.completed("query READ_INDEX");
                         pending[0]--;
                         if (e == null) {
                             history.ok(op, queue.now(), SimKvStateMachine.value(r));

@@ -44,8 +44,16 @@ final class VirtualScheduler implements RaftScheduler {
     @Override
     public Executor serialExecutor(String name) {
         // Snapshot work is disk work: each task takes a while, so crashes land in the middle of it.
-        return new Lane(name.equals("snapshot") ? MAX_SNAPSHOT_TASK_MILLIS : 0);
+        return new Lane(name, name.equals("snapshot") ? MAX_SNAPSHOT_TASK_MILLIS : 0);
     }
+
+    /** The lane (a simulated thread: "raft", "apply", ...) whose task runs now on this thread, or null. */
+    static String runningLane() {
+        return RUNNING.get();
+    }
+
+    /** One simulation runs on one thread, so the lane running now is a per-thread fact. */
+    private static final ThreadLocal<String> RUNNING = new ThreadLocal<>();
 
     /** Longest a task of the snapshot thread takes (a snapshot write, a chunk read or write). */
     private static final int MAX_SNAPSHOT_TASK_MILLIS = 8;
@@ -74,10 +82,12 @@ final class VirtualScheduler implements RaftScheduler {
 
     /** One simulated thread: FIFO, each task after a jitter of 0 or 1 ms after the previous one is due. */
     private final class Lane implements Executor {
+        private final String name;
         private final int maxTaskMillis;
         private long lastDue;
 
-        Lane(int maxTaskMillis) {
+        Lane(String name, int maxTaskMillis) {
+            this.name = name;
             this.maxTaskMillis = maxTaskMillis;
         }
 
@@ -91,7 +101,13 @@ final class VirtualScheduler implements RaftScheduler {
             lastDue = due;
             queue.at(due, () -> {
                 if (!closed) {
-                    task.run();
+                    String previous = RUNNING.get();
+                    RUNNING.set(name);
+                    try {
+                        task.run();
+                    } finally {
+                        RUNNING.set(previous);
+                    }
                 }
             });
         }

@@ -126,11 +126,19 @@ class NodeSimulationTest {
                         + "other members than they started with%n", size, options.spareServers(), requested,
                 completed, removals, transfers,
                 results.stream().mapToLong(r -> r.membership().transfersCompleted()).sum(), reshaped);
+        // Every run checks that no user future completes on the raft loop (FutureLanes); these are the kinds seen.
+        java.util.Map<String, Long> futures = new java.util.TreeMap<>();
+        results.forEach(r -> r.futuresByKind().forEach((k, v) -> futures.merge(k, v, Long::sum)));
+        System.out.printf("[node simulation] %d servers: user futures completed off the raft loop, by kind: %s%n",
+                size, futures);
         failures.sort((a, b) -> Long.compare(a.seed(), b.seed()));
         if (!failures.isEmpty()) {
             System.out.println(failures.get(0).getMessage());
         }
         assertThat(failures).as("failing seeds").isEmpty();
+        assertThat(futures).as("kinds of user futures checked").containsKeys("submit", "openSession",
+                "query READ_INDEX", "query LEASE", "configuration", "status", "snapshot", "addVoter", "addLearner",
+                "promote", "removeServer", "transferLeadership", "changeMembership");
         assertThat(completed).as("membership changes that completed").isPositive();
         assertThat(reshaped).as("runs that changed the cluster's members").isPositive();
     }
