@@ -54,6 +54,8 @@ final class Applier {
     private final long sessionsOnlyThrough;
     private final TreeMap<Long, List<Runnable>> waiters = new TreeMap<>();
     private boolean stopped;
+    /** Why this applier stopped the server, or null (closed, or running). */
+    private io.keelraft.core.ShutdownException stopError;
     /** Told the cluster id the log's first entry names (RaftProtocol.identifyNewCluster); set before start. */
     private java.util.function.Consumer<String> clusterIdListener = id -> { };
 
@@ -178,7 +180,7 @@ final class Applier {
             // Committed, so they take effect in the cluster; this server can no longer say with what result.
             proposals.forEach((index, f) -> {
                 if (index > lastApplied) {
-                    f.completeExceptionally(whenStopped.get());
+                    f.completeExceptionally(stopError != null ? stopError : whenStopped.get());
                 }
             });
             return;
@@ -351,6 +353,7 @@ final class Applier {
 
     private void stop(String why, Throwable cause) {
         stopped = true;
+        stopError = RaftGroup.stoppedBy(serverId, why, cause);
         waiters.clear();
         fatal.accept(why, cause);
     }

@@ -79,8 +79,10 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     final SnapshotInstall snapshotInstall;
     final ClientRequests requests;
 
-    // Loop-confined.
+    /** Shared by the loop (adds) and the threads that make writes durable (release); see PersistQueue. */
     final PersistQueue persistQueue;
+
+    // Loop-confined.
     final PendingProposals proposals = new PendingProposals();
     final MembershipRequests membership = new MembershipRequests();
     private String announcedLeader;
@@ -329,14 +331,20 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         return requests.onForward(request);
     }
 
+    /**
+     * Writer thread: the acknowledgements and votes that waited only for these writes leave from here (see
+     * {@link PersistQueue}); the protocol learns of it on the loop.
+     */
     @Override
     public void durable(long index, long term) {
+        if (!closed) {
+            long submitted = persistQueue.entriesDurable(index, term);
+            if (submitted >= 0) {
+                metrics.logWriteLatency(scheduler.nanoTime() - submitted);
+            }
+        }
         loop.execute(() -> {
             if (!closed) {
-                long submitted = persistQueue.entriesDurable(index, term);
-                if (submitted >= 0) {
-                    metrics.logWriteLatency(scheduler.nanoTime() - submitted);
-                }
                 outage.writeSucceeded();
                 protocol.persisted(index, term);
                 processReady();
@@ -485,9 +493,11 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
             fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
             return;
         }
+        if (!closed) {
+            persistQueue.hardStateSaved(handle); // votes leave from here, as acknowledgements do from the writer
+        }
         loop.execute(() -> {
             if (!closed) {
-                persistQueue.hardStateSaved(handle);
                 protocol.hardStatePersisted(hs);
                 processReady();
             }
@@ -597,6 +607,12 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         loop.execute(() -> stop(why, cause));
     }
 
+    /** The error of a group stopped by {@code why}: of unknown outcome for the proposals it had appended. */
+    static ShutdownException stoppedBy(String id, String why, Throwable cause) {
+        return new ShutdownException("server " + id + " stopped: " + why + (cause == null ? "" : " (" + cause + ")"),
+                cause, true);
+    }
+
     /** {@link #fatal} from the loop itself: stops at once, so nothing else of the current batch runs. */
     void failOnLoop(String why, Throwable cause) {
         stop(why, cause);
@@ -609,8 +625,7 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         }
         if (why != null) {
             // Unknown outcome: it fails proposals this server had appended (requests refused later get stopped()).
-            failure = new ShutdownException("server " + id + " stopped: " + why
-                    + (cause == null ? "" : " (" + cause + ")"), cause, true);
+            failure = stoppedBy(id, why, cause);
             LOG.error("{} stopped: {}", id, why, cause);
         }
         closed = true;
