@@ -32,37 +32,26 @@ public interface StateMachine {
     byte[] query(byte[] query);
 
     /**
-     * Writes the whole state to {@code out} (log compaction, thesis chapter 5). Used by the default
-     * {@link #snapshot()}, which calls it on the apply thread; a state machine whose state is large overrides
-     * {@link #snapshot()} instead and may leave this method throwing {@link UnsupportedOperationException}.
-     */
-    void writeSnapshot(OutputStream out) throws IOException;
-
-    /**
      * Captures a consistent view of the state as of the last applied command, for a snapshot (thesis §5.2).
-     * Called on the apply thread between applies: it must return quickly — take an immutable or copy-on-write
-     * view, never serialize here. The returned {@link StateSnapshot} is then written on a background thread
-     * while {@link #apply} goes on, so the view must not change under it.
+     * Called on the apply thread between applies, so it must return quickly: take an immutable or copy-on-write
+     * view, or — for a small state — serialize it into a byte array right here. The returned {@link Snapshot} is
+     * then written on a background thread while {@link #apply} goes on, so the view must not change under it.
      *
-     * <p>The default serializes the state into memory with {@link #writeSnapshot} on the apply thread, which
-     * stalls applies for as long as that takes: fine for a small state, wrong for a large one.
+     * <pre>{@code
+     * public Snapshot snapshot() {
+     *     byte[] state = serialize(map);          // small state: copy now
+     *     return out -> out.write(state);
+     * }
+     * }</pre>
      */
-    default StateSnapshot snapshot() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try {
-            writeSnapshot(bytes);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("writeSnapshot failed", e);
-        }
-        return bytes::writeTo;
-    }
+    Snapshot snapshot();
 
     /**
-     * Replaces the whole state with one written by a {@link StateSnapshot}: at start (on the thread that builds
-     * the node, before any of its threads runs), or when the leader installs its snapshot on a lagging follower
-     * (on the apply thread, between applies). The stream holds exactly the bytes the snapshot wrote.
+     * Replaces the whole state with one a {@link Snapshot} wrote: at start (on the thread that builds the node,
+     * before any of its threads runs), or when the leader installs its snapshot on a lagging follower (on the
+     * apply thread, between applies). The stream holds exactly the bytes the snapshot wrote.
      */
-    void restoreSnapshot(InputStream in) throws IOException;
+    void restore(InputStream in) throws IOException;
 
     /**
      * For a state machine that keeps its own durable state: the index of the last command whose effect it
@@ -74,15 +63,19 @@ public interface StateMachine {
     }
 
     /**
-     * A view of the state captured by {@link #snapshot()}, written once on a background thread.
+     * A view of the state captured by {@link #snapshot()} on the apply thread (hashicorp/raft's
+     * {@code FSMSnapshot}): written once by {@link #writeTo} on a background thread, then closed; closed without
+     * being written when the snapshot is abandoned (a newer one overtook it, the disk failed). Close releases what
+     * the view holds (a reference count, a read transaction, a copy-on-write generation).
      */
     @FunctionalInterface
-    interface StateSnapshot {
+    interface Snapshot extends AutoCloseable {
         /** Writes the captured state to {@code out} (buffered by the caller); may block on I/O. */
         void writeTo(OutputStream out) throws IOException;
-    }
 
-    /** Told when this server learns of a new leader ({@code leaderId} null: none known). Default: ignored. */
-    default void onLeaderChange(String leaderId, long term) {
+        /** Releases the view; called once, whether or not it was written. Default: nothing to release. */
+        @Override
+        default void close() {
+        }
     }
 }

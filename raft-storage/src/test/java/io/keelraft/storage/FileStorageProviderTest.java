@@ -151,12 +151,12 @@ class FileStorageProviderTest {
         }
 
         @Override
-        public void writeSnapshot(OutputStream out) {
+        public Snapshot snapshot() {
             throw new UnsupportedOperationException("no snapshots in this test");
         }
 
         @Override
-        public void restoreSnapshot(InputStream in) {
+        public void restore(InputStream in) {
             throw new UnsupportedOperationException("no snapshots in this test");
         }
     }

@@ -240,7 +240,7 @@ final class Applier {
     }
 
     /** A consistent view captured for a snapshot on the apply thread: metadata, session table, state. */
-    record Capture(SnapshotMeta meta, byte[] sessions, StateMachine.StateSnapshot state) {
+    record Capture(SnapshotMeta meta, byte[] sessions, StateMachine.Snapshot state) {
     }
 
     /**
@@ -263,7 +263,7 @@ final class Applier {
                 DataOutputStream out = new DataOutputStream(table);
                 sessions.writeTo(out);
                 out.flush();
-                StateMachine.StateSnapshot state = stateMachine.snapshot();
+                StateMachine.Snapshot state = stateMachine.snapshot();
                 if (state == null) {
                     throw new IllegalStateException("StateMachine.snapshot() returned null");
                 }

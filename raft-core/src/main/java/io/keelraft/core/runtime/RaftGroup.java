@@ -72,7 +72,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     final Callbacks callbacks;
     final MembershipWatcher members;
     final ForwardOutcomes forwards;
-    private final StateMachine stateMachine;
     private final SnapshotStore snapshots;
     private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
     /** Null when snapshots are off (no snapshot store): the log is never compacted. */
@@ -118,7 +117,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         this.snapshots = snapshots;
         this.transport = transport;
         this.scheduler = scheduler;
-        this.stateMachine = stateMachine;
         this.metrics = settings.metrics();
         this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
         this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
@@ -530,11 +528,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     }
 
     private void announceLeader(String leader, long t) {
-        try {
-            stateMachine.onLeaderChange(leader, t);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: StateMachine.onLeaderChange threw", id, e);
-        }
         for (BiConsumer<String, Long> l : leaderListeners) {
             try {
                 l.accept(leader, t);

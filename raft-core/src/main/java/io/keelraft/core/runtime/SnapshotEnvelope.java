@@ -30,7 +30,7 @@ final class SnapshotEnvelope {
     }
 
     /** Writes the envelope: header and sessions, then the state machine's captured view. */
-    static void write(OutputStream out, byte[] sessions, StateMachine.StateSnapshot state) throws IOException {
+    static void write(OutputStream out, byte[] sessions, StateMachine.Snapshot state) throws IOException {
         DataOutputStream d = new DataOutputStream(out);
         d.writeInt(MAGIC);
         d.writeInt(VERSION);
@@ -74,7 +74,7 @@ final class SnapshotEnvelope {
      */
     static void restore(InputStream in, SessionTable sessions, StateMachine stateMachine) throws IOException {
         InputStream rest = readSessions(in, sessions);
-        stateMachine.restoreSnapshot(new FilterInputStream(rest) {
+        stateMachine.restore(new FilterInputStream(rest) {
             @Override
             public void close() {
                 // The runtime owns the stream; a state machine closing it early must not skip the checksum.

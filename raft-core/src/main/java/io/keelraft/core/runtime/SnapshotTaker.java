@@ -1,5 +1,7 @@
 package io.keelraft.core.runtime;
 
+import io.keelraft.core.StateMachine;
+
 import io.keelraft.core.RaftException;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.LogEntry;
@@ -149,6 +151,14 @@ final class SnapshotTaker {
 
     /** Snapshot thread: writes the envelope into a new snapshot and commits it (durable and complete). */
     private void write(Applier.Capture capture, long started) {
+        try (StateMachine.Snapshot state = capture.state()) {
+            write(capture, state, started);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: releasing the state machine's snapshot view failed", id, e);
+        }
+    }
+
+    private void write(Applier.Capture capture, StateMachine.Snapshot state, long started) {
         if (capture.meta().index() <= newestCommitted.get()) {
             // A leader's snapshot newer than this capture was installed meanwhile: this one would be useless.
             loop.execute(() -> finished(null, started));
@@ -156,7 +166,7 @@ final class SnapshotTaker {
         }
         try (SnapshotSink sink = store.create(capture.meta())) {
             OutputStream out = new BufferedOutputStream(sink.stream(), WRITE_BUFFER_BYTES);
-            SnapshotEnvelope.write(out, capture.sessions(), capture.state());
+            SnapshotEnvelope.write(out, capture.sessions(), state);
             out.flush();
             SnapshotFile file = sink.commit();
             newestCommitted.set(file.meta().index());

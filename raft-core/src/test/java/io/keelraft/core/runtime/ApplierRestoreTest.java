@@ -49,12 +49,13 @@ class ApplierRestoreTest {
         }
 
         @Override
-        public void writeSnapshot(OutputStream out) throws IOException {
-            out.write(state.getBytes(StandardCharsets.UTF_8));
+        public Snapshot snapshot() {
+            byte[] bytes = state.getBytes(StandardCharsets.UTF_8);
+            return out -> out.write(bytes);
         }
 
         @Override
-        public void restoreSnapshot(InputStream in) throws IOException {
+        public void restore(InputStream in) throws IOException {
             state = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -72,18 +72,25 @@ public final class KeyValueStateMachine implements StateMachine {
     }
 
     @Override
-    public synchronized void writeSnapshot(OutputStream out) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
-        d.writeInt(data.size());
-        for (Map.Entry<String, String> e : data.entrySet()) {
-            d.writeUTF(e.getKey());
-            d.writeUTF(e.getValue());
+    public synchronized Snapshot snapshot() {
+        // A small state: serialized on the apply thread, so the snapshot holds a copy.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            DataOutputStream d = new DataOutputStream(bytes);
+            d.writeInt(data.size());
+            for (Map.Entry<String, String> e : data.entrySet()) {
+                d.writeUTF(e.getKey());
+                d.writeUTF(e.getValue());
+            }
+        } catch (IOException impossible) {
+            throw new java.io.UncheckedIOException(impossible); // an in-memory stream does not fail
         }
-        d.flush();
+        byte[] state = bytes.toByteArray();
+        return out -> out.write(state);
     }
 
     @Override
-    public synchronized void restoreSnapshot(InputStream in) throws IOException {
+    public synchronized void restore(InputStream in) throws IOException {
         DataInputStream d = new DataInputStream(in);
         data.clear();
         int n = d.readInt();

@@ -291,14 +291,14 @@ class SnapshotRuntimeTest {
         }
 
         @Override
-        public void writeSnapshot(java.io.OutputStream out) throws java.io.IOException {
-            inner.writeSnapshot(out);
+        public Snapshot snapshot() {
+            return inner.snapshot();
         }
 
         @Override
-        public void restoreSnapshot(java.io.InputStream in) throws java.io.IOException {
+        public void restore(java.io.InputStream in) throws java.io.IOException {
             restores.incrementAndGet();
-            inner.restoreSnapshot(in);
+            inner.restore(in);
         }
 
         @Override

@@ -27,12 +27,13 @@ public final class Counter implements StateMachine {
     }
 
     @Override
-    public void writeSnapshot(OutputStream out) throws IOException {
-        new DataOutputStream(out).writeLong(total);
+    public Snapshot snapshot() {
+        long captured = total; // captured on the apply thread, written later elsewhere
+        return out -> new DataOutputStream(out).writeLong(captured);
     }
 
     @Override
-    public void restoreSnapshot(InputStream in) throws IOException {
+    public void restore(InputStream in) throws IOException {
         total = new DataInputStream(in).readLong();
     }
 

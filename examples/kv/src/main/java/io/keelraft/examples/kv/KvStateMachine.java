@@ -190,28 +190,26 @@ final class KvStateMachine implements StateMachine {
 
     /**
      * Freezes the map in O(1) (no copy); the returned snapshot streams it on the caller's thread while applies go
-     * on. Written once: the view is released when {@code writeTo} ends, however it ends.
+     * on. Written once; the view is released on {@code close()}, whether it was written or abandoned.
      */
     @Override
-    public StateSnapshot snapshot() {
+    public Snapshot snapshot() {
         VersionedMap.View view = map.capture();
-        return out -> {
-            try {
+        return new Snapshot() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
                 KvSnapshotFormat.write(view, out);
-            } finally {
-                view.release();
+            }
+
+            @Override
+            public void close() {
+                view.release(); // written or abandoned: the map may drop the versions this view kept
             }
         };
     }
 
-    /** The current state, in the snapshot format (used only by the default {@link #snapshot()}). */
     @Override
-    public void writeSnapshot(OutputStream out) throws IOException {
-        snapshot().writeTo(out);
-    }
-
-    @Override
-    public void restoreSnapshot(InputStream in) throws IOException {
+    public void restore(InputStream in) throws IOException {
         map = KvSnapshotFormat.read(in); // the old map stays whole if reading fails
     }
 }

@@ -73,7 +73,7 @@ public final class KvSnapshotBench {
             for (int round = 0; round <= rounds; round++) {
                 double[] without = applyFor(sm, entries, index, 2_000_000_000L, null);
                 long captureStart = System.nanoTime();
-                StateMachine.StateSnapshot snapshot = sm.snapshot();
+                StateMachine.Snapshot snapshot = sm.snapshot();
                 long captureNanos = System.nanoTime() - captureStart;
                 meta = new SnapshotMeta(index[0], 1, meta.configuration());
                 SnapshotMeta m = meta;
@@ -98,7 +98,7 @@ public final class KvSnapshotBench {
                 KvStateMachine restored = new KvStateMachine();
                 long restoreStart = System.nanoTime();
                 try (InputStream in = latest.open()) {
-                    restored.restoreSnapshot(in);
+                    restored.restore(in);
                 }
                 long restoreNanos = System.nanoTime() - restoreStart;
                 System.out.printf("%s: capture %.3f ms | write %d ms (serialize %d + commit/fsync %d), %,d bytes"

@@ -50,9 +50,12 @@ class KvSnapshotTest {
         return out;
     }
 
-    private static byte[] write(StateMachine.StateSnapshot snapshot) throws IOException {
+    /** Writes then closes the snapshot, as the runtime does. */
+    private static byte[] write(StateMachine.Snapshot snapshot) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        snapshot.writeTo(out);
+        try (snapshot) {
+            snapshot.writeTo(out);
+        }
         return out.toByteArray();
     }
 
@@ -73,7 +76,7 @@ class KvSnapshotTest {
         SplittableRandom random = new SplittableRandom(1);
         churn(random, 20_000, 5_000);
         Map<String, String> atCapture = new HashMap<>(model);
-        StateMachine.StateSnapshot snapshot = sm.snapshot();
+        StateMachine.Snapshot snapshot = sm.snapshot();
         churn(random, 20_000, 6_000); // 1,000 keys the capture never saw
         assertThat(contents(write(snapshot))).isEqualTo(atCapture);
         assertThat(contents(write(sm.snapshot()))).isEqualTo(model);
@@ -85,7 +88,7 @@ class KvSnapshotTest {
         SplittableRandom random = new SplittableRandom(2);
         churn(random, 50_000, 20_000);
         Map<String, String> atCapture = new HashMap<>(model);
-        StateMachine.StateSnapshot snapshot = sm.snapshot();
+        StateMachine.Snapshot snapshot = sm.snapshot();
         CountDownLatch writing = new CountDownLatch(1);
         CountDownLatch applied = new CountDownLatch(1);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -110,7 +113,7 @@ class KvSnapshotTest {
             }
         };
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            try {
+            try (snapshot) {
                 snapshot.writeTo(out);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -126,14 +129,26 @@ class KvSnapshotTest {
     }
 
     @Test
+    void anAbandonedSnapshotReleasesWhatItHeld() throws IOException {
+        SplittableRandom random = new SplittableRandom(5);
+        churn(random, 5_000, 1_000);
+        StateMachine.Snapshot abandoned = sm.snapshot();
+        churn(random, 5_000, 1_000);
+        assertThat(sm.historyNodes()).as("history kept for the open snapshot").isPositive();
+        abandoned.close(); // never written: a newer snapshot overtook it, or the disk failed
+        churn(random, 10, 1_000);
+        assertThat(sm.historyNodes()).as("history dropped once the snapshot is closed").isZero();
+    }
+
+    @Test
     void overlappingSnapshotsEachSeeTheirOwnCapture() throws IOException {
         SplittableRandom random = new SplittableRandom(3);
         churn(random, 5_000, 1_000);
         Map<String, String> first = new HashMap<>(model);
-        StateMachine.StateSnapshot one = sm.snapshot();
+        StateMachine.Snapshot one = sm.snapshot();
         churn(random, 5_000, 1_000);
         Map<String, String> second = new HashMap<>(model);
-        StateMachine.StateSnapshot two = sm.snapshot();
+        StateMachine.Snapshot two = sm.snapshot();
         churn(random, 5_000, 1_000);
         assertThat(contents(write(two))).isEqualTo(second);
         churn(random, 5_000, 1_000);
@@ -152,7 +167,7 @@ class KvSnapshotTest {
         set("", ""); // an empty key and value
         byte[] bytes = write(sm.snapshot());
         KvStateMachine restored = new KvStateMachine();
-        restored.restoreSnapshot(new ByteArrayInputStream(bytes));
+        restored.restore(new ByteArrayInputStream(bytes));
         assertThat(restored.size()).isEqualTo(model.size());
         assertThat(contents(write(restored.snapshot()))).isEqualTo(model);
     }
@@ -165,7 +180,7 @@ class KvSnapshotTest {
         KvStateMachine other = new KvStateMachine();
         other.apply(1, KvCodec.encodeOps(List.of(new KvOp(Op.SET, b("a"), b("old")), new KvOp(Op.SET, b("c"),
                 b("3")))));
-        other.restoreSnapshot(new ByteArrayInputStream(bytes));
+        other.restore(new ByteArrayInputStream(bytes));
         assertThat(KvCodec.decodeReplies(other.query(KvCodec.encodeOps(List.of(new KvOp(Op.MGET, b("a"), b("b"),
                 b("c")), new KvOp(Op.DBSIZE)))))).containsExactly(new Reply.Multi(List.of(Reply.bulk("1"),
                 Reply.bulk("2"), Reply.NIL)), new Reply.Int(2));
@@ -188,7 +203,7 @@ class KvSnapshotTest {
         badMagic[0] ^= 1;
         damaged.add(badMagic);
         for (byte[] d : damaged) {
-            assertThatThrownBy(() -> other.restoreSnapshot(new ByteArrayInputStream(d))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> other.restore(new ByteArrayInputStream(d))).isInstanceOf(IOException.class);
         }
         assertThat(contents(write(other.snapshot()))).isEqualTo(Map.of("x", "kept"));
     }

@@ -100,14 +100,14 @@ class KvStateMachineTest {
         other.apply(1, KvCodec.encodeOps(List.of(ops)));
         ByteArrayOutputStream one = new ByteArrayOutputStream();
         ByteArrayOutputStream two = new ByteArrayOutputStream();
-        sm.writeSnapshot(one);
-        other.writeSnapshot(two);
+        sm.snapshot().writeTo(one);
+        other.snapshot().writeTo(two);
         // Key order follows the hash table, so replicas' bytes may differ; their content may not.
         assertThat(KvSnapshotTest.contents(one.toByteArray())).isEqualTo(KvSnapshotTest.contents(two.toByteArray()));
 
         KvStateMachine restored = new KvStateMachine();
         restored.apply(1, KvCodec.encodeOps(List.of(op(Op.SET, "gone", "soon"))));
-        restored.restoreSnapshot(new ByteArrayInputStream(one.toByteArray()));
+        restored.restore(new ByteArrayInputStream(one.toByteArray()));
         assertThat(KvCodec.decodeReplies(restored.query(KvCodec.encodeOps(List.of(op(Op.MGET, "x", "a", "b", "c",
                 "gone")))))).containsExactly(new Reply.Multi(List.of(Reply.bulk("6"), Reply.NIL, Reply.bulk("2"),
                 Reply.bulk("3"), Reply.NIL)));
