@@ -78,6 +78,16 @@ final class LogView {
         }
     }
 
+    /** True when the entry at {@code index} is in the cache (or beyond the durable log): no read needed. */
+    boolean inMemory(long index) {
+        lock.readLock().lock();
+        try {
+            return index > terms.lastIndex() || cache.contains(index);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
         lock.readLock().lock();
         try {

@@ -176,6 +176,12 @@ public final class SegmentedLog implements LogStore {
         return view.entries(fromIndex, toIndex, maxBytes);
     }
 
+    /** Entries in the cache of recent entries (see {@code SegmentedLogOptions}) are in memory; older ones are not. */
+    @Override
+    public boolean inMemory(long fromIndex) {
+        return view.inMemory(fromIndex);
+    }
+
     /**
      * {@inheritDoc}
      *

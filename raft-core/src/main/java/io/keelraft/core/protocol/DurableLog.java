@@ -33,4 +33,13 @@ public interface DurableLog {
      * empty. Requires {@code snapshotIndex() < fromIndex <= toIndex <= lastIndex() + 1}.
      */
     List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes);
+
+    /**
+     * True when {@link #entries} from {@code fromIndex} would be served from memory, without disk I/O. A leader's
+     * raft loop reads only such entries itself; older ones, for a lagging follower, are fetched on another thread
+     * ({@code Ready#entriesToFetch}). The default, true, suits stores that keep every entry in memory.
+     */
+    default boolean inMemory(long fromIndex) {
+        return true;
+    }
 }

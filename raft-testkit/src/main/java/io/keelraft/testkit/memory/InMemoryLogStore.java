@@ -28,6 +28,10 @@ public final class InMemoryLogStore implements LogStore {
     private final String name;
 
     private boolean full;
+    /** How many of the newest entries count as in memory (see {@link #keepInMemory}). */
+    private long memoryWindow = Long.MAX_VALUE;
+    /** The threads that read entries outside that window: they stand for disk reads. */
+    private final List<String> coldReadThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public InMemoryLogStore(String name) {
         this.name = name;
@@ -90,8 +94,30 @@ public final class InMemoryLogStore implements LogStore {
         return entries.get((int) (index - baseIndex) - 1).term();
     }
 
+    /**
+     * Makes this store claim that only its newest {@code recentEntries} entries are in memory, as a file log's
+     * cache does, so that tests see which thread reads the older ones ({@link #coldReadThreads()}).
+     */
+    public synchronized InMemoryLogStore keepInMemory(long recentEntries) {
+        this.memoryWindow = recentEntries;
+        return this;
+    }
+
+    @Override
+    public synchronized boolean inMemory(long fromIndex) {
+        return fromIndex > lastIndex() - memoryWindow;
+    }
+
+    /** The names of the threads that read entries outside the in-memory window, in order. */
+    public List<String> coldReadThreads() {
+        return List.copyOf(coldReadThreads);
+    }
+
     @Override
     public synchronized List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
+        if (!inMemory(fromIndex)) {
+            coldReadThreads.add(Thread.currentThread().getName());
+        }
         return LogEntry.prefixWithin(List.copyOf(entries.subList((int) (fromIndex - baseIndex) - 1,
                 (int) (toIndex - baseIndex) - 1)), maxBytes);
     }
