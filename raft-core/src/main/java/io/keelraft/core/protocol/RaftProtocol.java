@@ -30,7 +30,6 @@ public final class RaftProtocol {
     private final RandomGenerator random;
     private final RaftLog log;
     private final ConfigurationLog configurations;
-    private ProtocolBug bug = ProtocolBug.NONE;
 
     // Persistent state (paper Figure 2), durable before any message that depends on it leaves.
     private long currentTerm;
@@ -333,7 +332,7 @@ public final class RaftProtocol {
         }
         Map<String, String> addresses = new TreeMap<>(active.addresses());
         addresses.putAll(target.addresses());
-        boolean oneStep = target.voters().equals(active.voters()) || bug == ProtocolBug.SKIP_JOINT_CONSENSUS;
+        boolean oneStep = target.voters().equals(active.voters());
         ClusterConfiguration next = new ClusterConfiguration(target.voters(), target.learners(),
                 oneStep ? Set.of() : active.voters(), addresses);
         LOG.info("{} proposes configuration {} in term {}", id, next, currentTerm);
@@ -661,11 +660,6 @@ public final class RaftProtocol {
                 + " commit=" + log.commitIndex() + " leader=" + leaderId + "}";
     }
 
-    /** Test-only: makes this instance violate the protocol on purpose (see {@link ProtocolBug}). */
-    void injectBug(ProtocolBug bug) {
-        this.bug = Objects.requireNonNull(bug);
-    }
-
     // ---------------------------------------------------------------- elections
 
     private boolean promotable() {
@@ -724,11 +718,9 @@ public final class RaftProtocol {
     private void handleRequestVote(Message.RequestVote rv) {
         boolean canVote = rv.from().equals(votedFor)
                 || (votedFor == null && leaderId == null)
-                || (rv.preVote() && rv.term() > currentTerm)
-                || (!rv.preVote() && bug == ProtocolBug.VOTE_TWICE_IN_A_TERM);
+                || (rv.preVote() && rv.term() > currentTerm);
         // Paper §5.4.1: only vote for a candidate whose log is at least as up-to-date as ours.
-        boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
-                || bug == ProtocolBug.SKIP_UP_TO_DATE_CHECK;
+        boolean upToDate = log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm());
         // Whether this vote counts is the candidate's configuration's business: candidates ask and count only
         // their voters, so a learner's vote never decides anything. A server that is a learner in its own log
         // still answers, as it may have been promoted by an entry it has not received yet (like etcd's raft):
@@ -1077,18 +1069,12 @@ public final class RaftProtocol {
 
     /** Advances commitIndex to the highest index stored on a majority, if it is of the current term. */
     private boolean maybeCommit() {
-        ClusterConfiguration counted = configurations.active();
-        if (bug == ProtocolBug.COUNT_LEARNERS_IN_COMMIT && !counted.learners().isEmpty()) {
-            Set<String> all = new java.util.TreeSet<>(counted.voters());
-            all.addAll(counted.learners());
-            counted = new ClusterConfiguration(all, Set.of(), counted.outgoingVoters());
-        }
-        long agreed = Quorum.agreedValue(counted, this::matchIndexOf);
+        long agreed = Quorum.agreedValue(configurations.active(), this::matchIndexOf);
         if (agreed <= log.commitIndex()) {
             return false;
         }
         // Figure 8: only entries of the current term are committed by counting replicas; earlier ones follow.
-        if (log.term(agreed) != currentTerm && bug != ProtocolBug.COMMIT_OLD_TERM_BY_COUNTING) {
+        if (log.term(agreed) != currentTerm) {
             return false;
         }
         commitTo(agreed);
