@@ -331,9 +331,10 @@ public final class RaftProtocol {
 
     // ---------------------------------------------------------------- output
 
-    /** True when {@link #ready()} has work to hand out. */
+    /** True when {@link #ready()} has work to hand out, or a soft state that changed since the last Ready. */
     public boolean hasReady() {
-        return s.hardStateChanged() || (!s.storageFailing && s.log.hasEntriesToPersist()) || s.log.hasEntriesToApply()
+        return s.softStateChanged() || s.hardStateChanged()
+                || (!s.storageFailing && s.log.hasEntriesToPersist()) || s.log.hasEntriesToApply()
                 || !s.messages.isEmpty() || (!s.storageFailing && !s.messagesAfterPersist.isEmpty())
                 || !s.readStates.isEmpty() || !s.abortedReads.isEmpty() || s.snapshotToRestore != null
                 || (s.role == Role.LEADER && (replication.hasWork() || reads.broadcastNeeded()));
@@ -344,6 +345,11 @@ public final class RaftProtocol {
         if (s.role == Role.LEADER) {
             replication.flush();
         }
+        SoftState softState = null;
+        if (s.softStateChanged()) {
+            softState = s.softState();
+            s.handedOutSoftState = softState;
+        }
         HardState hardState = null;
         if (s.hardStateChanged()) {
             hardState = new HardState(s.currentTerm, s.votedFor);
@@ -353,7 +359,8 @@ public final class RaftProtocol {
             // Nothing can be made durable, so nothing may be acknowledged: the leader retries, as after a loss.
             s.messagesAfterPersist.clear();
         }
-        Ready ready = new Ready(hardState, s.storageFailing ? List.of() : s.log.takeEntriesToPersist(),
+        Ready ready = new Ready(softState, hardState,
+                s.storageFailing ? List.of() : s.log.takeEntriesToPersist(),
                 List.copyOf(s.messages), List.copyOf(s.messagesAfterPersist),
                 s.log.takeEntriesToApply(s.config.maxApplyBatchBytes()),
                 List.copyOf(s.readStates), List.copyOf(s.abortedReads), s.snapshotToRestore);

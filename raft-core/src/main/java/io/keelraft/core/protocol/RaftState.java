@@ -37,6 +37,8 @@ final class RaftState {
     HardState handedOutHardState;
     /** The newest term and vote the driver reported durable. */
     HardState durableHardState;
+    /** The role, term and leader last handed out in a Ready (at first: at construction). */
+    SoftState handedOutSoftState;
 
     // Volatile state.
     Role role = Role.FOLLOWER;
@@ -110,6 +112,7 @@ final class RaftState {
             this.votedFor = null;
         }
         this.restartedWithTerm = currentTerm > 0;
+        this.handedOutSoftState = softState();
         resetElectionTimer();
     }
 
@@ -130,6 +133,16 @@ final class RaftState {
     /** True when the configuration in force is committed, as far as this server knows. */
     boolean configurationCommitted() {
         return configurations.activeIndex() <= log.commitIndex();
+    }
+
+    SoftState softState() {
+        return new SoftState(role, currentTerm, leaderId);
+    }
+
+    /** True when the role, the term or the known leader differs from what the last Ready said. */
+    boolean softStateChanged() {
+        return role != handedOutSoftState.role() || currentTerm != handedOutSoftState.term()
+                || !Objects.equals(leaderId, handedOutSoftState.leaderId());
     }
 
     boolean hardStateChanged() {
