@@ -30,6 +30,8 @@ public final class RaftProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(RaftProtocol.class);
 
     private final RaftState s;
+    // The roles and the leader's parts. They reach one another through these fields; none uses another before
+    // the constructor has returned.
     final Follower follower;
     final Candidate candidate;
     final Leader leader;
