@@ -3,7 +3,9 @@ package io.keelraft.core.protocol;
 import java.util.List;
 
 /**
- * One batch of work the protocol hands to its driver after an input. The driver must
+ * One batch of work the protocol hands to its driver after an input. {@link #softState()}, when not null, says
+ * that this server's role, term or known leader changed since the previous Ready (informational: nothing to do
+ * for the protocol's sake). The driver must
  * <ol>
  *   <li>if {@link #snapshotToRestore()} is not null: discard the log up to and including its index (the log now
  *       starts after it), and restore the state machine from that snapshot after applying every committed
@@ -23,6 +25,7 @@ import java.util.List;
  * </ol>
  */
 public record Ready(
+        SoftState softState,
         HardState hardState,
         List<LogEntry> entriesToAppend,
         List<Message> messages,
@@ -33,17 +36,17 @@ public record Ready(
         SnapshotMeta snapshotToRestore) {
 
     /** A Ready with no work in it. */
-    public static final Ready EMPTY = new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-            null);
+    public static final Ready EMPTY = new Ready(null, null, List.of(), List.of(), List.of(), List.of(), List.of(),
+            List.of(), null);
 
     /** True when there is nothing to persist (so after-persist messages wait only for earlier writes). */
     public boolean nothingToPersist() {
         return hardState == null && entriesToAppend.isEmpty() && snapshotToRestore == null;
     }
 
-    /** True when the Ready carries no work at all. */
+    /** True when the Ready carries no work at all, nor a changed soft state. */
     public boolean isEmpty() {
-        return nothingToPersist() && messages.isEmpty() && messagesAfterPersist.isEmpty()
+        return softState == null && nothingToPersist() && messages.isEmpty() && messagesAfterPersist.isEmpty()
                 && committedEntries.isEmpty() && readStates.isEmpty() && abortedReads.isEmpty();
     }
 }

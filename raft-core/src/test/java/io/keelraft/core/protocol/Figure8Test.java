@@ -26,9 +26,8 @@ class Figure8Test {
     }
 
     /** Lets S1 win, then delivers nothing to S3 but its own copy of index 2, so index 3 (term 4) is not replicated. */
-    private TestCluster s1LeadsWithOldEntryOnMajority(ProtocolBug bug) {
+    private TestCluster s1LeadsWithOldEntryOnMajority() {
         TestCluster c = figure8c();
-        c.nodes.values().forEach(n -> n.injectBug(bug));
         c.isolate("s5");
         // The new term's entry (the no-op at index 3) must not be stored anywhere but on S1; appends that the
         // receiver will reject (it lacks index 2) still get through, so S3 and S4 are repaired up to index 2.
@@ -41,11 +40,14 @@ class Figure8Test {
 
     @Test
     void oldTermEntryOnAMajorityIsNotCommittedByCounting() {
-        TestCluster c = s1LeadsWithOldEntryOnMajority(ProtocolBug.NONE);
+        TestCluster c = s1LeadsWithOldEntryOnMajority();
         RaftProtocol s1 = c.node("s1");
         assertThat(s1.role()).isEqualTo(Role.LEADER);
         assertThat(c.logs.get("s3").terms()).containsExactly(1L, 2L);
         assertThat(c.logs.get("s4").terms()).containsExactly(1L, 2L);
+        assertThat(s1.matchIndexes()).as("index 2 (term 2) is on a majority: S1, S2, S3")
+                .containsEntry("s2", 2L).containsEntry("s3", 2L);
+        // The rule under test: counting replicas would commit index 2 here; a leader of term 4 must not.
         assertThat(s1.commitIndex()).as("index 2 (term 2) is on a majority but must not commit").isLessThan(2);
 
         // Once the term-4 no-op reaches a majority, index 2 commits with it (paper §5.4.2).
@@ -56,15 +58,9 @@ class Figure8Test {
     }
 
     @Test
-    void theInjectedBugCommitsByCountingAndIsThereforeDetectable() {
-        TestCluster c = s1LeadsWithOldEntryOnMajority(ProtocolBug.COMMIT_OLD_TERM_BY_COUNTING);
-        assertThat(c.node("s1").commitIndex()).isEqualTo(2);
-    }
-
-    @Test
     void withoutTheRuleS5WouldOverwriteTheEntry() {
         // Figure 8 (d): S5, with last term 3, can be elected by S2, S3, S4 and overwrites index 2 everywhere.
-        TestCluster c = s1LeadsWithOldEntryOnMajority(ProtocolBug.NONE);
+        TestCluster c = s1LeadsWithOldEntryOnMajority();
         c.isolate("s1");
         c.reconnect("s5");
         c.dropWhen(m -> false);

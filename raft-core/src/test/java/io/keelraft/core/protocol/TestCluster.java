@@ -23,6 +23,8 @@ final class TestCluster {
     final Map<String, List<LogEntry>> applied = new LinkedHashMap<>();
     final Map<String, List<ReadState>> reads = new LinkedHashMap<>();
     final Map<String, List<Long>> abortedReads = new LinkedHashMap<>();
+    /** The soft states each server's Readies carried, in order. */
+    final Map<String, List<SoftState>> softStates = new LinkedHashMap<>();
     /** Each server's newest snapshot: the entries it had applied through the snapshot's index. */
     final Map<String, List<LogEntry>> snapshots = new LinkedHashMap<>();
     /** Snapshots restored from a leader, by server, in order. */
@@ -69,6 +71,7 @@ final class TestCluster {
             reads.put(id, new ArrayList<>());
             abortedReads.put(id, new ArrayList<>());
             restored.put(id, new ArrayList<>());
+            softStates.put(id, new ArrayList<>());
         }
     }
 
@@ -223,6 +226,9 @@ final class TestCluster {
         while (n.hasReady()) {
             any = true;
             Ready r = n.ready();
+            if (r.softState() != null) {
+                softStates.computeIfAbsent(id, k -> new ArrayList<>()).add(r.softState());
+            }
             if (r.hardState() != null) {
                 hardStates.put(id, r.hardState());
                 n.hardStatePersisted(r.hardState());
