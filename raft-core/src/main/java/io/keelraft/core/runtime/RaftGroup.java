@@ -15,6 +15,7 @@ import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.protocol.SoftState;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
@@ -84,6 +85,8 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     // Loop-confined.
     final PendingProposals proposals = new PendingProposals();
     final MembershipRequests membership = new MembershipRequests();
+    /** The newest soft state of this batch's Readys, not yet published; null when it did not change. */
+    private SoftState pendingSoftState;
     private String announcedLeader;
     private long announcedTerm = -1;
     private RaftScheduler.Cancellable tickTask;
@@ -404,6 +407,9 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     void processReady() {
         while (!closed && protocol.hasReady()) {
             Ready r = protocol.ready();
+            if (r.softState() != null) {
+                pendingSoftState = r.softState(); // the newest wins: published once the batch is done
+            }
             if (r.snapshotToRestore() != null) {
                 snapshotInstall.restoreFromLeader(r.snapshotToRestore());
                 if (closed) {
@@ -502,22 +508,28 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         });
     }
 
+    /** Membership requests decided by this batch complete; role, term and leader are published when they changed. */
     private void publishState() {
         membership.check(protocol, this::notLeader);
-        Role now = protocol.role();
+        SoftState soft = pendingSoftState;
+        if (soft == null) {
+            return;
+        }
+        pendingSoftState = null;
+        Role now = soft.role();
         if (now != role) {
             if (now == Role.LEADER) {
-                metrics.becameLeader(protocol.currentTerm());
+                metrics.becameLeader(soft.term());
             } else if (now == Role.CANDIDATE) {
-                metrics.electionStarted(protocol.currentTerm());
+                metrics.electionStarted(soft.term());
             }
         }
         if (role == Role.LEADER && now != Role.LEADER && snapshotInstall != null) {
             snapshotInstall.leadershipLost();
         }
         role = now;
-        term = protocol.currentTerm();
-        String leader = protocol.leaderId();
+        term = soft.term();
+        String leader = soft.leaderId();
         leaderId = leader;
         if (leader != null && (!leader.equals(announcedLeader) || term != announcedTerm)) {
             announcedLeader = leader;
