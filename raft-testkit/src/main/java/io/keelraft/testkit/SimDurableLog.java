@@ -20,6 +20,21 @@ final class SimDurableLog implements DurableLog {
     private long[] hashes = new long[64];
     private long base;
     private long baseTerm;
+    /**
+     * How many of the newest entries count as in memory ({@link #inMemory}): the rest are "on disk", so a leader
+     * fetches them off its loop (Ready.entriesToFetch) when a follower lags. Drawn per server and run.
+     */
+    private long memoryWindow = Long.MAX_VALUE;
+
+    /** Makes only the newest {@code entries} entries count as in memory. */
+    void keepInMemory(long entries) {
+        this.memoryWindow = entries;
+    }
+
+    @Override
+    public boolean inMemory(long fromIndex) {
+        return fromIndex > lastIndex() - memoryWindow;
+    }
 
     /**
      * Stores {@code batch}; an entry whose index is already stored replaces that entry and every entry after it

@@ -1,6 +1,7 @@
 package io.keelraft.testkit;
 
 import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.protocol.EntryFetch;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.ProposeResult;
@@ -48,6 +49,7 @@ final class SimNode {
     private RaftProtocol protocol;
     private LogView logView;
     private SimStateMachine stateMachine;
+    private long fetches;
     /** Distinguishes the lives of this server, so that a dead life's timers do nothing. */
     private int incarnation;
     /** Last log index handed to the disk in this life (Leader Append-Only). */
@@ -82,6 +84,9 @@ final class SimNode {
         this.invariants = invariants;
         this.trace = trace;
         this.disk = new SimDisk(options, queue, random);
+        // Most servers keep only their newest few entries "in memory", so a leader serving a lagging follower
+        // reads the rest off its loop (EntryFetch), as with a file log's cache.
+        disk.log().keepInMemory(random.nextInt(4) == 0 ? Long.MAX_VALUE : random.nextLong(0, 50));
     }
 
     /** Sets who is told when this server becomes leader (the fault schedule). */
@@ -406,6 +411,34 @@ final class SimNode {
             trace.record(queue.now(), id, "read aborted", "r" + aborted);
         }
         serveReads();
+        for (EntryFetch f : ready.entriesToFetch()) {
+            fetch(f);
+        }
+    }
+
+    /** Ready.entriesToFetch: the read takes a while off the raft loop, then the entries (or none) are reported. */
+    private void fetch(EntryFetch f) {
+        int life = incarnation;
+        queue.after(random.nextLong(0, 3), () -> {
+            if (life != incarnation || protocol == null) {
+                return;
+            }
+            SimDurableLog log = disk.log();
+            List<LogEntry> read;
+            if (f.fromIndex() <= log.snapshotIndex() || f.fromIndex() > log.lastIndex()) {
+                read = List.of(); // compacted (or truncated) meanwhile: the read finds nothing
+            } else {
+                read = log.entries(f.fromIndex(), Math.min(f.toIndex(), log.lastIndex() + 1), f.maxBytes());
+            }
+            fetches++;
+            protocol.entriesFetched(f.peer(), f.term(), f.fromIndex(), read);
+            afterInput();
+        });
+    }
+
+    /** How many EntryFetches this server served (the simulation reports the total). */
+    long fetches() {
+        return fetches;
     }
 
     /**

@@ -143,7 +143,9 @@ public final class Simulation {
             long snapshotsSent = 0;
             long snapshotsInstalled = 0;
             long compactions = 0;
+            long fetches = 0;
             for (SimNode n : nodes) {
+                fetches += n.fetches();
                 crashes += n.crashes();
                 readsServed += n.readsServed();
                 malformed += n.malformedDropped();
@@ -157,7 +159,7 @@ public final class Simulation {
                     invariants.highestCommitted(), client.proposalsAccepted(), readsServed, network.sent(),
                     network.lost(), malformed, snapshotsTaken, snapshotsSent, snapshotsInstalled, compactions,
                     membership.changes(), membership.leaderRemovals(), membership.refused(), membership.transfers(),
-                    membership.transfersWon());
+                    membership.transfersWon(), fetches);
         }
 
         private long stateHash() {

@@ -29,11 +29,13 @@ package io.keelraft.testkit;
  * @param membershipRefused  changes and transfers refused because one was in progress
  * @param transfers          leadership transfers started
  * @param transfersWon       transfers whose target became the next leader
+ * @param entryFetches       entries read off the raft loop for lagging followers (Ready.entriesToFetch)
  */
 public record SimulationResult(long seed, int clusterSize, long virtualMillis, long events, long traceHash,
                                long stateHash, int elections, int leaderChanges, long faultEpisodes, long crashes,
                                long committedIndex, long proposalsAccepted, long readsServed, long messagesSent,
                                long messagesLost, long malformedDropped, long snapshotsTaken, long snapshotsSent,
                                long snapshotsInstalled, long compactions, long membershipChanges,
-                               long leaderRemovals, long membershipRefused, long transfers, long transfersWon) {
+                               long leaderRemovals, long membershipRefused, long transfers, long transfersWon,
+                               long entryFetches) {
 }

@@ -52,6 +52,9 @@ class SimulationTest {
                 .isZero();
         if (seeds >= SEEDS_FOR_AVERAGES) {
             assertThat(outcome.meanLeaderChanges()).as("leader changes per run").isGreaterThanOrEqualTo(3);
+            long fetches = outcome.results().stream().mapToLong(SimulationResult::entryFetches).sum();
+            System.out.println("[simulation] " + name + ": " + fetches + " entry fetches off the raft loop");
+            assertThat(fetches).as("lagging followers served from entries read off the loop").isPositive();
         }
     }
 }

@@ -120,6 +120,22 @@ final class RaftLog {
     }
 
     /**
+     * True when the entries from {@code from} on can be read without disk I/O: not yet durable (held here), or
+     * in the durable log's memory ({@link DurableLog#inMemory}).
+     */
+    boolean inMemory(long from) {
+        if (restoring() || from > durableLastIndex() || (!unstable.isEmpty() && from >= unstableOffset)) {
+            return true; // while a snapshot is restored nothing durable is read at all
+        }
+        return durable.inMemory(from);
+    }
+
+    /** The last index a driver may read from the durable log (what an EntryFetch may ask for). */
+    long lastDurableIndexToRead() {
+        return unstable.isEmpty() ? durableLastIndex() : Math.min(durableLastIndex(), unstableOffset - 1);
+    }
+
+    /**
      * Entries in [from, to), at most {@code maxCount} of them and stopping before {@code maxBytes} is passed
      * (at least one entry when the range is not empty).
      */

@@ -184,6 +184,18 @@ public final class RaftProtocol {
         return s.latestSnapshot;
     }
 
+    /**
+     * The driver read the entries of an {@link EntryFetch} ({@code entries} from {@code fromIndex}; empty when the
+     * read failed). If this server still leads {@code term} and {@code peer} still waits for them, they leave in an
+     * AppendEntries now; otherwise they are dropped (the follower is served again from its progress).
+     */
+    public void entriesFetched(String peer, long term, long fromIndex, List<LogEntry> entries) {
+        Objects.requireNonNull(entries, "entries");
+        if (s.role == Role.LEADER && s.currentTerm == term) {
+            replication.entriesFetched(peer, fromIndex, entries);
+        }
+    }
+
     /** The driver could not deliver the snapshot to {@code peer}: it will be probed (and sent one) again. */
     public void snapshotSendFailed(String peer) {
         ReplicationProgress pr = replication.progress(peer);
@@ -339,6 +351,7 @@ public final class RaftProtocol {
                 || (!s.storageFailing && s.log.hasEntriesToPersist()) || s.log.hasEntriesToApply()
                 || !s.messages.isEmpty() || (!s.storageFailing && !s.messagesAfterPersist.isEmpty())
                 || !s.readStates.isEmpty() || !s.abortedReads.isEmpty() || s.snapshotToRestore != null
+                || !s.fetches.isEmpty()
                 || (s.role == Role.LEADER && (replication.hasWork() || reads.broadcastNeeded()));
     }
 
@@ -365,8 +378,9 @@ public final class RaftProtocol {
                 s.storageFailing ? List.of() : s.log.takeEntriesToPersist(),
                 List.copyOf(s.messages), List.copyOf(s.messagesAfterPersist),
                 s.log.takeEntriesToApply(s.config.maxApplyBatchBytes()),
-                List.copyOf(s.readStates), List.copyOf(s.abortedReads), s.snapshotToRestore);
+                List.copyOf(s.readStates), List.copyOf(s.abortedReads), s.snapshotToRestore, List.copyOf(s.fetches));
         s.snapshotToRestore = null;
+        s.fetches.clear();
         s.messages.clear();
         s.messagesAfterPersist.clear();
         s.readStates.clear();

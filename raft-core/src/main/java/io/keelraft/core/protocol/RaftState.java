@@ -76,6 +76,8 @@ final class RaftState {
     final List<Message> messagesAfterPersist = new ArrayList<>();
     final List<ReadState> readStates = new ArrayList<>();
     final List<Long> abortedReads = new ArrayList<>();
+    /** Entries for lagging followers to be read off the loop (a leader's, see EntryFetch). */
+    final List<EntryFetch> fetches = new ArrayList<>();
 
     long droppedMessages;
     long strangerMessages;

@@ -21,7 +21,10 @@ import java.util.List;
  *       becomes leader only then);</li>
  *   <li>apply {@link #committedEntries()} to the state machine in order;</li>
  *   <li>serve each read of {@link #readStates()} once its read index is applied, and fail each read of
- *       {@link #abortedReads()} (leadership was lost before it was confirmed).</li>
+ *       {@link #abortedReads()} (leadership was lost before it was confirmed);</li>
+ *   <li>read the entries of each {@link #entriesToFetch()} from the log store on another thread than the one
+ *       driving the protocol, and report them with {@link RaftProtocol#entriesFetched} (an empty list when the
+ *       read failed).</li>
  * </ol>
  */
 public record Ready(
@@ -33,11 +36,12 @@ public record Ready(
         List<LogEntry> committedEntries,
         List<ReadState> readStates,
         List<Long> abortedReads,
-        SnapshotMeta snapshotToRestore) {
+        SnapshotMeta snapshotToRestore,
+        List<EntryFetch> entriesToFetch) {
 
     /** A Ready with no work in it. */
     public static final Ready EMPTY = new Ready(null, null, List.of(), List.of(), List.of(), List.of(), List.of(),
-            List.of(), null);
+            List.of(), null, List.of());
 
     /** True when there is nothing to persist (so after-persist messages wait only for earlier writes). */
     public boolean nothingToPersist() {
@@ -47,6 +51,7 @@ public record Ready(
     /** True when the Ready carries no work at all, nor a changed soft state. */
     public boolean isEmpty() {
         return softState == null && nothingToPersist() && messages.isEmpty() && messagesAfterPersist.isEmpty()
-                && committedEntries.isEmpty() && readStates.isEmpty() && abortedReads.isEmpty();
+                && committedEntries.isEmpty() && readStates.isEmpty() && abortedReads.isEmpty()
+                && entriesToFetch.isEmpty();
     }
 }

@@ -196,11 +196,42 @@ final class Replication {
         if (!s.log.hasTerm(prevIndex)) {
             return sendSnapshot(peer, pr);
         }
+        if (!s.log.inMemory(pr.nextIndex())) {
+            // A lagging follower needs entries that are on disk only: they are read on another thread, never on the
+            // raft loop, and sent when they arrive (entriesFetched); meanwhile this progress sends nothing more.
+            long to = Math.min(s.log.lastDurableIndexToRead() + 1, pr.nextIndex() + s.config.maxEntriesPerAppend());
+            s.fetches.add(new EntryFetch(peer, s.currentTerm, pr.nextIndex(), to, s.config.maxBytesPerAppend()));
+            pr.fetchRequested(pr.nextIndex());
+            return false;
+        }
         List<LogEntry> entries = s.log.entries(pr.nextIndex(), s.log.lastIndex() + 1, s.config.maxEntriesPerAppend(),
                 s.config.maxBytesPerAppend());
         if (entries.isEmpty() && !allowEmpty) {
             return false;
         }
+        sendEntries(peer, pr, prevIndex, entries);
+        return true;
+    }
+
+    /** Leader: the entries of an EntryFetch for {@code peer} arrived from the driver. */
+    void entriesFetched(String peer, long fromIndex, List<LogEntry> entries) {
+        ReplicationProgress pr = progress.get(peer);
+        if (pr == null || !pr.fetched(fromIndex)) {
+            return; // stale: the follower's progress moved on meanwhile
+        }
+        long prevIndex = fromIndex - 1;
+        boolean stillInLog = s.log.hasTerm(prevIndex) && !entries.isEmpty()
+                && entries.get(0).index() == fromIndex && s.log.hasTerm(entries.get(entries.size() - 1).index())
+                && s.log.term(entries.get(entries.size() - 1).index()) == entries.get(entries.size() - 1).term();
+        if (stillInLog) {
+            sendEntries(peer, pr, prevIndex, entries);
+            sendAppends(peer); // more, while the window allows
+        }
+        // Otherwise (a failed read, or compacted meanwhile) the next heartbeat round decides again: entries or a
+        // snapshot. Not at once: a disk that keeps failing reads must not turn this into a busy loop.
+    }
+
+    private void sendEntries(String peer, ReplicationProgress pr, long prevIndex, List<LogEntry> entries) {
         s.send(new Message.AppendEntries(s.currentTerm, s.id, peer, prevIndex, s.log.term(prevIndex), entries,
                 s.log.commitIndex(), raft.reads.seq()));
         pr.commitSent(Math.min(s.log.commitIndex(), prevIndex + entries.size()));
@@ -213,7 +244,6 @@ final class Replication {
             }
             pr.sentEntries(entries.get(entries.size() - 1).index(), bytes);
         }
-        return true;
     }
 
     /**

@@ -53,8 +53,31 @@ final class ReplicationProgress {
         return inflights;
     }
 
+    /**
+     * The first index of the entries being read for this follower off the raft loop ({@code Ready#entriesToFetch}),
+     * or 0: nothing more is sent until they arrive (or the state changes, which forgets the fetch).
+     */
+    private long fetchingFrom;
+
+    /** Entries from {@code from} are being read for this follower on another thread. */
+    void fetchRequested(long from) {
+        fetchingFrom = from;
+    }
+
+    /** The fetch from {@code from} arrived; true when it is the one this progress waits for. */
+    boolean fetched(long from) {
+        if (fetchingFrom != from) {
+            return false;
+        }
+        fetchingFrom = 0;
+        return from == nextIndex; // a rejection may have moved nextIndex meanwhile: then the entries are stale
+    }
+
     /** True when nothing more may be sent now. */
     boolean isPaused() {
+        if (fetchingFrom != 0) {
+            return true;
+        }
         return switch (state) {
             case PROBE -> probeSent;
             case REPLICATE -> inflights.isFull();
@@ -159,6 +182,7 @@ final class ReplicationProgress {
 
     /** A snapshot through {@code index} is being sent; nothing else goes out until it is acknowledged. */
     void becomeSnapshot(long index) {
+        fetchingFrom = 0;
         state = State.SNAPSHOT;
         pendingSnapshot = index;
         stalledTicks = 0;
@@ -209,6 +233,7 @@ final class ReplicationProgress {
     }
 
     void becomeProbe() {
+        fetchingFrom = 0;
         state = State.PROBE;
         probeSent = false;
         stalledTicks = 0;
@@ -216,6 +241,7 @@ final class ReplicationProgress {
     }
 
     private void becomeReplicate() {
+        fetchingFrom = 0;
         state = State.REPLICATE;
         nextIndex = matchIndex + 1;
         stalledTicks = 0;

@@ -8,30 +8,25 @@ import io.keelraft.core.ShutdownException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.HardState;
+import io.keelraft.core.protocol.EntryFetch;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.protocol.Role;
 import io.keelraft.core.protocol.SnapshotMeta;
-import io.keelraft.core.protocol.SoftState;
-import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
 import io.keelraft.core.spi.SnapshotStore;
-import io.keelraft.core.spi.StorageException;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportReceiver;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -52,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Internal: applications use {@code io.keelraft.core.RaftNode}, a thin view of this class.
  */
-public final class RaftGroup implements TransportReceiver, DurabilityListener, AutoCloseable {
+public final class RaftGroup implements TransportReceiver, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftGroup.class);
 
@@ -65,6 +60,8 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     /** The raft loop: the only thread that touches the fields marked loop-confined. */
     final Executor loop;
     private final Executor metaThread;
+    /** What a Ready writes and sends, and what the writers report back. */
+    private final GroupWrites writes;
     final ClusterIdTracker clusterId;
     final StorageOutage outage;
     final RaftMetrics metrics;
@@ -74,7 +71,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     final MembershipWatcher members;
     final ForwardOutcomes forwards;
     private final SnapshotStore snapshots;
-    private final List<BiConsumer<String, Long>> leaderListeners = new CopyOnWriteArrayList<>();
     /** Null when snapshots are off (no snapshot store): the log is never compacted. */
     final SnapshotInstall snapshotInstall;
     final ClientRequests requests;
@@ -85,10 +81,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     // Loop-confined.
     final PendingProposals proposals = new PendingProposals();
     final MembershipRequests membership = new MembershipRequests();
-    /** The newest soft state of this batch's Readys, not yet published; null when it did not change. */
-    private SoftState pendingSoftState;
-    private String announcedLeader;
-    private long announcedTerm = -1;
     private RaftScheduler.Cancellable tickTask;
     /** A processReady is queued behind the loop's current tasks; see {@link #scheduleReady()}. */
     private boolean readyScheduled;
@@ -97,10 +89,8 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     private volatile ShutdownException failure;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-    // Published by the loop after every batch for lock-free observers.
-    private volatile Role role = Role.FOLLOWER;
-    private volatile long term;
-    private volatile String leaderId;
+    /** Role, term and leader for lock-free observers, published by the loop after every batch. */
+    private final PublishedState published;
 
     /**
      * Restores the group from its stores (see {@link GroupRestore}) on the caller's thread, before any of its
@@ -127,7 +117,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         GroupRestore restored = GroupRestore.from(settings, logStore, metaStore, snapshots, stateMachine);
         this.protocol = new RaftProtocol(settings.protocol(), restored.base(), restored.hardState(), logStore,
                 restored.appliedIndex(), new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
-        this.term = restored.hardState().currentTerm();
         StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
         this.members = new MembershipWatcher(id, settings.addresses(), transport);
         this.forwards = new ForwardOutcomes(id, members::addressOf);
@@ -135,6 +124,7 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         this.applier = new Applier(id, stateMachine, restored.sessions(), applyThread, restored.appliedIndex(),
                 restored.appliedTerm(), restored.base(), restored.appliedAtStart(), this::fatal, metrics,
                 scheduler::nanoTime);
+        this.published = new PublishedState(id, metrics, applier, restored.hardState().currentTerm());
         this.callbacks = new Callbacks(callbackExecutor, applier::execute, applier::onApplyThread);
         this.outage = new StorageOutage(id, scheduler::nanoTime);
         this.clusterId = new ClusterIdTracker(restored.identity(), metaStore, metaThread, transport, this::fatal);
@@ -146,6 +136,18 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
                 : new UUID(idSource.nextLong(), idSource.nextLong()).toString());
         this.snapshotInstall = snapshots == null ? null : new SnapshotInstall(this, snapshots, restored);
         this.requests = new ClientRequests(this);
+        this.writes = new GroupWrites(this, metaStore, metaThread, droppedOnceClosed(scheduler.serialExecutor("reader")));
+    }
+
+    private static Executor droppedOnceClosed(Executor e) {
+        // A read for a closed group is of no use to anyone: dropped, never run on whichever thread called.
+        return task -> {
+            try {
+                e.execute(task);
+            } catch (RejectedExecutionException closed) {
+                // dropped
+            }
+        };
     }
 
     private static Executor inlineOnceClosed(Executor e) {
@@ -162,7 +164,7 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
 
     /** Starts ticking and accepting traffic. */
     public void start() {
-        logStore.setDurabilityListener(this);
+        logStore.setDurabilityListener(writes);
         // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
         // bootstrap or restored configuration.
         members.update(protocol.configuration(), protocol.serversToReach());
@@ -262,19 +264,19 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
 
     /** Listeners are told (on the apply thread, in order) of every new leader this server learns of. */
     public void addLeaderListener(BiConsumer<String, Long> listener) {
-        leaderListeners.add(listener);
+        published.addLeaderListener(listener);
     }
 
     public Role role() {
-        return role;
+        return published.role();
     }
 
     public long term() {
-        return term;
+        return published.term();
     }
 
     public String leaderId() {
-        return leaderId;
+        return published.leaderId();
     }
 
     /** The cluster id, or null while unknown. */
@@ -332,44 +334,6 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         return requests.onForward(request);
     }
 
-    /**
-     * Writer thread: the acknowledgements and votes that waited only for these writes leave from here (see
-     * {@link PersistQueue}); the protocol learns of it on the loop.
-     */
-    @Override
-    public void durable(long index, long term) {
-        if (!closed) {
-            long submitted = persistQueue.entriesDurable(index, term);
-            if (submitted >= 0) {
-                metrics.logWriteLatency(scheduler.nanoTime() - submitted);
-            }
-        }
-        loop.execute(() -> {
-            if (!closed) {
-                outage.writeSucceeded();
-                protocol.persisted(index, term);
-                processReady();
-            }
-        });
-    }
-
-    @Override
-    public void failed(StorageException cause) {
-        loop.execute(() -> {
-            if (!closed) {
-                storageFailed(cause);
-            }
-        });
-    }
-
-    /** Rides a failing log store through (see {@link StorageOutage}, {@code RaftProtocol.storageFailed}). */
-    private void storageFailed(StorageException cause) {
-        outage.failed(cause);
-        persistQueue.entriesDiscarded(); // dropped by the store: never durable, never acknowledged
-        protocol.storageFailed();
-        scheduleReady();
-    }
-
     // ------------------------------------------------------------ the loop
 
     private void tick() {
@@ -407,9 +371,7 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
     void processReady() {
         while (!closed && protocol.hasReady()) {
             Ready r = protocol.ready();
-            if (r.softState() != null) {
-                pendingSoftState = r.softState(); // the newest wins: published once the batch is done
-            }
+            published.changed(r.softState()); // the newest wins: published once the batch is done
             if (r.snapshotToRestore() != null) {
                 snapshotInstall.restoreFromLeader(r.snapshotToRestore());
                 if (closed) {
@@ -417,12 +379,12 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
                 }
             }
             if (!r.nothingToPersist() || !r.messagesAfterPersist().isEmpty()) {
-                persist(r);
+                writes.persist(r);
                 if (closed) {
                     return;
                 }
             }
-            send(r.messages());
+            writes.send(r.messages());
             if (!r.committedEntries().isEmpty()) {
                 // Another term's entry was committed at a proposal's index: certain, it did not take effect.
                 applier.apply(r.committedEntries(), proposals.claim(r.committedEntries(),
@@ -437,6 +399,9 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
             for (long readId : r.abortedReads()) {
                 requests.readFailed(readId, notLeader());
             }
+            for (EntryFetch f : r.entriesToFetch()) {
+                writes.fetch(f);
+            }
         }
         if (!closed) {
             members.update(protocol.configuration(), protocol.serversToReach());
@@ -444,108 +409,11 @@ public final class RaftGroup implements TransportReceiver, DurabilityListener, A
         publishState();
     }
 
-    private void persist(Ready r) {
-        Object handle = persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
-                scheduler.nanoTime());
-        if (!r.entriesToAppend().isEmpty()) {
-            try {
-                logStore.append(r.entriesToAppend());
-            } catch (StorageException e) {
-                storageFailed(e); // the disk still fails: the entries are handed out again later
-            } catch (RuntimeException e) {
-                failOnLoop("the log store refused an append", e);
-                return;
-            }
-        }
-        if (r.hardState() != null) {
-            HardState hs = r.hardState();
-            metaThread.execute(() -> saveHardState(hs, handle));
-        }
-    }
-
-    private void send(List<Message> messages) {
-        long entryBytes = 0;
-        for (Message m : messages) {
-            if (m instanceof Message.AppendEntries ae) {
-                for (var e : ae.entries()) {
-                    entryBytes += e.sizeInBytes();
-                }
-            } else if (m instanceof Message.InstallSnapshot is) {
-                // Metadata only: the bytes go in chunks, streamed from the durable snapshot.
-                if (snapshotInstall != null) {
-                    snapshotInstall.send(is);
-                } else {
-                    protocol.snapshotSendFailed(is.to());
-                }
-                continue;
-            }
-            transport.send(m);
-        }
-        if (!messages.isEmpty()) {
-            metrics.messagesSent(messages.size(), entryBytes);
-        }
-    }
-
-    /** Meta thread: makes a Ready's term and vote durable, then tells the loop. */
-    private void saveHardState(HardState hs, Object handle) {
-        try {
-            if (!StorageOutage.retryUntilSaved(id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),
-                    () -> metaStore.save(hs), () -> closed)) {
-                return;
-            }
-        } catch (RuntimeException e) {
-            fatal("could not save term " + hs.currentTerm() + " and vote " + hs.votedFor(), e);
-            return;
-        }
-        if (!closed) {
-            persistQueue.hardStateSaved(handle); // votes leave from here, as acknowledgements do from the writer
-        }
-        loop.execute(() -> {
-            if (!closed) {
-                protocol.hardStatePersisted(hs);
-                processReady();
-            }
-        });
-    }
-
     /** Membership requests decided by this batch complete; role, term and leader are published when they changed. */
     private void publishState() {
         membership.check(protocol, this::notLeader);
-        SoftState soft = pendingSoftState;
-        if (soft == null) {
-            return;
-        }
-        pendingSoftState = null;
-        Role now = soft.role();
-        if (now != role) {
-            if (now == Role.LEADER) {
-                metrics.becameLeader(soft.term());
-            } else if (now == Role.CANDIDATE) {
-                metrics.electionStarted(soft.term());
-            }
-        }
-        if (role == Role.LEADER && now != Role.LEADER && snapshotInstall != null) {
+        if (published.publish() && snapshotInstall != null) {
             snapshotInstall.leadershipLost();
-        }
-        role = now;
-        term = soft.term();
-        String leader = soft.leaderId();
-        leaderId = leader;
-        if (leader != null && (!leader.equals(announcedLeader) || term != announcedTerm)) {
-            announcedLeader = leader;
-            announcedTerm = term;
-            long t = term;
-            applier.runInOrder(() -> announceLeader(leader, t));
-        }
-    }
-
-    private void announceLeader(String leader, long t) {
-        for (BiConsumer<String, Long> l : leaderListeners) {
-            try {
-                l.accept(leader, t);
-            } catch (RuntimeException e) {
-                LOG.warn("{}: a leader listener threw", id, e);
-            }
         }
     }
 

@@ -1,0 +1,17 @@
+package io.keelraft.core.protocol;
+
+/**
+ * A leader's request to read entries for a lagging follower off its raft loop: the entries it needs are no
+ * longer in memory ({@link DurableLog#inMemory}), and reading them from disk must not stall the loop (like raft-rs's
+ * asynchronous fetch). The driver reads {@code [fromIndex, toIndex)} up to {@code maxBytes} from the log store on
+ * another thread and reports them with {@link RaftProtocol#entriesFetched}; until then nothing more is sent to
+ * {@code peer}.
+ *
+ * @param peer      the follower the entries are for
+ * @param term      the leader's term when it asked (a report from an older term is ignored)
+ * @param fromIndex the first index wanted
+ * @param toIndex   one past the last index wanted
+ * @param maxBytes  the most bytes one AppendEntries may carry
+ */
+public record EntryFetch(String peer, long term, long fromIndex, long toIndex, long maxBytes) {
+}
