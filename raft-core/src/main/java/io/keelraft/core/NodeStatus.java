@@ -1,7 +1,5 @@
 package io.keelraft.core;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.Role;
 import java.util.Map;
 
 /**

@@ -1,9 +1,6 @@
 package io.keelraft.core;
 
 import io.keelraft.core.metrics.RaftMetrics;
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.Role;
-import io.keelraft.core.protocol.SnapshotMeta;
 import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
 import io.keelraft.core.runtime.SnapshotSettings;
@@ -165,14 +162,14 @@ public final class RaftNode implements AutoCloseable {
      * follower or during a leadership transfer, {@link RaftTimeoutException} after the request timeout (the change
      * may still complete). Making new servers reachable is the transport's business.
      */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> changeMembership(
-            io.keelraft.core.protocol.ClusterConfiguration target) {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> changeMembership(
+            io.keelraft.core.ClusterConfiguration target) {
         Objects.requireNonNull(target, "target");
         return runtime.changeMembership(current -> target);
     }
 
     /** Adds {@code server} (listening at {@code address}) as a learner: it receives the log but does not vote. */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> addLearner(String server, String address) {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> addLearner(String server, String address) {
         Objects.requireNonNull(server, "server");
         return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.withLearner(c, server, address));
     }
@@ -182,13 +179,13 @@ public final class RaftNode implements AutoCloseable {
      * up with the leader's commitIndex. Fails (leaving it a learner) if it does not catch up within the request
      * timeout.
      */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> addVoter(String server, String address) {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> addVoter(String server, String address) {
         Objects.requireNonNull(server, "server");
         return runtime.addVoter(server, address);
     }
 
     /** Makes learner {@code server} a voter (through joint consensus). */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> promote(String server) {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> promote(String server) {
         Objects.requireNonNull(server, "server");
         return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.promoted(c, server));
     }
@@ -197,7 +194,7 @@ public final class RaftNode implements AutoCloseable {
      * Removes voter or learner {@code server}; removing the leader is allowed (it steps down once the new
      * configuration is committed, thesis §4.2.2). Removing the last voter is refused.
      */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> removeServer(String server) {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> removeServer(String server) {
         Objects.requireNonNull(server, "server");
         return runtime.changeMembership(c -> io.keelraft.core.runtime.Membership.without(c, server));
     }
@@ -213,7 +210,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** The configuration in force on this server (the latest in its log, committed or not). */
-    public CompletableFuture<io.keelraft.core.protocol.ClusterConfiguration> configuration() {
+    public CompletableFuture<io.keelraft.core.ClusterConfiguration> configuration() {
         return runtime.configuration();
     }
 

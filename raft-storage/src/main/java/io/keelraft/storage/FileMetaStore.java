@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.ServerIdentity;

@@ -1,7 +1,7 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.StorageCorruptedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.core.spi.StorageCorruptedException;
 import io.keelraft.core.spi.StorageException;

@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.StorageCorruptedException;
 import java.io.BufferedInputStream;

@@ -3,7 +3,7 @@ package io.keelraft.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.spi.ServerIdentity;
 import io.keelraft.core.spi.StorageCorruptedException;

@@ -3,8 +3,8 @@ package io.keelraft.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.core.spi.StorageCorruptedException;

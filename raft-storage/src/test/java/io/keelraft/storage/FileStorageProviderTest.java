@@ -9,7 +9,7 @@ import io.keelraft.core.StateMachine;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;

@@ -1,7 +1,7 @@
 package io.keelraft.testkit;
 
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.keelraft.testkit;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.RaftProtocol;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.keelraft.testkit;
 
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

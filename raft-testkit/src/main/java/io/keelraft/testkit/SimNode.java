@@ -1,6 +1,6 @@
 package io.keelraft.testkit;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryFetch;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
@@ -8,8 +8,8 @@ import io.keelraft.core.protocol.ProposeResult;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
-import io.keelraft.core.protocol.Role;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.Role;
+import io.keelraft.core.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

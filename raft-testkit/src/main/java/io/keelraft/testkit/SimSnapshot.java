@@ -1,7 +1,7 @@
 package io.keelraft.testkit;
 
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import java.util.List;
 
 /**

@@ -1,8 +1,8 @@
 package io.keelraft.testkit;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.keelraft.testkit;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;

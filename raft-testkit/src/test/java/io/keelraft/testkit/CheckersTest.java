@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.keelraft.bench.protocol;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.DurableLog;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.HardState;
@@ -9,7 +9,7 @@ import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.Ready;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

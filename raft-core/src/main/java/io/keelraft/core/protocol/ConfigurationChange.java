@@ -1,5 +1,7 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.Role;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

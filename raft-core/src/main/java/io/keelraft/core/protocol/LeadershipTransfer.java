@@ -1,5 +1,7 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

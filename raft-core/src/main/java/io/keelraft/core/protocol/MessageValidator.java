@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
 import java.util.List;
 import java.util.Set;
 

@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.Predicate;

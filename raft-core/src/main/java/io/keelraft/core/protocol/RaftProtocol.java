@@ -1,5 +1,8 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,8 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

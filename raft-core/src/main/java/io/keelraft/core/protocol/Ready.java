@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.SnapshotMeta;
 import java.util.List;
 
 /**

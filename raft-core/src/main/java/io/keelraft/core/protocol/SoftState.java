@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.Role;
 /**
  * The volatile state a driver may act on — this server's role, its current term and the leader it knows of —
  * handed out in a {@link Ready} when any of it changed since the previous Ready (like etcd-raft's SoftState).

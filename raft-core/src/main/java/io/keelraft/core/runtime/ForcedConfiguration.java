@@ -1,6 +1,6 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;

@@ -1,9 +1,9 @@
 package io.keelraft.core.runtime;
 
 import io.keelraft.core.StateMachine;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.HardState;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.ServerIdentity;

@@ -1,6 +1,6 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;

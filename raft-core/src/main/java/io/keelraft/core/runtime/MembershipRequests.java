@@ -2,9 +2,9 @@ package io.keelraft.core.runtime;
 
 import io.keelraft.core.NotLeaderException;
 import io.keelraft.core.RaftException;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.RaftProtocol;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.spi.Transport;
 import java.util.Collections;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.keelraft.core.runtime;
 
 import io.keelraft.core.metrics.RaftMetrics;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.protocol.SoftState;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

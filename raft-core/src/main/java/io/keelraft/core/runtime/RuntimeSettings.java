@@ -1,6 +1,6 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.metrics.RaftMetrics;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.keelraft.core.runtime;
 
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.Role;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.Role;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.OutcomeUnknownException;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;

@@ -5,7 +5,7 @@ import io.keelraft.core.StateMachine;
 import io.keelraft.core.RaftException;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.core.spi.SnapshotStore;

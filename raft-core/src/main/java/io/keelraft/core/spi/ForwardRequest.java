@@ -33,7 +33,7 @@ public sealed interface ForwardRequest permits ForwardRequest.Submit, ForwardReq
      * @param chunkCrc32c CRC32C of {@code data}
      * @param last        true when {@code offset + data.length == totalBytes}
      */
-    record InstallSnapshotChunk(long term, String leaderId, io.keelraft.core.protocol.SnapshotMeta snapshot,
+    record InstallSnapshotChunk(long term, String leaderId, io.keelraft.core.SnapshotMeta snapshot,
                                 long totalBytes, int totalCrc32c, long offset, byte[] data, int chunkCrc32c,
                                 boolean last) implements ForwardRequest {
         public InstallSnapshotChunk {

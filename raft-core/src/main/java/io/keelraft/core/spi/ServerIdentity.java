@@ -1,6 +1,6 @@
 package io.keelraft.core.spi;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
 package io.keelraft.core.spi;
 
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import java.util.Optional;
 
 /**

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.metrics.RaftMetrics;
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -2,7 +2,7 @@ package io.keelraft.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;

@@ -1,6 +1,6 @@
 package io.keelraft.testkit.memory;
 
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.core.spi.SnapshotStore;

@@ -11,7 +11,7 @@ import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.RaftTimeoutException;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.TransportException;

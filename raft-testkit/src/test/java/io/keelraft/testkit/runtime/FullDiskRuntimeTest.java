@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.testkit.memory.InMemoryLogStore;
 import io.keelraft.testkit.memory.InMemoryMetaStore;
 import io.keelraft.testkit.memory.InMemorySnapshotStore;

@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.Role;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.Role;
+import io.keelraft.core.ClusterConfiguration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

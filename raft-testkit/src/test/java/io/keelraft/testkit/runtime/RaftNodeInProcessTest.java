@@ -14,7 +14,7 @@ import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ReadMode;
 import io.keelraft.core.ShutdownException;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.testkit.memory.InMemoryLogStore;
 import io.keelraft.testkit.memory.InMemoryMetaStore;
 import io.keelraft.testkit.memory.KeyValueStateMachine;

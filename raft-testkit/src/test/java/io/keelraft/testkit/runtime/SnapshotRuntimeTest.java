@@ -11,7 +11,7 @@ import static org.awaitility.Awaitility.await;
 import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.TransportException;
@@ -317,7 +317,7 @@ class SnapshotRuntimeTest {
         try (RaftNode node = RaftNode.builder().id("n1").members(Map.of("n1", "local:n1"))
                 .stores(log, meta, snapshots).transport(network.transport("n1")).stateMachine(state)
                 .options(options).build().start()) {
-            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.protocol.Role.LEADER);
+            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.Role.LEADER);
             writeAll(node, 0, 30, "a");
             snapshotIndex = node.snapshot().get(10, TimeUnit.SECONDS).index();
             writeAll(node, 30, 45, "b");
@@ -326,7 +326,7 @@ class SnapshotRuntimeTest {
         try (RaftNode node = RaftNode.builder().id("n1").members(Map.of("n1", "local:n1"))
                 .stores(log.reopen(), meta, snapshots).transport(network.transport("n1")).stateMachine(state)
                 .options(options).build().start()) {
-            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.protocol.Role.LEADER);
+            await().atMost(WAIT).until(() -> node.role() == io.keelraft.core.Role.LEADER);
             node.submit(put("k0", "after")).get(10, TimeUnit.SECONDS);
             assertThat(state.restores).hasValue(0);
             assertThat(before).isGreaterThan(snapshotIndex);

@@ -2,11 +2,11 @@ package io.keelraft.transport.netty;
 
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.ByteString;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.AppendEntries;

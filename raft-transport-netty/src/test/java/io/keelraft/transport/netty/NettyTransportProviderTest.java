@@ -10,7 +10,7 @@ import static org.awaitility.Awaitility.await;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.Transport;

@@ -1,6 +1,6 @@
 package io.keelraft.transport.netty;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;
@@ -8,7 +8,7 @@ import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.Ready;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.TransportReceiver;

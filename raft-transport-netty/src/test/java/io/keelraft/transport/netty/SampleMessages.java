@@ -1,10 +1,10 @@
 package io.keelraft.transport.netty;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import java.util.ArrayList;

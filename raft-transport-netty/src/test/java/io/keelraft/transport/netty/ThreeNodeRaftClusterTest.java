@@ -3,8 +3,8 @@ package io.keelraft.transport.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

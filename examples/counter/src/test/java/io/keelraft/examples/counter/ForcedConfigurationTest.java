@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.NotMemberException;
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.ProtocolConfig;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
 import io.keelraft.core.runtime.SnapshotSettings;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.Role;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

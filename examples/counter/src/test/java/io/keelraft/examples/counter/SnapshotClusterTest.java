@@ -9,7 +9,7 @@ import io.keelraft.core.ClientSession;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ReadMode;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.storage.FileSnapshotStore;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.keelraft.examples.kv;
 
 import io.keelraft.core.NodeStatus;
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.protocol.ClusterConfiguration;
+import io.keelraft.core.ClusterConfiguration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.keelraft.examples.kv;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.protocol.Role;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.Role;
+import io.keelraft.core.SnapshotMeta;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

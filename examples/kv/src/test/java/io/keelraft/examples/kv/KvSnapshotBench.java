@@ -1,8 +1,8 @@
 package io.keelraft.examples.kv;
 
 import io.keelraft.core.StateMachine;
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.storage.FileSnapshotStore;

@@ -3,8 +3,8 @@ package io.keelraft.examples.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.keelraft.core.NodeStatus;
-import io.keelraft.core.protocol.ClusterConfiguration;
-import io.keelraft.core.protocol.Role;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

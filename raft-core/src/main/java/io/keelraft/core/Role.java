@@ -1,4 +1,4 @@
-package io.keelraft.core.protocol;
+package io.keelraft.core;
 
 /** The roles of paper §5.1 plus the pre-candidate of thesis §9.6 (PreVote). */
 public enum Role {

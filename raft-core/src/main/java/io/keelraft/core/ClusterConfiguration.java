@@ -1,4 +1,4 @@
-package io.keelraft.core.protocol;
+package io.keelraft.core;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

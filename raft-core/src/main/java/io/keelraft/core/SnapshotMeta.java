@@ -1,4 +1,4 @@
-package io.keelraft.core.protocol;
+package io.keelraft.core;
 
 import java.util.Objects;
 
