@@ -3,7 +3,6 @@ package io.keelraft.core;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
-import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
@@ -473,16 +472,10 @@ public final class RaftNode implements AutoCloseable {
                     time = new ThreadScheduler("keel-" + id);
                     opened.add(time);
                 }
-                RuntimeSettings settings = new RuntimeSettings(options.protocolConfig(id),
+                RuntimeSettings settings = new RuntimeSettings(id, options,
                         joining ? new ClusterConfiguration(Set.of(), Set.of(), Set.of(), members)
-                                : ClusterConfiguration.ofVoters(members), members,
-                        options.heartbeatInterval().toNanos(), options.requestTimeout().toNanos(),
-                        options.maxPendingProposals(), options.maxPendingBytes(), options.forwardToLeader(),
-                        options.sessionTimeout().toMillis(), metrics,
-                        new SnapshotSettings(options.snapshotLogBytes(), options.snapshotLogEntries(),
-                                options.snapshotTrailingEntries(), options.snapshotChunkBytes(),
-                                (int) Math.max(10, 5_000_000_000L / options.heartbeatInterval().toNanos())),
-                        clusterId, forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
+                                : ClusterConfiguration.ofVoters(members), members, metrics, clusterId,
+                        forcedVoters == null ? null : ClusterConfiguration.ofVoters(forcedVoters));
                 return new RaftNode(new RaftGroup(settings, log, meta, snapshots, net, stateMachine, time,
                         callbackExecutor), options);
             } catch (RuntimeException e) {

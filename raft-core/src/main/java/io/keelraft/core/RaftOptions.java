@@ -1,12 +1,13 @@
 package io.keelraft.core;
 
-import io.keelraft.core.protocol.ProtocolConfig;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Tuning of a {@link RaftNode}, with defaults fit for a LAN. Build with {@link #builder()}; every value is
- * checked and a wrong one is named in the error.
+ * checked and a wrong one is named in the error. The one set of options: the protocol, the runtime and the
+ * simulator all read this, the protocol in ticks ({@link #tick()}) — logical time, which the runtime advances once
+ * per tick and the simulator in virtual time.
  */
 public final class RaftOptions {
 
@@ -29,8 +30,23 @@ public final class RaftOptions {
     private final long snapshotTrailingEntries;
     private final int snapshotChunkBytes;
     private final int snapshotsRetained;
+    private final Duration tick;
+    private final Duration diskStallTimeout;
+    private final long maxApplyBatchBytes;
+    private final Duration snapshotRetryInterval;
+    // The timeouts in ticks, as the protocol reads them on every tick.
+    private final int electionTimeoutTicks;
+    private final int heartbeatIntervalTicks;
+    private final int diskStallTicks;
 
     private RaftOptions(Builder b) {
+        this.tick = b.tick != null ? b.tick : b.heartbeatInterval;
+        this.diskStallTimeout = b.diskStallTimeout != null ? b.diskStallTimeout : b.electionTimeout;
+        this.electionTimeoutTicks = ticks(b.electionTimeout);
+        this.heartbeatIntervalTicks = ticks(b.heartbeatInterval);
+        this.diskStallTicks = Math.max(1, ticks(diskStallTimeout));
+        this.maxApplyBatchBytes = b.maxApplyBatchBytes;
+        this.snapshotRetryInterval = b.snapshotRetryInterval;
         this.electionTimeout = b.electionTimeout;
         this.heartbeatInterval = b.heartbeatInterval;
         this.preVote = b.preVote;
@@ -163,19 +179,54 @@ public final class RaftOptions {
         return snapshotsRetained;
     }
 
-    /** The protocol configuration these options imply: one tick per heartbeat interval. */
-    ProtocolConfig protocolConfig(String id) {
-        int electionTicks = (int) Math.max(2, electionTimeout.toNanos() / heartbeatInterval.toNanos());
-        return ProtocolConfig.builder(id)
-                .electionTimeoutTicks(electionTicks)
-                .heartbeatIntervalTicks(1)
-                .preVote(preVote)
-                .checkQuorum(checkQuorum)
-                .maxEntriesPerAppend(maxEntriesPerAppend)
-                .maxBytesPerAppend(maxBytesPerAppend)
-                .maxInflightAppends(maxInflightAppends)
-                .maxInflightBytes(maxInflightBytes)
-                .build();
+    /**
+     * The protocol's unit of logical time: the runtime ticks it this often, and every protocol timeout below is a
+     * whole number of ticks. Default: the heartbeat interval.
+     */
+    public Duration tick() {
+        return tick;
+    }
+
+    /** T in ticks: an election waits a random number of ticks in [T, 2T) (paper §5.2). */
+    public int electionTimeoutTicks() {
+        return electionTimeoutTicks;
+    }
+
+    /** Ticks between a leader's heartbeats; well below the election timeout (paper §5.6). */
+    public int heartbeatIntervalTicks() {
+        return heartbeatIntervalTicks;
+    }
+
+    /**
+     * A leader whose own log writes make no progress this long steps down, so that a server with a working disk
+     * can lead. Default: the election timeout.
+     */
+    public Duration diskStallTimeout() {
+        return diskStallTimeout;
+    }
+
+    /** {@link #diskStallTimeout()} in ticks. */
+    public int diskStallTicks() {
+        return diskStallTicks;
+    }
+
+    /** Upper bound on the bytes of committed entries handed to the apply thread at once. Default 4 MiB. */
+    public long maxApplyBatchBytes() {
+        return maxApplyBatchBytes;
+    }
+
+    /** How long to wait after a failed snapshot before trying again. Default 5 s. */
+    public Duration snapshotRetryInterval() {
+        return snapshotRetryInterval;
+    }
+
+    /** {@link #snapshotRetryInterval()} in ticks (at least one). */
+    public int snapshotRetryTicks() {
+        return Math.max(1, ticks(snapshotRetryInterval));
+    }
+
+    private int ticks(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toNanos() / tick.toNanos());
     }
 
     /** Builder with the defaults. */
@@ -199,6 +250,14 @@ public final class RaftOptions {
         private long snapshotTrailingEntries = 4096;
         private int snapshotChunkBytes = 1 << 20;
         private int snapshotsRetained = 2;
+        private Duration tick;
+        private Duration diskStallTimeout;
+        private long maxApplyBatchBytes = 4L << 20;
+        private Duration snapshotRetryInterval = Duration.ofSeconds(5);
+        /** Timeouts given in ticks (for drivers that count ticks, like the simulator); resolved by build(). */
+        private Integer electionTimeoutTicks;
+        private Integer heartbeatIntervalTicks;
+        private Integer diskStallTicks;
 
         private Builder() {
         }
@@ -317,8 +376,68 @@ public final class RaftOptions {
             return this;
         }
 
+        /** See {@link RaftOptions#tick()}; default: the heartbeat interval. */
+        public Builder tick(Duration d) {
+            this.tick = Objects.requireNonNull(d, "tick");
+            return this;
+        }
+
+        /** See {@link RaftOptions#diskStallTimeout()}; default: the election timeout. */
+        public Builder diskStallTimeout(Duration d) {
+            this.diskStallTimeout = Objects.requireNonNull(d, "diskStallTimeout");
+            return this;
+        }
+
+        /** See {@link RaftOptions#maxApplyBatchBytes()}; default 4 MiB. */
+        public Builder maxApplyBatchBytes(long bytes) {
+            this.maxApplyBatchBytes = bytes;
+            return this;
+        }
+
+        /** See {@link RaftOptions#snapshotRetryInterval()}; default 5 s. */
+        public Builder snapshotRetryInterval(Duration d) {
+            this.snapshotRetryInterval = Objects.requireNonNull(d, "snapshotRetryInterval");
+            return this;
+        }
+
+        /** The election timeout as {@code ticks} ticks (see {@link #tick}); for drivers that count ticks. */
+        public Builder electionTimeoutTicks(int ticks) {
+            this.electionTimeoutTicks = ticks;
+            return this;
+        }
+
+        /** The heartbeat interval as {@code ticks} ticks (see {@link #tick}); for drivers that count ticks. */
+        public Builder heartbeatIntervalTicks(int ticks) {
+            this.heartbeatIntervalTicks = ticks;
+            return this;
+        }
+
+        /** The disk stall timeout as {@code ticks} ticks (see {@link #tick}); for drivers that count ticks. */
+        public Builder diskStallTicks(int ticks) {
+            this.diskStallTicks = ticks;
+            return this;
+        }
+
         /** Checks every value and builds. */
         public RaftOptions build() {
+            if (electionTimeoutTicks != null || heartbeatIntervalTicks != null || diskStallTicks != null) {
+                if (tick == null) {
+                    throw new IllegalArgumentException("timeouts in ticks need tick(...) set: how long a tick is");
+                }
+                positive("tick", tick);
+                if (electionTimeoutTicks != null) {
+                    positive("electionTimeoutTicks", electionTimeoutTicks);
+                    electionTimeout = tick.multipliedBy(electionTimeoutTicks);
+                }
+                if (heartbeatIntervalTicks != null) {
+                    positive("heartbeatIntervalTicks", heartbeatIntervalTicks);
+                    heartbeatInterval = tick.multipliedBy(heartbeatIntervalTicks);
+                }
+                if (diskStallTicks != null) {
+                    positive("diskStallTicks", diskStallTicks);
+                    diskStallTimeout = tick.multipliedBy(diskStallTicks);
+                }
+            }
             positive("heartbeatInterval", heartbeatInterval);
             positive("electionTimeout", electionTimeout);
             positive("requestTimeout", requestTimeout);
@@ -337,9 +456,23 @@ public final class RaftOptions {
                 throw new IllegalArgumentException("snapshotLogEntries and snapshotTrailingEntries must not be "
                         + "negative, were " + snapshotLogEntries + " and " + snapshotTrailingEntries);
             }
-            RaftOptions options = new RaftOptions(this);
-            options.protocolConfig("check"); // validates the protocol-level limits with their names
-            return options;
+            positive("maxEntriesPerAppend", maxEntriesPerAppend);
+            positive("maxBytesPerAppend", maxBytesPerAppend);
+            positive("maxInflightAppends", maxInflightAppends);
+            positive("maxInflightBytes", maxInflightBytes);
+            positive("maxApplyBatchBytes", maxApplyBatchBytes);
+            positive("snapshotRetryInterval", snapshotRetryInterval);
+            if (tick != null) {
+                positive("tick", tick);
+                if (tick.compareTo(heartbeatInterval) > 0) {
+                    throw new IllegalArgumentException("tick (" + tick + ") must not be longer than heartbeatInterval ("
+                            + heartbeatInterval + ")");
+                }
+            }
+            if (diskStallTimeout != null) {
+                positive("diskStallTimeout", diskStallTimeout);
+            }
+            return new RaftOptions(this);
         }
 
         private static void positive(String name, long value) {

@@ -5,7 +5,6 @@ import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ReadMode;
 import io.keelraft.core.metrics.RaftMetrics;
 import io.keelraft.core.ClusterConfiguration;
-import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.Role;
 import io.keelraft.testkit.linearizability.CheckResult;
 import io.keelraft.testkit.linearizability.Command;
@@ -205,16 +204,16 @@ public final class NodeSimulation {
             for (String id : ids) {
                 disks.put(id, new SimNodeStorage(options, queue, random.split()));
             }
-            ProtocolConfig timing = options.protocolConfig(ids.get(0));
+            RaftOptions timing = options.raftOptions();
             // Half the runs keep no trailing entries, so lagging followers need InstallSnapshot often.
             trailingEntries = random.nextBoolean() ? 0 : random.nextLong(0, options.maxCompactionMargin() + 1);
             raftOptions = RaftOptions.builder()
                     .snapshotLogEntries(Math.max(0, options.snapshotEveryEntries()))
                     .snapshotTrailingEntries(trailingEntries)
                     .snapshotChunkBytes(SNAPSHOT_CHUNK_BYTES)
-                    .electionTimeout(Duration.ofMillis((long) options.tickMillis() * timing.electionTimeoutTicks()))
-                    .heartbeatInterval(Duration.ofMillis((long) options.tickMillis() * timing.heartbeatIntervalTicks()))
-                    .preVote(options.preVote()).checkQuorum(options.checkQuorum())
+                    // The simulation's timing and switches; the runtime ticks once per heartbeat, as in production.
+                    .electionTimeout(timing.electionTimeout()).heartbeatInterval(timing.heartbeatInterval())
+                    .preVote(timing.preVote()).checkQuorum(timing.checkQuorum())
                     .requestTimeout(Duration.ofMillis(REQUEST_TIMEOUT_MILLIS))
                     .build();
             nemesis = new NodeNemesis(options, queue, random, network, this, trace);

@@ -187,7 +187,7 @@ final class SimNode {
             invariants.restored(id, snapshot, "its own durable " + snapshot);
             configuration = meta.configuration();
         }
-        RaftProtocol p = new RaftProtocol(options.protocolConfig(id), configuration, disk.hardState(), log,
+        RaftProtocol p = new RaftProtocol(id, options.raftOptions(), configuration, disk.hardState(), log,
                 stateMachine.appliedIndex(), random.split());
         if (snapshot != null) {
             p.snapshotAvailable(snapshot.meta());

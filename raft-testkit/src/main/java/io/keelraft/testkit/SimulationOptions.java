@@ -1,7 +1,8 @@
 package io.keelraft.testkit;
 
-import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.RaftProtocol;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -64,9 +65,13 @@ public final class SimulationOptions {
         return b.membershipEveryMillis;
     }
 
-    /** Builds the protocol configuration of server {@code id}. */
-    public ProtocolConfig protocolConfig(String id) {
-        ProtocolConfig.Builder config = ProtocolConfig.builder(id)
+    /**
+     * The options every simulated server runs with: the one {@link RaftOptions}, its tick one virtual tick
+     * ({@link #tickMillis()}), the timing and switches of this simulation, small batches and windows.
+     */
+    public RaftOptions raftOptions() {
+        RaftOptions.Builder config = RaftOptions.builder()
+                .tick(Duration.ofMillis(b.tickMillis))
                 .electionTimeoutTicks(b.electionTimeoutTicks)
                 .heartbeatIntervalTicks(b.heartbeatIntervalTicks)
                 .preVote(b.preVote)
@@ -253,7 +258,7 @@ public final class SimulationOptions {
         private int heartbeatIntervalTicks = 2;
         private boolean preVote = true;
         private boolean checkQuorum = true;
-        private Consumer<ProtocolConfig.Builder> protocolTuning = c -> { };
+        private Consumer<RaftOptions.Builder> protocolTuning = c -> { };
         private long faultPhaseMillis = 20_000;
         private boolean faults = true;
         private long maxFaultEpisodeMillis = 2_000;
@@ -351,32 +356,32 @@ public final class SimulationOptions {
             return this;
         }
 
-        /** See {@link ProtocolConfig#electionTimeoutTicks()}. */
+        /** See {@link RaftOptions#electionTimeoutTicks()}. */
         public Builder electionTimeoutTicks(int ticks) {
             this.electionTimeoutTicks = ticks;
             return this;
         }
 
-        /** See {@link ProtocolConfig#heartbeatIntervalTicks()}. */
+        /** See {@link RaftOptions#heartbeatIntervalTicks()}. */
         public Builder heartbeatIntervalTicks(int ticks) {
             this.heartbeatIntervalTicks = ticks;
             return this;
         }
 
-        /** See {@link ProtocolConfig#preVote()}. */
+        /** See {@link RaftOptions#preVote()}. */
         public Builder preVote(boolean enabled) {
             this.preVote = enabled;
             return this;
         }
 
-        /** See {@link ProtocolConfig#checkQuorum()}. */
+        /** See {@link RaftOptions#checkQuorum()}. */
         public Builder checkQuorum(boolean enabled) {
             this.checkQuorum = enabled;
             return this;
         }
 
         /** Further protocol settings, applied after the simulator's own (timing, PreVote, small batches). */
-        public Builder protocolTuning(Consumer<ProtocolConfig.Builder> tuning) {
+        public Builder protocolTuning(Consumer<RaftOptions.Builder> tuning) {
             this.protocolTuning = Objects.requireNonNull(tuning, "tuning");
             return this;
         }
@@ -537,7 +542,7 @@ public final class SimulationOptions {
             probability("lossProbability", lossProbability);
             probability("duplicateProbability", duplicateProbability);
             SimulationOptions options = new SimulationOptions(this);
-            options.protocolConfig("n1"); // fails early on inconsistent timing
+            options.raftOptions(); // fails early on inconsistent timing
             return options;
         }
 

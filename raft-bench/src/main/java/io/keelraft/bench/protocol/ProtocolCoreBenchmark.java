@@ -6,7 +6,7 @@ import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.Role;
@@ -74,7 +74,7 @@ public class ProtocolCoreBenchmark {
         for (String id : IDS) {
             InMemoryLog log = new InMemoryLog();
             logs.put(id, log);
-            nodes.put(id, new RaftProtocol(ProtocolConfig.builder(id).build(), configuration, HardState.INITIAL,
+            nodes.put(id, new RaftProtocol(id, RaftOptions.defaults(), configuration, HardState.INITIAL,
                     log, 0, new SplittableRandom(seed++)));
         }
         leader = nodes.get("n1");

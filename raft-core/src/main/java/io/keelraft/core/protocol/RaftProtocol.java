@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
@@ -46,7 +47,8 @@ public final class RaftProtocol {
     /**
      * Restores a server from its durable state.
      *
-     * @param config       tuning and this server's id
+     * @param id           this server's id
+     * @param options      the tuning; the protocol reads its timeouts in ticks ({@link RaftOptions#tick()})
      * @param bootstrap    the configuration in force at the log's base (the initial cluster, or the one recorded
      *                     with the snapshot the log starts after); configuration entries in the log override it
      * @param hardState    the persisted term and vote ({@link HardState#INITIAL} for a new server)
@@ -55,9 +57,9 @@ public final class RaftProtocol {
      *                     are handed out again
      * @param random       the only source of randomness (election timeouts)
      */
-    public RaftProtocol(ProtocolConfig config, ClusterConfiguration bootstrap, HardState hardState,
+    public RaftProtocol(String id, RaftOptions options, ClusterConfiguration bootstrap, HardState hardState,
                         DurableLog log, long appliedIndex, RandomGenerator random) {
-        this.s = new RaftState(config, bootstrap, hardState, log, appliedIndex, random);
+        this.s = new RaftState(id, options, bootstrap, hardState, log, appliedIndex, random);
         this.follower = new Follower(s, this);
         this.candidate = new Candidate(s, this);
         this.leader = new Leader(s, this);

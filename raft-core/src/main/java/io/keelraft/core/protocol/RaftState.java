@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
@@ -21,7 +22,7 @@ final class RaftState {
     /** One logger for the whole protocol, as callers configure it by {@link RaftProtocol}'s name. */
     private static final Logger LOG = LoggerFactory.getLogger(RaftProtocol.class);
 
-    final ProtocolConfig config;
+    final RaftOptions config;
     final String id;
     /** The only source of randomness: election timeouts (paper §5.2). */
     final RandomGenerator random;
@@ -85,10 +86,13 @@ final class RaftState {
     long droppedMessages;
     long strangerMessages;
 
-    RaftState(ProtocolConfig config, ClusterConfiguration bootstrap, HardState hardState, DurableLog log,
+    RaftState(String id, RaftOptions config, ClusterConfiguration bootstrap, HardState hardState, DurableLog log,
               long appliedIndex, RandomGenerator random) {
         this.config = Objects.requireNonNull(config, "config");
-        this.id = config.id();
+        this.id = Objects.requireNonNull(id, "id");
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("id must not be blank");
+        }
         this.random = Objects.requireNonNull(random, "random");
         Objects.requireNonNull(bootstrap, "bootstrap");
         Objects.requireNonNull(hardState, "hardState");

@@ -66,7 +66,7 @@ final class ClientRequests {
             }
         }));
         withTimeout(applied, "command");
-        group.loop.execute(() -> propose(envelope, applied, group.settings.forwardToLeader()));
+        group.loop.execute(() -> propose(envelope, applied, group.settings.options().forwardToLeader()));
         return user;
     }
 
@@ -76,13 +76,13 @@ final class ClientRequests {
         }
         PendingProposals proposals = group.proposals;
         if (group.protocol.role() == Role.LEADER) {
-            if (proposals.count() >= group.settings.maxPendingProposals()
-                    || proposals.bytes() + envelope.length > group.settings.maxPendingBytes()) {
+            if (proposals.count() >= group.settings.options().maxPendingProposals()
+                    || proposals.bytes() + envelope.length > group.settings.options().maxPendingBytes()) {
                 group.metrics.proposalRejected("overloaded");
                 // Certain: refused before protocol.propose, so it is in no log.
                 out.completeExceptionally(new OverloadedException("server " + group.id + " has " + proposals.count()
                         + " proposals (" + proposals.bytes() + " bytes) waiting to be applied; limits are "
-                        + group.settings.maxPendingProposals() + " and " + group.settings.maxPendingBytes() + " bytes"));
+                        + group.settings.options().maxPendingProposals() + " and " + group.settings.options().maxPendingBytes() + " bytes"));
                 return;
             }
             ProposeResult r = group.protocol.propose(CommandEnvelope.stamp(envelope,
@@ -149,8 +149,8 @@ final class ClientRequests {
             });
             switch (mode) {
                 case STALE_LOCAL -> serve.accept(0);
-                case LEASE -> readIndex(serve, answered::completeExceptionally, group.settings.forwardToLeader(), true);
-                default -> readIndex(serve, answered::completeExceptionally, group.settings.forwardToLeader(), false);
+                case LEASE -> readIndex(serve, answered::completeExceptionally, group.settings.options().forwardToLeader(), true);
+                default -> readIndex(serve, answered::completeExceptionally, group.settings.options().forwardToLeader(), false);
             }
         });
         return group.callbacks.delivered(answered);
@@ -355,7 +355,7 @@ final class ClientRequests {
      * raft loop, so a command may be appended — and committed — after it fired.
      */
     private <T> void withTimeout(CompletableFuture<T> future, String what) {
-        long timeout = group.settings.requestTimeoutNanos();
+        long timeout = group.settings.options().requestTimeout().toNanos();
         RaftScheduler.Cancellable timer = group.scheduler.schedule(Runnable::run, () -> future.completeExceptionally(
                 new RaftTimeoutException(what + " not decided within " + timeout / 1_000_000 + " ms on server "
                         + group.id)), timeout);

@@ -48,7 +48,7 @@ record GroupRestore(ServerIdentity identity, HardState hardState, SessionTable s
         // Bootstrap exactly once (StoredIdentity): the recorded configuration, not today's member list, is the base.
         ServerIdentity identity = StoredIdentity.establish(metaStore, logStore,
                 snapshots != null && snapshots.latest().isPresent(), id, settings.clusterId(), settings.bootstrap());
-        SessionTable sessions = new SessionTable(settings.sessionTimeoutMillis());
+        SessionTable sessions = new SessionTable(settings.options().sessionTimeout().toMillis());
         long appliedAtStart = stateMachine.lastAppliedAtStart();
         SnapshotFile restored = snapshots == null ? null : snapshots.latest().orElse(null);
         ClusterConfiguration base = identity.bootstrap();

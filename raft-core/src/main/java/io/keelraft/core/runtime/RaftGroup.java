@@ -115,7 +115,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
         Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
         GroupRestore restored = GroupRestore.from(settings, logStore, metaStore, snapshots, stateMachine);
-        this.protocol = new RaftProtocol(settings.protocol(), restored.base(), restored.hardState(), logStore,
+        this.protocol = new RaftProtocol(id, settings.options(), restored.base(), restored.hardState(), logStore,
                 restored.appliedIndex(), new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
         StoredIdentity.checkAddressBook(id, settings.addresses(), protocol.configuration());
         this.members = new MembershipWatcher(id, settings.addresses(), transport);
@@ -254,7 +254,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
 
     /** How long a request may take in all, retries included. */
     public long requestTimeoutNanos() {
-        return settings.requestTimeoutNanos();
+        return settings.options().requestTimeout().toNanos();
     }
 
     /** The group's clock. */
@@ -349,7 +349,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
             snapshotInstall.tick();
         }
         processReady();
-        tickTask = scheduler.schedule(loop, this::tick, settings.tickNanos());
+        tickTask = scheduler.schedule(loop, this::tick, settings.options().tick().toNanos());
     }
 
     /**

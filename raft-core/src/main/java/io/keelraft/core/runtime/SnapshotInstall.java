@@ -5,6 +5,7 @@ import io.keelraft.core.protocol.Message;
 import io.keelraft.core.Role;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.OutcomeUnknownException;
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.SnapshotFile;
@@ -52,13 +53,13 @@ final class SnapshotInstall {
         Executor snapshotThread = droppedOnceClosed(group.scheduler.serialExecutor("snapshot"));
         // Snapshot-thread confined: the newest snapshot committed to the store, taken or received.
         AtomicLong newestCommitted = new AtomicLong(start == null ? 0 : start.meta().index());
-        SnapshotSettings s = group.settings.snapshots();
-        long tick = group.settings.tickNanos();
+        RaftOptions s = group.settings.options();
+        long tick = group.settings.options().tick().toNanos();
         this.taker = new SnapshotTaker(group.id, store, group.applier, group.loop, snapshotThread, s, group.metrics,
                 group.scheduler::nanoTime, start == null ? null : start.meta(), restored.appliedIndex(),
                 newestCommitted, this::ownSnapshotDurable);
-        this.sender = new SnapshotSender(group.id, group.transport, group.loop, snapshotThread, s.chunkBytes(),
-                group.metrics, group.scheduler, tick, tick * group.settings.protocol().electionTimeoutTicks(),
+        this.sender = new SnapshotSender(group.id, group.transport, group.loop, snapshotThread, s.snapshotChunkBytes(),
+                group.metrics, group.scheduler, tick, tick * group.settings.options().electionTimeoutTicks(),
                 new SnapshotSender.Outcome() {
                     @Override
                     public boolean leads(long t) {
@@ -208,7 +209,7 @@ final class SnapshotInstall {
         ownSnapshotKnown(file);
         SnapshotMeta meta = file.meta();
         // Keep a trailing margin so that slightly lagging followers still get entries (thesis §5.1.3).
-        long to = Math.min(meta.index() - group.settings.snapshots().trailingEntries(), group.logStore.lastIndex());
+        long to = Math.min(meta.index() - group.settings.options().snapshotTrailingEntries(), group.logStore.lastIndex());
         if (to > group.logStore.snapshotIndex()) {
             long t;
             try {

@@ -1,5 +1,6 @@
 package io.keelraft.core.runtime;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.StateMachine;
 
 import io.keelraft.core.RaftException;
@@ -38,7 +39,7 @@ final class SnapshotTaker {
     private final Applier applier;
     private final Executor loop;
     private final Executor snapshotThread;
-    private final SnapshotSettings settings;
+    private final RaftOptions settings;
     private final RaftMetrics metrics;
     private final LongSupplier clock;
     /** Told on the raft loop of every snapshot that is durable now. */
@@ -62,7 +63,7 @@ final class SnapshotTaker {
     private final AtomicLong newestCommitted;
 
     SnapshotTaker(String id, SnapshotStore store, Applier applier, Executor loop, Executor snapshotThread,
-                  SnapshotSettings settings, RaftMetrics metrics, LongSupplier clock, SnapshotMeta restored,
+                  RaftOptions settings, RaftMetrics metrics, LongSupplier clock, SnapshotMeta restored,
                   long appliedAtStart, AtomicLong newestCommitted, Consumer<SnapshotFile> durable) {
         this.newestCommitted = newestCommitted;
         this.id = id;
@@ -98,9 +99,9 @@ final class SnapshotTaker {
         if (inProgress || ticks < retryAtTick) {
             return;
         }
-        boolean tooManyBytes = bytesSinceSnapshot >= settings.logBytes();
-        boolean tooManyEntries = settings.logEntries() > 0
-                && handedToApply - snapshotIndex >= settings.logEntries();
+        boolean tooManyBytes = bytesSinceSnapshot >= settings.snapshotLogBytes();
+        boolean tooManyEntries = settings.snapshotLogEntries() > 0
+                && handedToApply - snapshotIndex >= settings.snapshotLogEntries();
         if (tooManyBytes || tooManyEntries) {
             start();
         }
@@ -210,16 +211,16 @@ final class SnapshotTaker {
 
     /**
      * A snapshot could not be captured or written. Not fatal: nothing is lost, the log just is not compacted
-     * yet; the next attempt waits for {@link SnapshotSettings#retryTicks()}. (A disk that fails for good also
+     * yet; the next attempt waits for {@link RaftOptions#snapshotRetryTicks()}. (A disk that fails for good also
      * fails the log store's writes, which stops the server.)
      */
     private void failed(Throwable cause) {
         inProgress = false;
         failed++;
-        retryAtTick = ticks + settings.retryTicks();
+        retryAtTick = ticks + settings.snapshotRetryTicks();
         metrics.snapshotFailed();
         LOG.warn("{} could not take a snapshot (attempt {} failed; retrying in {} ticks): {}", id, failed,
-                settings.retryTicks(), cause.toString(), cause);
+                settings.snapshotRetryTicks(), cause.toString(), cause);
         // Certain: a snapshot is committed atomically, and this one was not.
         RaftException error = new RaftException("server " + id + " could not take a snapshot: " + cause, cause, false);
         List<CompletableFuture<SnapshotMeta>> all = new ArrayList<>(waiting);

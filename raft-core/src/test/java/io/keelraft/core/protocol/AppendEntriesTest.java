@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ClusterConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +15,7 @@ class AppendEntriesTest {
     private static final ClusterConfiguration THREE = ClusterConfiguration.ofVoters(Set.of("n1", "n2", "n3"));
 
     private static RaftProtocol follower(MemoryLog log, long term) {
-        return new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(term, null), log, 0,
+        return new RaftProtocol("n2", RaftOptions.defaults(), THREE, new HardState(term, null), log, 0,
                 new SplittableRandom(7));
     }
 

@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +29,7 @@ class ElectionTest {
         ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
         java.util.Set<Integer> seen = new java.util.TreeSet<>();
         for (int seed = 0; seed < 200; seed++) {
-            RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n1").electionTimeoutTicks(10).build(), three,
+            RaftProtocol p = new RaftProtocol("n1", TestCluster.ticks().electionTimeoutTicks(10).build(), three,
                     HardState.INITIAL, new MemoryLog(), 0, new SplittableRandom(seed));
             int ticks = 0;
             while (p.role() == Role.FOLLOWER) {
@@ -57,12 +58,12 @@ class ElectionTest {
     void oneVotePerTermEvenAfterRestart() {
         MemoryLog log = new MemoryLog();
         ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
-        ProtocolConfig cfg = ProtocolConfig.builder("n2").preVote(false).build();
-        RaftProtocol n2 = new RaftProtocol(cfg, three, HardState.INITIAL, log, 0, new SplittableRandom(1));
+        RaftOptions cfg = TestCluster.ticks().preVote(false).build();
+        RaftProtocol n2 = new RaftProtocol("n2", cfg, three, HardState.INITIAL, log, 0, new SplittableRandom(1));
         n2.step(new Message.RequestVote(1, "n1", "n2", 0, 0, false));
         HardState persisted = n2.ready().hardState();
 
-        RaftProtocol restarted = new RaftProtocol(cfg, three, persisted, log, 0, new SplittableRandom(2));
+        RaftProtocol restarted = new RaftProtocol("n2", cfg, three, persisted, log, 0, new SplittableRandom(2));
         restarted.step(new Message.RequestVote(1, "n3", "n2", 0, 0, false));
         assertThat(restarted.ready().messagesAfterPersist()).containsExactly(
                 new Message.RequestVoteResponse(1, "n2", "n3", false, false));
@@ -77,8 +78,8 @@ class ElectionTest {
     @Test
     void aRestartWithALogTermAboveTheSavedTermResumesInTheLogTerm() {
         ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
-        ProtocolConfig cfg = ProtocolConfig.builder("n2").electionTimeoutTicks(10).build();
-        RaftProtocol n2 = new RaftProtocol(cfg, three, new HardState(2, "n1"), MemoryLog.withTerms(1, 2, 5), 0,
+        RaftOptions cfg = TestCluster.ticks().electionTimeoutTicks(10).build();
+        RaftProtocol n2 = new RaftProtocol("n2", cfg, three, new HardState(2, "n1"), MemoryLog.withTerms(1, 2, 5), 0,
                 new SplittableRandom(1));
         assertThat(n2.currentTerm()).isEqualTo(5);
         assertThat(n2.votedFor()).isNull();
@@ -101,8 +102,8 @@ class ElectionTest {
     @Test
     void upToDateCheckComparesLastTermThenLastIndex() {
         ClusterConfiguration three = ClusterConfiguration.ofVoters(java.util.Set.copyOf(THREE));
-        ProtocolConfig cfg = ProtocolConfig.builder("n2").preVote(false).checkQuorum(false).build();
-        RaftProtocol n2 = new RaftProtocol(cfg, three, new HardState(3, null), MemoryLog.withTerms(1, 3, 3), 0,
+        RaftOptions cfg = TestCluster.ticks().preVote(false).checkQuorum(false).build();
+        RaftProtocol n2 = new RaftProtocol("n2", cfg, three, new HardState(3, null), MemoryLog.withTerms(1, 3, 3), 0,
                 new SplittableRandom(1));
         // Longer log but older last term: rejected.
         n2.step(new Message.RequestVote(4, "n1", "n2", 9, 2, false));

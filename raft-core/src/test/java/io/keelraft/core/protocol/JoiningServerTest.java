@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +17,7 @@ class JoiningServerTest {
     private static final ClusterConfiguration NONE = new ClusterConfiguration(Set.of(), Set.of(), Set.of());
 
     private static RaftProtocol joining() {
-        return new RaftProtocol(ProtocolConfig.builder("n4").build(), NONE, HardState.INITIAL, new MemoryLog(), 0,
+        return new RaftProtocol("n4", RaftOptions.defaults(), NONE, HardState.INITIAL, new MemoryLog(), 0,
                 new SplittableRandom(4));
     }
 

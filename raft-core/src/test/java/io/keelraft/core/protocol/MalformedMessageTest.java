@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ClusterConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +47,7 @@ class MalformedMessageTest {
     @MethodSource("malformed")
     void isDroppedCountedAndChangesNothing(Message bad) {
         MemoryLog log = MemoryLog.withTerms(1, 1);
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(2, null), log,
+        RaftProtocol p = new RaftProtocol("n2", RaftOptions.defaults(), THREE, new HardState(2, null), log,
                 0, new SplittableRandom(3));
         String before = p.toString();
 
@@ -71,7 +72,7 @@ class MalformedMessageTest {
 
     @org.junit.jupiter.api.Test
     void aNullMessageIsDroppedToo() {
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, HardState.INITIAL,
+        RaftProtocol p = new RaftProtocol("n2", RaftOptions.defaults(), THREE, HardState.INITIAL,
                 new MemoryLog(), 0, new SplittableRandom(3));
         p.step(null);
         assertThat(p.droppedMessages()).isEqualTo(1);
@@ -96,7 +97,7 @@ class MalformedMessageTest {
     @org.junit.jupiter.api.Test
     void messagesFromStrangersAreIgnoredExceptALeadersAppendEntries() {
         MemoryLog log = MemoryLog.withTerms(1, 1);
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(2, null), log,
+        RaftProtocol p = new RaftProtocol("n2", RaftOptions.defaults(), THREE, new HardState(2, null), log,
                 0, new SplittableRandom(3));
         String before = p.toString();
         // A removed server that has not learned it: its log lacks the entries that removed it.

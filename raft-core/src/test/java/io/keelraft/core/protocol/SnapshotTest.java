@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.ClusterConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -159,7 +160,7 @@ class SnapshotTest {
     }
 
     private static RaftProtocol follower(MemoryLog log) {
-        return new RaftProtocol(ProtocolConfig.builder("n2").build(), ClusterConfiguration.ofVoters(new java.util.LinkedHashSet<>(THREE)),
+        return new RaftProtocol("n2", RaftOptions.defaults(), ClusterConfiguration.ofVoters(new java.util.LinkedHashSet<>(THREE)),
                 new HardState(1, null), log, 0, new SplittableRandom(7));
     }
 }

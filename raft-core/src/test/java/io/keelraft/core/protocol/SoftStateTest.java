@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,7 +14,7 @@ class SoftStateTest {
 
     @Test
     void aNewServerHasNothingToSay() {
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n1").build(),
+        RaftProtocol p = new RaftProtocol("n1", RaftOptions.defaults(),
                 ClusterConfiguration.ofVoters(java.util.Set.of("n1", "n2", "n3")), new HardState(2, null),
                 MemoryLog.withTerms(1, 2), 0, new SplittableRandom(1));
 

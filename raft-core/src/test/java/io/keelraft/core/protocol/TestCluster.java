@@ -1,9 +1,11 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.Role;
 import java.util.ArrayDeque;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,8 +43,16 @@ final class TestCluster {
     final Set<String> failingDisks = new HashSet<>();
     private Predicate<Message> dropRule = m -> false;
 
+    /**
+     * Options for protocol tests, which count time in ticks: the defaults (election timeout 10 ticks, heartbeat 1),
+     * with the tick fixed so that timeouts may be given in ticks.
+     */
+    static RaftOptions.Builder ticks() {
+        return RaftOptions.builder().tick(Duration.ofMillis(100));
+    }
+
     /** Builds a cluster of {@code ids}, each with an empty log, configured by {@code tune}. */
-    static TestCluster of(List<String> ids, Consumer<ProtocolConfig.Builder> tune) {
+    static TestCluster of(List<String> ids, Consumer<RaftOptions.Builder> tune) {
         Map<String, MemoryLog> logs = new LinkedHashMap<>();
         for (String id : ids) {
             logs.put(id, new MemoryLog());
@@ -50,26 +60,26 @@ final class TestCluster {
         return new TestCluster(logs, tune);
     }
 
-    private final Map<String, ProtocolConfig> configs = new LinkedHashMap<>();
+    private final Map<String, RaftOptions> configs = new LinkedHashMap<>();
     private final ClusterConfiguration configuration;
     /** Servers added after the start: they boot with an empty configuration and learn theirs from the leader. */
     private final Set<String> joined = new HashSet<>();
-    private Consumer<ProtocolConfig.Builder> tune;
+    private Consumer<RaftOptions.Builder> tune;
     private boolean admission;
     private long seed = 42;
 
-    TestCluster(Map<String, MemoryLog> initialLogs, Consumer<ProtocolConfig.Builder> tune) {
+    TestCluster(Map<String, MemoryLog> initialLogs, Consumer<RaftOptions.Builder> tune) {
         configuration = ClusterConfiguration.ofVoters(initialLogs.keySet());
         this.tune = tune;
         for (Map.Entry<String, MemoryLog> e : initialLogs.entrySet()) {
             String id = e.getKey();
-            ProtocolConfig.Builder b = ProtocolConfig.builder(id);
+            RaftOptions.Builder b = ticks();
             tune.accept(b);
             logs.put(id, e.getValue());
             HardState hs = new HardState(e.getValue().lastIndex() == 0 ? 0 : e.getValue().term(e.getValue().lastIndex()), null);
             hardStates.put(id, hs);
             configs.put(id, b.build());
-            nodes.put(id, new RaftProtocol(configs.get(id), configuration, hs, e.getValue(), 0, new SplittableRandom(seed++)));
+            nodes.put(id, new RaftProtocol(id, configs.get(id), configuration, hs, e.getValue(), 0, new SplittableRandom(seed++)));
             applied.put(id, new ArrayList<>());
             reads.put(id, new ArrayList<>());
             abortedReads.put(id, new ArrayList<>());
@@ -80,7 +90,7 @@ final class TestCluster {
 
     /** Starts a new server {@code id} with an empty log that knows no configuration yet (it is joining). */
     RaftProtocol join(String id) {
-        ProtocolConfig.Builder b = ProtocolConfig.builder(id);
+        RaftOptions.Builder b = ticks();
         tune.accept(b);
         configs.put(id, b.build());
         logs.put(id, new MemoryLog());
@@ -90,7 +100,7 @@ final class TestCluster {
         reads.put(id, new ArrayList<>());
         abortedReads.put(id, new ArrayList<>());
         restored.put(id, new ArrayList<>());
-        RaftProtocol n = new RaftProtocol(configs.get(id), bootstrap(id), HardState.INITIAL, logs.get(id), 0,
+        RaftProtocol n = new RaftProtocol(id, configs.get(id), bootstrap(id), HardState.INITIAL, logs.get(id), 0,
                 new SplittableRandom(seed++));
         nodes.put(id, n);
         return n;
@@ -124,7 +134,7 @@ final class TestCluster {
         // A restarted server restores its newest snapshot, then replays the log after it.
         List<LogEntry> snapshot = snapshots.getOrDefault(id, List.of());
         applied.put(id, new ArrayList<>(snapshot));
-        RaftProtocol n = new RaftProtocol(configs.get(id), bootstrap(id), hardStates.get(id), logs.get(id),
+        RaftProtocol n = new RaftProtocol(id, configs.get(id), bootstrap(id), hardStates.get(id), logs.get(id),
                 snapshot.size(), new SplittableRandom(seed++));
         if (!snapshot.isEmpty()) {
             LogEntry last = snapshot.get(snapshot.size() - 1);

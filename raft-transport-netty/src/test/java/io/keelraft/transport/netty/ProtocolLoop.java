@@ -5,7 +5,7 @@ import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.HardState;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.core.protocol.ProtocolConfig;
+import io.keelraft.core.RaftOptions;
 import io.keelraft.core.protocol.RaftProtocol;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.Role;
@@ -40,7 +40,7 @@ final class ProtocolLoop implements TransportReceiver, AutoCloseable {
 
     ProtocolLoop(String id, ClusterConfiguration voters, NettyTransportOptions options, long seed) {
         this.thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("raft-" + id, true));
-        this.protocol = new RaftProtocol(ProtocolConfig.builder(id).build(), voters, HardState.INITIAL, log, 0,
+        this.protocol = new RaftProtocol(id, RaftOptions.defaults(), voters, HardState.INITIAL, log, 0,
                 new SplittableRandom(seed));
         this.transport = new NettyTransport(options);
     }

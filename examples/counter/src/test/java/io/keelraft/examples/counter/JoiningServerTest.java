@@ -1,5 +1,6 @@
 package io.keelraft.examples.counter;
 
+import io.keelraft.core.RaftOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,11 +8,9 @@ import static org.awaitility.Awaitility.await;
 import io.keelraft.core.NotMemberException;
 import io.keelraft.core.RaftNode;
 import io.keelraft.core.ClusterConfiguration;
-import io.keelraft.core.protocol.ProtocolConfig;
 import io.keelraft.core.Role;
 import io.keelraft.core.runtime.RaftGroup;
 import io.keelraft.core.runtime.RuntimeSettings;
-import io.keelraft.core.runtime.SnapshotSettings;
 import io.keelraft.core.runtime.ThreadScheduler;
 import io.keelraft.storage.FileStorageProvider;
 import io.keelraft.transport.netty.NettyTransportProvider;
@@ -108,9 +107,9 @@ class JoiningServerTest {
         var meta = storage.openMeta(dir.resolve(id));
         var transport = new NettyTransportProvider().create(null, id, all);
         ThreadScheduler scheduler = new ThreadScheduler("keel-" + id);
-        RuntimeSettings settings = new RuntimeSettings(ProtocolConfig.builder(id).build(), bootstrap, all,
-                Duration.ofMillis(50).toNanos(), Duration.ofSeconds(20).toNanos(), 10_000, 64 << 20, true, 60_000,
-                null, SnapshotSettings.DEFAULTS, null, null);
+        RaftOptions options = RaftOptions.builder().heartbeatInterval(Duration.ofMillis(50))
+                .electionTimeout(Duration.ofMillis(500)).requestTimeout(Duration.ofSeconds(20)).build();
+        RuntimeSettings settings = new RuntimeSettings(id, options, bootstrap, all, null, null, null);
         RaftGroup runtime = new RaftGroup(settings, log, meta, null, transport, new Counter(), scheduler, null);
         runtime.start();
         open.add(runtime);
