@@ -201,6 +201,19 @@ public final class RaftProtocol {
         }
     }
 
+    /**
+     * The snapshot transfer to {@code peer} ended without it, and {@code peer} answered in {@code peerTerm} (etcd's
+     * ReportSnapshot, with the term the answer carried): the follower will be probed (and sent one) again, and a
+     * term above this server's means this leader is out of date and steps down — paper §5.1, the rule
+     * {@link #step} applies to every message.
+     */
+    public void snapshotSendFailed(String peer, long peerTerm) {
+        snapshotSendFailed(peer);
+        if (peerTerm > s.currentTerm && s.configurations.knownServers().contains(peer)) {
+            follower.become(peerTerm, null);
+        }
+    }
+
     /** The driver could not deliver the snapshot to {@code peer}: it will be probed (and sent one) again. */
     public void snapshotSendFailed(String peer) {
         ReplicationProgress pr = replication.progress(peer);

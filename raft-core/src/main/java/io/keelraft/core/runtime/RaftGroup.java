@@ -317,6 +317,14 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
 
     @Override
     public CompletableFuture<ForwardResponse> onForward(String from, ForwardRequest request) {
+        if (request instanceof ForwardRequest.InstallSnapshotChunk chunk && chunk.offset() > 0 && snapshotInstall != null
+                && !closed) {
+            // The loop decides on the first chunk (is the snapshot news?) and installs the complete snapshot; the
+            // chunks in between go from the transport straight to the snapshot thread.
+            CompletableFuture<ForwardResponse> response = new CompletableFuture<>();
+            snapshotInstall.receiveLaterChunk(from, chunk, response, published.term());
+            return response;
+        }
         if (request instanceof ForwardRequest.InstallSnapshotChunk chunk) {
             CompletableFuture<ForwardResponse> response = new CompletableFuture<>();
             loop.execute(() -> {

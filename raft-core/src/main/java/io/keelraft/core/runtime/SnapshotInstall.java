@@ -80,11 +80,8 @@ final class SnapshotInstall {
 
                     @Override
                     public void higherTerm(String peer, long t) {
-                        // The follower's answer carries its term, as an AppendEntries rejection would: step it as
-                        // one, so the protocol's single rule for a higher term applies (paper §5.1).
-                        group.protocol.snapshotSendFailed(peer);
-                        group.protocol.step(new Message.AppendEntriesResponse(t, peer, group.id, false, 0, 0, 0, 0,
-                                0));
+                        // The follower's answer carries its term: a higher one makes this leader step down.
+                        group.protocol.snapshotSendFailed(peer, t);
                         group.scheduleReady();
                     }
                 });
@@ -155,6 +152,23 @@ final class SnapshotInstall {
             return;
         }
         receiver.receive(chunk, current, response);
+    }
+
+    /**
+     * Transport thread: a chunk after the first, straight to the snapshot thread. {@code currentTerm} is the term
+     * this server last published: a chunk of an older term is answered with it (paper §5.1), so a stale leader
+     * steps down; whatever the chunks wrote is only installed through the loop, once complete.
+     */
+    void receiveLaterChunk(String from, ForwardRequest.InstallSnapshotChunk chunk,
+                           CompletableFuture<ForwardResponse> response, long currentTerm) {
+        if (chunk.term() < currentTerm) {
+            response.complete(new ForwardResponse.SnapshotChunkAccepted(currentTerm, chunk.offset()));
+        } else if (!from.equals(chunk.leaderId())) {
+            response.complete(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null, "chunk from " + from
+                    + " claims to come from " + chunk.leaderId()));
+        } else {
+            receiver.receive(chunk, currentTerm, response);
+        }
     }
 
     /**
