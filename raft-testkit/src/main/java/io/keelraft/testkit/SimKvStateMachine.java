@@ -2,11 +2,9 @@ package io.keelraft.testkit;
 
 import io.keelraft.core.StateMachine;
 import io.keelraft.testkit.linearizability.Command;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.keelraft.testkit.memory.KeyValueStateMachine;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -99,29 +97,12 @@ final class SimKvStateMachine implements StateMachine {
 
     @Override
     public Snapshot snapshot() {
-        // A small state: serialized on the apply thread, so the snapshot holds a copy.
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try {
-            DataOutputStream d = new DataOutputStream(bytes);
-            d.writeInt(data.size());
-            for (Map.Entry<String, String> e : data.entrySet()) {
-                d.writeUTF(e.getKey());
-                d.writeUTF(e.getValue());
-            }
-        } catch (IOException impossible) {
-            throw new java.io.UncheckedIOException(impossible); // an in-memory stream does not fail
-        }
-        byte[] state = bytes.toByteArray();
-        return out -> out.write(state);
+        return KeyValueStateMachine.snapshotOf(data);
     }
 
     @Override
     public void restore(InputStream in) throws IOException {
-        DataInputStream d = new DataInputStream(in);
-        data.clear();
-        for (int n = d.readInt(); n > 0; n--) {
-            data.put(d.readUTF(), d.readUTF());
-        }
+        KeyValueStateMachine.restoreInto(in, data);
         if (lossyRestore && !data.isEmpty()) {
             data.remove(((TreeMap<String, String>) data).lastKey());
         }

@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,20 +52,14 @@ public final class SharedThreads implements AutoCloseable {
         for (int i = 0; i < loops; i++) {
             String name = prefix + "-loop-" + i;
             this.loops.add(new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                    r -> daemon(r, name)));
+                    r -> SystemTime.daemon(r, name)));
         }
         AtomicInteger worker = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                r -> daemon(r, prefix + "-worker-" + worker.getAndIncrement()));
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, prefix + "-timer"));
+                r -> SystemTime.daemon(r, prefix + "-worker-" + worker.getAndIncrement()));
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> SystemTime.daemon(r, prefix + "-timer"));
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /**
@@ -105,7 +99,7 @@ public final class SharedThreads implements AutoCloseable {
     }
 
     /** One group's view: its loop lane on a shared loop, its serial executors on the shared workers. */
-    private final class GroupThreads implements RaftScheduler {
+    private final class GroupThreads extends SystemTime {
         private final String group;
         private final ThreadPoolExecutor loop;
         private final List<SerialExecutor> executors = new ArrayList<>();
@@ -117,13 +111,8 @@ public final class SharedThreads implements AutoCloseable {
         }
 
         @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return System.currentTimeMillis();
+        ScheduledExecutorService timer() {
+            return timer;
         }
 
         @Override
@@ -136,22 +125,6 @@ public final class SharedThreads implements AutoCloseable {
             SerialExecutor e = new SerialExecutor(workers, group + "-" + name);
             executors.add(e);
             return e;
-        }
-
-        @Override
-        public Cancellable schedule(Executor executor, Runnable task, long delayNanos) {
-            try {
-                ScheduledFuture<?> f = timer.schedule(() -> {
-                    try {
-                        executor.execute(task);
-                    } catch (RejectedExecutionException closed) {
-                        // the group closed meanwhile: nothing waits for this task any more
-                    }
-                }, delayNanos, TimeUnit.NANOSECONDS);
-                return () -> f.cancel(false);
-            } catch (RejectedExecutionException closed) {
-                return () -> { };
-            }
         }
 
         /**

@@ -73,12 +73,24 @@ public final class KeyValueStateMachine implements StateMachine {
 
     @Override
     public synchronized Snapshot snapshot() {
-        // A small state: serialized on the apply thread, so the snapshot holds a copy.
+        return snapshotOf(data);
+    }
+
+    @Override
+    public synchronized void restore(InputStream in) throws IOException {
+        restoreInto(in, data);
+    }
+
+    /**
+     * A small state's snapshot: {@code map} serialized now (on the apply thread), so the snapshot holds a copy.
+     * Shared with the simulator's state machine.
+     */
+    public static Snapshot snapshotOf(Map<String, String> map) {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try {
             DataOutputStream d = new DataOutputStream(bytes);
-            d.writeInt(data.size());
-            for (Map.Entry<String, String> e : data.entrySet()) {
+            d.writeInt(map.size());
+            for (Map.Entry<String, String> e : map.entrySet()) {
                 d.writeUTF(e.getKey());
                 d.writeUTF(e.getValue());
             }
@@ -89,13 +101,12 @@ public final class KeyValueStateMachine implements StateMachine {
         return out -> out.write(state);
     }
 
-    @Override
-    public synchronized void restore(InputStream in) throws IOException {
+    /** Replaces {@code map}'s contents with what {@link #snapshotOf} wrote. */
+    public static void restoreInto(InputStream in, Map<String, String> map) throws IOException {
         DataInputStream d = new DataInputStream(in);
-        data.clear();
-        int n = d.readInt();
-        for (int i = 0; i < n; i++) {
-            data.put(d.readUTF(), d.readUTF());
+        map.clear();
+        for (int n = d.readInt(); n > 0; n--) {
+            map.put(d.readUTF(), d.readUTF());
         }
     }
 
