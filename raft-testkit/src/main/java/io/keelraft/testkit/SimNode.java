@@ -192,7 +192,6 @@ final class SimNode {
         if (snapshot != null) {
             p.snapshotAvailable(snapshot.meta());
         }
-        options.protocolHook().accept(p);
         protocol = p;
         logView = new LogView() {
             @Override

@@ -1,7 +1,6 @@
 package io.keelraft.testkit;
 
 import io.keelraft.core.RaftOptions;
-import io.keelraft.core.protocol.RaftProtocol;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -225,11 +224,6 @@ public final class SimulationOptions {
         RESTORE_STALE_SNAPSHOT
     }
 
-    /** Called with every protocol instance the simulator creates, including after restarts. */
-    public Consumer<RaftProtocol> protocolHook() {
-        return b.protocolHook;
-    }
-
     /** One line naming the settings that matter when reading a failure. */
     public String summary() {
         return b.clusterSize + " nodes, seed " + b.seed + ", preVote=" + b.preVote + ", checkQuorum=" + b.checkQuorum
@@ -282,7 +276,6 @@ public final class SimulationOptions {
         private int snapshotEveryEntries = 25;
         private int maxCompactionMargin = 20;
         private SnapshotBug snapshotBug = SnapshotBug.NONE;
-        private Consumer<RaftProtocol> protocolHook = p -> { };
 
         private Builder() {
         }
@@ -319,7 +312,6 @@ public final class SimulationOptions {
             c.livenessProposals = livenessProposals;
             c.traceCapacity = traceCapacity;
             c.hashFullTrace = hashFullTrace;
-            c.protocolHook = protocolHook;
             c.snapshotEveryEntries = snapshotEveryEntries;
             c.maxCompactionMargin = maxCompactionMargin;
             c.snapshotBug = snapshotBug;
@@ -506,12 +498,6 @@ public final class SimulationOptions {
         /** Test-only: a deliberate bug in the simulated driver's snapshot handling. */
         public Builder snapshotBug(SnapshotBug bug) {
             this.snapshotBug = Objects.requireNonNull(bug, "bug");
-            return this;
-        }
-
-        /** Called with every protocol instance the simulator creates, including after restarts. */
-        public Builder protocolHook(Consumer<RaftProtocol> hook) {
-            this.protocolHook = Objects.requireNonNull(hook, "hook");
             return this;
         }
 
