@@ -63,4 +63,53 @@ class PersistQueueTest {
         queue.entriesDurable(5, 3);
         assertThat(sent).containsExactly(vote("a"), vote("b"));
     }
+
+    @Test
+    void theLoopAddingAndTheWriterAndMetaThreadsReleasingKeepEveryMessageInOrder() throws Exception {
+        // The loop adds tickets while the log writer and the term/vote thread release them, as in RaftGroup:
+        // every message leaves exactly once, in the order of the Readys.
+        List<Message> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        PersistQueue shared = new PersistQueue(out::add);
+        int readys = 5_000;
+        java.util.concurrent.BlockingQueue<long[]> appended = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.BlockingQueue<Object> votes = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; i < readys / 2; i++) {
+                    long[] last = appended.take();
+                    shared.entriesDurable(last[0], last[1]);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "writer");
+        Thread meta = new Thread(() -> {
+            try {
+                for (int i = 0; i < readys / 2; i++) {
+                    shared.hardStateSaved(votes.take());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "meta");
+        writer.start();
+        meta.start();
+        for (int i = 0; i < readys; i++) {
+            Message m = vote("to" + i);
+            if (i % 2 == 0) {
+                shared.add(null, entries(i / 2 + 1, i / 2 + 1, 2), List.of(m), 0);
+                appended.add(new long[] {i / 2 + 1, 2});
+            } else {
+                votes.add(shared.add(new HardState(2 + i, null), List.of(), List.of(m), 0));
+            }
+        }
+        writer.join(30_000);
+        meta.join(30_000);
+        List<Message> expected = new ArrayList<>();
+        for (int i = 0; i < readys; i++) {
+            expected.add(vote("to" + i));
+        }
+        assertThat(out).containsExactlyElementsOf(expected);
+        assertThat(shared.pending()).isZero();
+    }
 }
