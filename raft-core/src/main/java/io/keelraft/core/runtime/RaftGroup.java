@@ -124,7 +124,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.applier = new Applier(id, stateMachine, restored.sessions(), applyThread, restored.appliedIndex(),
                 restored.appliedTerm(), restored.base(), restored.appliedAtStart(), this::fatal, metrics,
                 scheduler::nanoTime);
-        this.published = new PublishedState(id, metrics, applier, restored.hardState().currentTerm());
+        this.published = new PublishedState(id, metrics, applier, protocol.currentTerm());
         this.callbacks = new Callbacks(callbackExecutor, applier::execute, applier::onApplyThread);
         this.outage = new StorageOutage(id, scheduler::nanoTime);
         this.clusterId = new ClusterIdTracker(restored.identity(), metaStore, metaThread, transport, this::fatal);
