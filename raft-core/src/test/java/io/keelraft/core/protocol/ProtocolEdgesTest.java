@@ -136,4 +136,24 @@ class ProtocolEdgesTest {
         n2.storageRecovered();
         assertThat(n2.storageFailing()).isFalse();
     }
+
+    /** A restarted server reads the configurations in its log, the last entry's included. */
+    @Test
+    void aRestartLoadsEveryConfigurationInTheLogUpToTheLastEntry() {
+        ClusterConfiguration withLearner = new ClusterConfiguration(Set.copyOf(THREE), Set.of("n4"), Set.of());
+        MemoryLog log = MemoryLog.withTerms(1);
+        log.append(List.of(new LogEntry(2, 1, EntryType.CONFIGURATION, withLearner.encode())));
+        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2"), log, new HardState(1, null));
+        assertThat(n2.configuration()).isEqualTo(withLearner);
+        assertThat(n2.configurationIndex()).isEqualTo(2);
+
+        // One entry after a snapshot: the loop reading the log runs exactly once.
+        MemoryLog compacted = MemoryLog.withTerms(1, 1);
+        compacted.append(List.of(new LogEntry(3, 1, EntryType.CONFIGURATION, withLearner.encode())));
+        compacted.compactTo(2, 1);
+        RaftProtocol restarted = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE_VOTERS,
+                new HardState(1, null), compacted, 2, new SplittableRandom(7));
+        assertThat(restarted.configuration()).isEqualTo(withLearner);
+        assertThat(restarted.configurationIndex()).isEqualTo(3);
+    }
 }
