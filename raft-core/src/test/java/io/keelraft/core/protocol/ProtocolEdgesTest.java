@@ -156,4 +156,21 @@ class ProtocolEdgesTest {
         assertThat(restarted.configuration()).isEqualTo(withLearner);
         assertThat(restarted.configurationIndex()).isEqualTo(3);
     }
+
+    /** A configuration entry the new leader overwrites is no longer in force (thesis §4.1). */
+    @Test
+    void aTruncatedConfigurationIsUndone() {
+        ClusterConfiguration withLearner = new ClusterConfiguration(Set.copyOf(THREE), Set.of("n4"), Set.of());
+        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2"), MemoryLog.withTerms(1), new HardState(1, null));
+        n2.step(new Message.AppendEntries(1, "n1", "n2", 1, 1,
+                List.of(new LogEntry(2, 1, EntryType.CONFIGURATION, withLearner.encode())), 1, 0));
+        assertThat(n2.configuration()).isEqualTo(withLearner);
+
+        n2.step(new Message.AppendEntries(2, "n3", "n2", 1, 1,
+                List.of(new LogEntry(2, 2, EntryType.COMMAND, new byte[] {1})), 1, 0));
+
+        assertThat(n2.configuration()).isEqualTo(THREE_VOTERS);
+        assertThat(n2.knownServers()).containsExactlyInAnyOrder("n1", "n2", "n3");
+        assertThat(n2.lastTerm()).isEqualTo(2);
+    }
 }
