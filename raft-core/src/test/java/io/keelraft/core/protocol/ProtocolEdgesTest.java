@@ -173,4 +173,23 @@ class ProtocolEdgesTest {
         assertThat(n2.knownServers()).containsExactlyInAnyOrder("n1", "n2", "n3");
         assertThat(n2.lastTerm()).isEqualTo(2);
     }
+
+    /**
+     * A vote cast in a term this server already saved changes only votedFor: it must still be made durable before
+     * the vote leaves, or a crash would let this server vote twice in the term (Election Safety).
+     */
+    @Test
+    void aVoteInTheCurrentTermIsDurableBeforeItLeaves() {
+        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2").preVote(false), MemoryLog.withTerms(1),
+                new HardState(2, null));
+        assertThat(n2.ready().hardState()).as("nothing new to save").isNull();
+
+        n2.step(new Message.RequestVote(2, "n1", "n2", 1, 1, false));
+
+        Ready r = n2.ready();
+        assertThat(r.hardState()).isEqualTo(new HardState(2, "n1"));
+        assertThat(r.messages()).isEmpty();
+        assertThat(r.messagesAfterPersist()).containsExactly(
+                new Message.RequestVoteResponse(2, "n2", "n1", true, false));
+    }
 }
