@@ -1,5 +1,7 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,8 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,7 +67,7 @@ class MessageValidationTest {
     @ParameterizedTest
     @MethodSource("malformed")
     void isDroppedCountedAndChangesNothing(Message bad) {
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(2, null),
+        RaftProtocol p = new RaftProtocol("n2", RaftOptions.defaults(), THREE, new HardState(2, null),
                 MemoryLog.withTerms(1, 1), 0, new SplittableRandom(3));
         String before = p.toString();
 
@@ -91,7 +94,7 @@ class MessageValidationTest {
     @ParameterizedTest
     @MethodSource("wellFormed")
     void isTaken(Message good) {
-        RaftProtocol p = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE, new HardState(2, null),
+        RaftProtocol p = new RaftProtocol("n2", RaftOptions.defaults(), THREE, new HardState(2, null),
                 MemoryLog.withTerms(1, 1), 0, new SplittableRandom(3));
         p.step(good);
         assertThat(p.droppedMessages()).isZero();
@@ -110,21 +113,21 @@ class MessageValidationTest {
 
     @Test
     void everyLimitMustBePositive() {
-        for (var bad : List.<java.util.function.Consumer<ProtocolConfig.Builder>>of(
+        for (var bad : List.<java.util.function.Consumer<RaftOptions.Builder>>of(
                 b -> b.electionTimeoutTicks(0), b -> b.heartbeatIntervalTicks(0), b -> b.maxEntriesPerAppend(0),
                 b -> b.maxBytesPerAppend(0), b -> b.maxInflightAppends(0), b -> b.maxInflightBytes(0),
                 b -> b.maxApplyBatchBytes(0), b -> b.diskStallTicks(-1))) {
-            ProtocolConfig.Builder builder = ProtocolConfig.builder("n1");
+            RaftOptions.Builder builder = TestCluster.ticks();
             bad.accept(builder);
             assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class);
         }
-        ProtocolConfig ones = ProtocolConfig.builder("n1").electionTimeoutTicks(2).heartbeatIntervalTicks(1)
+        RaftOptions ones = TestCluster.ticks().electionTimeoutTicks(2).heartbeatIntervalTicks(1)
                 .maxEntriesPerAppend(1).maxBytesPerAppend(1).maxInflightAppends(1).maxInflightBytes(1)
-                .maxApplyBatchBytes(1).diskStallTicks(0).build();
+                .maxApplyBatchBytes(1).build();
         assertThat(ones.heartbeatIntervalTicks()).isEqualTo(1);
         assertThat(ones.maxBytesPerAppend()).isEqualTo(1);
         assertThat(ones.maxApplyBatchBytes()).isEqualTo(1);
-        assertThat(ones.diskStallTicks()).as("0 means one election timeout").isEqualTo(2);
+        assertThat(ones.diskStallTicks()).as("by default one election timeout").isEqualTo(2);
     }
 
     @Test
@@ -156,22 +159,22 @@ class MessageValidationTest {
         LogEntry e = entry(1, 1);
         Message m = new Message.TimeoutNow(1, "n1", "n2");
         List<Ready> eachWithOneThing = List.of(
-                new Ready(new HardState(1, null), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-                        null),
-                new Ready(null, List.of(e), List.of(), List.of(), List.of(), List.of(), List.of(), null),
-                new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-                        new SnapshotMeta(1, 1, THREE)));
+                new Ready(null, new HardState(1, null), List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                        null, List.of()),
+                new Ready(null, null, List.of(e), List.of(), List.of(), List.of(), List.of(), List.of(), null, List.of()),
+                new Ready(null, null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+                        new SnapshotMeta(1, 1, THREE), List.of()));
         for (Ready r : eachWithOneThing) {
             assertThat(r.nothingToPersist()).as(r.toString()).isFalse();
             assertThat(r.isEmpty()).as(r.toString()).isFalse();
         }
         List<Ready> nothingToPersist = List.of(
-                new Ready(null, List.of(), List.of(m), List.of(), List.of(), List.of(), List.of(), null),
-                new Ready(null, List.of(), List.of(), List.of(m), List.of(), List.of(), List.of(), null),
-                new Ready(null, List.of(), List.of(), List.of(), List.of(e), List.of(), List.of(), null),
-                new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(new ReadState(1, 1)), List.of(),
-                        null),
-                new Ready(null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(1L), null));
+                new Ready(null, null, List.of(), List.of(m), List.of(), List.of(), List.of(), List.of(), null, List.of()),
+                new Ready(null, null, List.of(), List.of(), List.of(m), List.of(), List.of(), List.of(), null, List.of()),
+                new Ready(null, null, List.of(), List.of(), List.of(), List.of(e), List.of(), List.of(), null, List.of()),
+                new Ready(null, null, List.of(), List.of(), List.of(), List.of(), List.of(new ReadState(1, 1)), List.of(),
+                        null, List.of()),
+                new Ready(null, null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(1L), null, List.of()));
         for (Ready r : nothingToPersist) {
             assertThat(r.nothingToPersist()).as(r.toString()).isTrue();
             assertThat(r.isEmpty()).as(r.toString()).isFalse();

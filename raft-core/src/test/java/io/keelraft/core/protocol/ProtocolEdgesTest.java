@@ -1,5 +1,9 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.RaftOptions;
+import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -17,8 +21,8 @@ class ProtocolEdgesTest {
     private static final List<String> THREE = List.of("n1", "n2", "n3");
     private static final ClusterConfiguration THREE_VOTERS = ClusterConfiguration.ofVoters(Set.copyOf(THREE));
 
-    private static RaftProtocol server(String id, ProtocolConfig.Builder config, MemoryLog log, HardState hs) {
-        return new RaftProtocol(config.build(), THREE_VOTERS, hs, log, 0, new SplittableRandom(7));
+    private static RaftProtocol server(String id, RaftOptions.Builder config, MemoryLog log, HardState hs) {
+        return new RaftProtocol(id, config.build(), THREE_VOTERS, hs, log, 0, new SplittableRandom(7));
     }
 
     /** Ticks a lone server (its messages go nowhere) until it has the role. */
@@ -32,7 +36,7 @@ class ProtocolEdgesTest {
 
     @Test
     void aCandidateThatHearsTheLeaderOfItsTermFollowsIt() {
-        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2").preVote(false), MemoryLog.withTerms(1),
+        RaftProtocol n2 = server("n2", TestCluster.ticks().preVote(false), MemoryLog.withTerms(1),
                 new HardState(1, null));
         tickUntil(n2, Role.CANDIDATE);
         long term = n2.currentTerm();
@@ -51,7 +55,7 @@ class ProtocolEdgesTest {
 
     @Test
     void aPreCandidateThatHearsTheLeaderFollowsIt() {
-        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2"), MemoryLog.withTerms(1), new HardState(1, null));
+        RaftProtocol n2 = server("n2", TestCluster.ticks(), MemoryLog.withTerms(1), new HardState(1, null));
         tickUntil(n2, Role.PRE_CANDIDATE);
 
         n2.step(new Message.InstallSnapshot(1, "n1", "n2", new SnapshotMeta(1, 1, THREE_VOTERS)));
@@ -81,7 +85,7 @@ class ProtocolEdgesTest {
     @Test
     void aFollowerInstallingASnapshotAdoptsTheSnapshotsConfiguration() {
         ClusterConfiguration withLearner = new ClusterConfiguration(Set.copyOf(THREE), Set.of("n4"), Set.of());
-        RaftProtocol n3 = server("n3", ProtocolConfig.builder("n3"), MemoryLog.withTerms(1, 1), new HardState(1, null));
+        RaftProtocol n3 = server("n3", TestCluster.ticks(), MemoryLog.withTerms(1, 1), new HardState(1, null));
         assertThat(n3.configuration()).isEqualTo(THREE_VOTERS);
 
         n3.step(new Message.InstallSnapshot(2, "n1", "n3", new SnapshotMeta(10, 2, withLearner)));
@@ -143,7 +147,7 @@ class ProtocolEdgesTest {
         ClusterConfiguration withLearner = new ClusterConfiguration(Set.copyOf(THREE), Set.of("n4"), Set.of());
         MemoryLog log = MemoryLog.withTerms(1);
         log.append(List.of(new LogEntry(2, 1, EntryType.CONFIGURATION, withLearner.encode())));
-        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2"), log, new HardState(1, null));
+        RaftProtocol n2 = server("n2", TestCluster.ticks(), log, new HardState(1, null));
         assertThat(n2.configuration()).isEqualTo(withLearner);
         assertThat(n2.configurationIndex()).isEqualTo(2);
 
@@ -151,7 +155,7 @@ class ProtocolEdgesTest {
         MemoryLog compacted = MemoryLog.withTerms(1, 1);
         compacted.append(List.of(new LogEntry(3, 1, EntryType.CONFIGURATION, withLearner.encode())));
         compacted.compactTo(2, 1);
-        RaftProtocol restarted = new RaftProtocol(ProtocolConfig.builder("n2").build(), THREE_VOTERS,
+        RaftProtocol restarted = new RaftProtocol("n2", RaftOptions.defaults(), THREE_VOTERS,
                 new HardState(1, null), compacted, 2, new SplittableRandom(7));
         assertThat(restarted.configuration()).isEqualTo(withLearner);
         assertThat(restarted.configurationIndex()).isEqualTo(3);
@@ -161,7 +165,7 @@ class ProtocolEdgesTest {
     @Test
     void aTruncatedConfigurationIsUndone() {
         ClusterConfiguration withLearner = new ClusterConfiguration(Set.copyOf(THREE), Set.of("n4"), Set.of());
-        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2"), MemoryLog.withTerms(1), new HardState(1, null));
+        RaftProtocol n2 = server("n2", TestCluster.ticks(), MemoryLog.withTerms(1), new HardState(1, null));
         n2.step(new Message.AppendEntries(1, "n1", "n2", 1, 1,
                 List.of(new LogEntry(2, 1, EntryType.CONFIGURATION, withLearner.encode())), 1, 0));
         assertThat(n2.configuration()).isEqualTo(withLearner);
@@ -180,7 +184,7 @@ class ProtocolEdgesTest {
      */
     @Test
     void aVoteInTheCurrentTermIsDurableBeforeItLeaves() {
-        RaftProtocol n2 = server("n2", ProtocolConfig.builder("n2").preVote(false), MemoryLog.withTerms(1),
+        RaftProtocol n2 = server("n2", TestCluster.ticks().preVote(false), MemoryLog.withTerms(1),
                 new HardState(2, null));
         assertThat(n2.ready().hardState()).as("nothing new to save").isNull();
 

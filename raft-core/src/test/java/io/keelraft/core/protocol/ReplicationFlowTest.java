@@ -1,5 +1,7 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.ClusterConfiguration;
+import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -20,7 +22,7 @@ class ReplicationFlowTest {
 
     /** n1, leader of term 1 with the no-op at index 1 acknowledged by n2; nothing else in flight. */
     private RaftProtocol leader(int window) {
-        RaftProtocol n1 = new RaftProtocol(ProtocolConfig.builder("n1").preVote(false).maxEntriesPerAppend(1)
+        RaftProtocol n1 = new RaftProtocol("n1", TestCluster.ticks().preVote(false).maxEntriesPerAppend(1)
                 .maxInflightAppends(window).build(), THREE, HardState.INITIAL, log, 0, new SplittableRandom(1));
         for (int i = 0; i < 100 && n1.role() != Role.CANDIDATE; i++) {
             n1.tick();

@@ -1,5 +1,6 @@
 package io.keelraft.core.protocol;
 
+import io.keelraft.core.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
