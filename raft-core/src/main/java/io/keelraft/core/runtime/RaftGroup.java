@@ -139,8 +139,12 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.writes = new GroupWrites(this, metaStore, metaThread, droppedOnceClosed(scheduler.serialExecutor("reader")));
     }
 
-    private static Executor droppedOnceClosed(Executor e) {
-        // A read for a closed group is of no use to anyone: dropped, never run on whichever thread called.
+    /**
+     * For work that is of no use once the group has closed (snapshot I/O, reads for followers): dropped then, never
+     * run on whichever thread called. Its waiters are failed by the stop; a follower's unanswered chunk times out at
+     * the leader.
+     */
+    static Executor droppedOnceClosed(Executor e) {
         return task -> {
             try {
                 e.execute(task);

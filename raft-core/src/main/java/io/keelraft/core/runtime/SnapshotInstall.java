@@ -13,7 +13,6 @@ import io.keelraft.core.spi.SnapshotStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +49,7 @@ final class SnapshotInstall {
         }
         // One thread for every snapshot read and write: the store is never touched from two threads, and the
         // raft loop and apply thread never wait for a snapshot's disk I/O.
-        Executor snapshotThread = droppedOnceClosed(group.scheduler.serialExecutor("snapshot"));
+        Executor snapshotThread = RaftGroup.droppedOnceClosed(group.scheduler.serialExecutor("snapshot"));
         // Snapshot-thread confined: the newest snapshot committed to the store, taken or received.
         AtomicLong newestCommitted = new AtomicLong(start == null ? 0 : start.meta().index());
         RaftOptions s = group.settings.options();
@@ -87,18 +86,6 @@ final class SnapshotInstall {
                 });
         this.receiver = new SnapshotReceiver(group.id, store, snapshotThread, group.metrics, newestCommitted,
                 (file, chunk, response) -> group.loop.execute(() -> received(file, chunk, response)));
-    }
-
-    private static Executor droppedOnceClosed(Executor e) {
-        // Snapshot work left when the server closes is dropped: its waiters are failed by close(), a follower's
-        // unanswered chunk times out at the leader, and no disk work runs on whichever thread called.
-        return task -> {
-            try {
-                e.execute(task);
-            } catch (RejectedExecutionException closed) {
-                // dropped
-            }
-        };
     }
 
     void tick() {
