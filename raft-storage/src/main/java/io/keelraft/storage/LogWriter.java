@@ -151,12 +151,17 @@ final class LogWriter implements Runnable {
                 }
                 batch.addAll(append.entries());
             } else {
-                progress.nextRequest = r; // this compaction is still to do if anything below fails
+                progress.nextRequest = r; // this compaction or task is still to do if anything below fails
                 commit(batch, truncateAt, epoch);
                 batch = new ArrayList<>();
                 truncateAt = -1;
-                compact((WriteQueue.Compact) request);
-                epoch = view.epoch();
+                if (request instanceof WriteQueue.Compact compact) {
+                    compact(compact);
+                    epoch = view.epoch();
+                } else {
+                    progress.nextRequest = r + 1; // a task runs once, whatever it does
+                    runTask((WriteQueue.Task) request);
+                }
             }
             progress.nextRequest = r + 1;
         }
@@ -347,10 +352,10 @@ final class LogWriter implements Runnable {
         StorageException cause = new StorageException("log write in " + directory + " failed: " + error, error);
         log.error("{}; appends fail until the disk works again", cause.getMessage());
         log.debug("log write failure in {}", directory, error);
-        List<WriteQueue.Compact> unfinished = new ArrayList<>();
+        List<WriteQueue.Request> unfinished = new ArrayList<>();
         for (int r = progress.nextRequest; r < requests.size(); r++) {
-            if (requests.get(r) instanceof WriteQueue.Compact compact) {
-                unfinished.add(compact);
+            if (!(requests.get(r) instanceof WriteQueue.Append)) {
+                unfinished.add(requests.get(r)); // compactions and tasks run once the disk works again
             }
         }
         queue.fail(cause, unfinished);
@@ -424,6 +429,14 @@ final class LogWriter implements Runnable {
             disk.force(channel, probe);
         } finally {
             Files.deleteIfExists(probe);
+        }
+    }
+
+    private void runTask(WriteQueue.Task task) {
+        try {
+            task.task().run();
+        } catch (RuntimeException e) {
+            log.error("a task run in the log writer of {} failed", directory, e);
         }
     }
 

@@ -212,6 +212,11 @@ public final class SegmentedLog implements LogStore {
         queue.compactTo(index, term);
     }
 
+    @Override
+    public void runInWriter(Runnable task) {
+        queue.task(Objects.requireNonNull(task, "task"));
+    }
+
     /**
      * The disk error that stops appends, or empty while the log accepts them. The writer probes the disk
      * with backoff and clears this by itself once writes work again.

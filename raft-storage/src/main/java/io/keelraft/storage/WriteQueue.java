@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WriteQueue {
 
     /** Something for the writer thread to do. */
-    sealed interface Request permits Append, Compact {
+    sealed interface Request permits Append, Compact, Task {
     }
 
     /** Append {@code entries}, replacing any stored entry at the same index and everything after it. */
@@ -32,6 +32,10 @@ final class WriteQueue {
      * {@code discardAll}, delete every segment (the log did not hold that entry).
      */
     record Compact(long index, long term, boolean discardAll) implements Request {
+    }
+
+    /** Run {@code task} once the writes before it are done ({@link io.keelraft.core.spi.LogStore#runInWriter}). */
+    record Task(Runnable task) implements Request {
     }
 
     /**
@@ -83,6 +87,21 @@ final class WriteQueue {
                 submitted.append(entry.index(), entry.term());
             }
             queue.add(new Append(List.copyOf(entries), view.epoch()));
+            hasRequests = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues a task for the writer thread (see {@link io.keelraft.core.spi.LogStore#runInWriter}). */
+    void task(Runnable task) {
+        lock.lock();
+        try {
+            if (closing) {
+                throw new StorageException("the log is closed");
+            }
+            queue.add(new Task(task));
             hasRequests = true;
             wake.signal();
         } finally {
@@ -153,10 +172,10 @@ final class WriteQueue {
 
     /**
      * The writer failed: refuse appends until {@link #recovered()}, drop every queued append (the caller
-     * reports them failed) and put {@code unfinished} compactions back at the front. What has been submitted
+     * reports them failed) and put {@code unfinished} compactions and tasks back at the front. What has been submitted
      * is now what readers see.
      */
-    void fail(StorageException cause, List<Compact> unfinished) {
+    void fail(StorageException cause, List<Request> unfinished) {
         lock.lock();
         try {
             failure = cause;

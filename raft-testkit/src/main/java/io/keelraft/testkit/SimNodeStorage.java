@@ -255,6 +255,11 @@ final class SimNodeStorage {
         }
 
         @Override
+        public void runInWriter(Runnable task) {
+            queueWrite(scheduler, task); // in order with the writes, after the latency of a write of its own
+        }
+
+        @Override
         public void setDurabilityListener(DurabilityListener listener) {
             this.listener = listener;
         }

@@ -23,21 +23,21 @@ final class ClusterIdTracker {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterIdTracker.class);
 
     private final MetaStore meta;
-    private final Executor metaThread;
+    private final Executor writer;
     private final Transport transport;
     private final BiConsumer<String, Throwable> fatal;
     private final AtomicReference<ServerIdentity> identity;
 
     /**
-     * @param metaThread where the identity is saved (the thread that saves term and vote)
+     * @param writer     where the identity is saved: the log writer, which also saves term and vote
      * @param fatal      told when the log names another cluster than the one recorded: this server's data is not
      *                   this cluster's, and it must stop rather than serve it
      */
-    ClusterIdTracker(ServerIdentity identity, MetaStore meta, Executor metaThread, Transport transport,
+    ClusterIdTracker(ServerIdentity identity, MetaStore meta, Executor writer, Transport transport,
                      BiConsumer<String, Throwable> fatal) {
         this.identity = new AtomicReference<>(identity);
         this.meta = meta;
-        this.metaThread = metaThread;
+        this.writer = writer;
         this.transport = transport;
         this.fatal = fatal;
         if (identity.clusterId() != null) {
@@ -76,7 +76,7 @@ final class ClusterIdTracker {
             if (identity.compareAndSet(current, updated)) {
                 LOG.info("{}: cluster id is {} (from {})", current.serverId(), clusterId, source);
                 transport.clusterIdentified(clusterId);
-                metaThread.execute(() -> save(updated));
+                writer.execute(() -> save(updated));
                 return clusterId;
             }
         }

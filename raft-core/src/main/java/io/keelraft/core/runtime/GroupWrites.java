@@ -6,6 +6,7 @@ import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.spi.DurabilityListener;
+import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.StorageException;
 import java.util.List;
@@ -14,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a group's Ready writes and sends, and what its writers report back: log appends go to the log store's
- * writer (group commit), term and vote to the "meta" thread, messages to the transport, reads of entries for
- * lagging followers to the "reader" thread — so the raft loop itself never touches a disk. The writer and the
- * meta thread release the acknowledgements and votes their writes complete ({@link PersistQueue}); the protocol
- * hears of every result as an event on the loop.
+ * What a group's Ready writes and sends, and what its writers report back: log appends, and term and vote ahead
+ * of them, go to the log store's writer (one group commit, {@link LogStore#runInWriter}), messages to the transport,
+ * reads of entries for lagging followers to the "reader" thread — so the raft loop itself never touches a disk. The
+ * writer releases the acknowledgements and votes its writes complete ({@link PersistQueue}); the protocol hears of
+ * every result as an event on the loop.
  */
 final class GroupWrites implements DurabilityListener {
 
@@ -26,13 +27,11 @@ final class GroupWrites implements DurabilityListener {
 
     private final RaftGroup group;
     private final MetaStore metaStore;
-    private final Executor metaThread;
     private final Executor reader;
 
-    GroupWrites(RaftGroup group, MetaStore metaStore, Executor metaThread, Executor reader) {
+    GroupWrites(RaftGroup group, MetaStore metaStore, Executor reader) {
         this.group = group;
         this.metaStore = metaStore;
-        this.metaThread = metaThread;
         this.reader = reader;
     }
 
@@ -74,10 +73,23 @@ final class GroupWrites implements DurabilityListener {
         group.scheduleReady();
     }
 
-    /** Loop: queues a Ready's appends (group commit) and its term/vote; its after-persist messages wait. */
+    /**
+     * Loop: queues a Ready's term/vote and then its appends to the log writer (one group commit); its after-persist
+     * messages wait for both. Term and vote go first, so the stored term is never behind a stored entry's.
+     */
     void persist(Ready r) {
         Object handle = group.persistQueue.add(r.hardState(), r.entriesToAppend(), r.messagesAfterPersist(),
                 group.scheduler.nanoTime());
+        if (r.hardState() != null) {
+            HardState hs = r.hardState();
+            try {
+                group.logStore.runInWriter(() -> saveHardState(hs, handle));
+            } catch (RuntimeException e) {
+                group.failOnLoop("the log store refused to save term " + hs.currentTerm() + " and vote "
+                        + hs.votedFor(), e);
+                return;
+            }
+        }
         if (!r.entriesToAppend().isEmpty()) {
             try {
                 group.logStore.append(r.entriesToAppend());
@@ -87,10 +99,6 @@ final class GroupWrites implements DurabilityListener {
                 group.failOnLoop("the log store refused an append", e);
                 return;
             }
-        }
-        if (r.hardState() != null) {
-            HardState hs = r.hardState();
-            metaThread.execute(() -> saveHardState(hs, handle));
         }
     }
 
@@ -145,7 +153,10 @@ final class GroupWrites implements DurabilityListener {
         });
     }
 
-    /** Meta thread: makes a Ready's term and vote durable, then tells the loop. */
+    /**
+     * Log writer: makes a Ready's term and vote durable, then tells the loop. A failing disk is retried here, so the
+     * writes queued after it wait: nothing may be acknowledged before the term it was acknowledged in is stored.
+     */
     private void saveHardState(HardState hs, Object handle) {
         try {
             if (!StorageOutage.retryUntilSaved(group.id, "term " + hs.currentTerm() + " and vote " + hs.votedFor(),

@@ -21,6 +21,7 @@ import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
 import io.keelraft.core.spi.SnapshotStore;
+import io.keelraft.core.spi.StorageException;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportReceiver;
 import java.nio.ByteBuffer;
@@ -59,7 +60,6 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
     final RaftScheduler scheduler;
     /** The raft loop: the only thread that touches the fields marked loop-confined. */
     final Executor loop;
-    private final Executor metaThread;
     /** What a Ready writes and sends, and what the writers report back. */
     private final GroupWrites writes;
     final ClusterIdTracker clusterId;
@@ -112,7 +112,6 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.scheduler = scheduler;
         this.metrics = settings.metrics();
         this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
-        this.metaThread = inlineOnceClosed(scheduler.serialExecutor("meta"));
         Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
         GroupRestore restored = GroupRestore.from(settings, logStore, metaStore, snapshots, stateMachine);
         this.protocol = new RaftProtocol(id, settings.options(), restored.base(), restored.hardState(), logStore,
@@ -127,7 +126,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.published = new PublishedState(id, metrics, applier, protocol.currentTerm());
         this.callbacks = new Callbacks(callbackExecutor, applier::execute, applier::onApplyThread);
         this.outage = new StorageOutage(id, scheduler::nanoTime);
-        this.clusterId = new ClusterIdTracker(restored.identity(), metaStore, metaThread, transport, this::fatal);
+        this.clusterId = new ClusterIdTracker(restored.identity(), metaStore, this::runInWriter, transport, this::fatal);
         applier.onClusterId(clusterId::committed);
         // Should this server lead a new cluster first, the first entry names the cluster: the configured id, or a
         // fresh random one (seeded from this server's clock, so that simulations stay reproducible).
@@ -136,7 +135,7 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
                 : new UUID(idSource.nextLong(), idSource.nextLong()).toString());
         this.snapshotInstall = snapshots == null ? null : new SnapshotInstall(this, snapshots, restored);
         this.requests = new ClientRequests(this);
-        this.writes = new GroupWrites(this, metaStore, metaThread, droppedOnceClosed(scheduler.serialExecutor("reader")));
+        this.writes = new GroupWrites(this, metaStore, droppedOnceClosed(scheduler.serialExecutor("reader")));
     }
 
     /**
@@ -152,6 +151,17 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
                 // dropped
             }
         };
+    }
+
+    /** Any thread: runs {@code task} on the log writer, in order with the writes; dropped once the log has closed. */
+    private void runInWriter(Runnable task) {
+        try {
+            logStore.runInWriter(task);
+        } catch (StorageException closedLog) {
+            // Closed: the only task besides term/vote (which go through GroupWrites) is recording the cluster id,
+            // which is learned again at the next start.
+            LOG.debug("{}: log closed, task dropped: {}", id, closedLog.toString());
+        }
     }
 
     private static Executor inlineOnceClosed(Executor e) {

@@ -79,7 +79,7 @@ final class StorageOutage {
     }
 
     /**
-     * Runs {@code write} (a term/vote save, on the meta thread) until it succeeds or {@code stop} says the server
+     * Runs {@code write} (a term/vote save, on the log writer) until it succeeds or {@code stop} says the server
      * closed, backing off between attempts. Retrying in place keeps saves in order — a later, newer term/vote
      * never overtakes an older one that is still being retried — and the messages that wait for it (votes,
      * thesis §3.4) simply wait longer, which is safe.

@@ -41,6 +41,19 @@ public interface LogStore extends DurableLog, AutoCloseable {
      */
     void compactTo(long index, long term);
 
+    /**
+     * Runs {@code task} on this store's writer thread, in order with the writes: after the appends and compactions
+     * queued before it are done (durable, or failed and reported), before those queued after it are written. The
+     * runtime saves term and vote this way ({@code MetaStore.save}), so that they ride the writer's group commit:
+     * no other thread does disk I/O for a write, and a server's stored term is never behind the terms of its stored
+     * entries (they are queued after it). The task may block on I/O; it should not throw (what it throws is logged
+     * and otherwise ignored). While the disk fails, tasks wait with the writes; a task still queued when the store
+     * closes may be dropped.
+     *
+     * @throws StorageException when the store is closed
+     */
+    void runInWriter(Runnable task);
+
     /** Finishes or fails every queued append, stops the writer thread and releases every file. */
     @Override
     void close();

@@ -163,6 +163,15 @@ public final class InMemoryLogStore implements LogStore {
     }
 
     @Override
+    public synchronized void runInWriter(Runnable task) {
+        try {
+            writer.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new StorageException("the log is closed");
+        }
+    }
+
+    @Override
     public void setDurabilityListener(DurabilityListener listener) {
         this.listener = listener;
     }
