@@ -7,8 +7,12 @@ package io.keelraft.core.protocol;
  * another thread and reports them with {@link RaftProtocol#entriesFetched}; until then nothing more is sent to
  * {@code peer}.
  *
- * @param peer      the follower the entries are for
- * @param term      the leader's term when it asked (a report from an older term is ignored)
+ * <p>With {@code peer} this server's own id, it reads committed entries this server is to apply that are on disk
+ * only (after a restart, or when application fell far behind): they come back as the next Ready's committed
+ * entries, and none after them is handed out before.
+ *
+ * @param peer      the follower the entries are for, or this server to apply them
+ * @param term      the leader's term when it asked (a report from an older term is ignored); 0 for this server
  * @param fromIndex the first index wanted
  * @param toIndex   one past the last index wanted
  * @param maxBytes  the most bytes one AppendEntries may carry

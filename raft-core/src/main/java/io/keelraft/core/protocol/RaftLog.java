@@ -25,6 +25,18 @@ final class RaftLog {
     /** Highest index handed to the driver for application. */
     private long handedToApply;
     /**
+     * While committed entries to apply are being read off the loop (they were on disk only, e.g. after a restart):
+     * the first index asked for, else 0. Nothing further is handed out for application until they arrive, so entries
+     * are applied in order.
+     */
+    private long applyReadFrom;
+    /** True until the read of {@code applyReadFrom} has been handed to the driver (a Ready's entriesToFetch). */
+    private boolean applyReadToIssue;
+    /** What that read returned, handed out for application next. */
+    private List<LogEntry> readForApply = List.of();
+    /** A read for application failed: the next one runs on the loop, where an error stops the server (fail-stop). */
+    private boolean applyReadFailed;
+    /**
      * A snapshot this server is installing (thesis §5.3): until the durable log has been compacted past it, the
      * log starts after (restoredIndex, restoredTerm) and nothing durable is read (the old log is being discarded).
      */
@@ -270,6 +282,9 @@ final class RaftLog {
         durableIndex = index;
         commitIndex = index;
         handedToApply = index;
+        applyReadFrom = 0; // a read still under way is for entries the snapshot replaces: its result is ignored
+        applyReadToIssue = false;
+        readForApply = List.of();
     }
 
     /** Advances commitIndex (never backwards). */
@@ -280,18 +295,66 @@ final class RaftLog {
         commitIndex = Math.max(commitIndex, index);
     }
 
+    /** True when committed entries can be handed out for application now (none is being read off the loop). */
     boolean hasEntriesToApply() {
-        return handedToApply < commitIndex;
+        return !readForApply.isEmpty() || (handedToApply < commitIndex && applyReadFrom == 0);
     }
 
-    /** Committed entries not yet handed out for application, up to {@code maxBytes}; marks them handed out. */
+    /**
+     * Committed entries not yet handed out for application, up to {@code maxBytes}; marks them handed out. Entries
+     * the durable log holds on disk only are not read here: a read off the loop is asked for instead
+     * ({@link #takeApplyRead}) and nothing is handed out until {@link #readForApply} brings them (the raft loop
+     * never waits for a disk, thesis §10.2.1).
+     */
     List<LogEntry> takeEntriesToApply(long maxBytes) {
+        if (!readForApply.isEmpty()) {
+            List<LogEntry> out = readForApply;
+            readForApply = List.of();
+            handedToApply += out.size();
+            return out;
+        }
         if (!hasEntriesToApply()) {
             return List.of();
         }
-        List<LogEntry> out = entries(handedToApply + 1, commitIndex + 1, Integer.MAX_VALUE, maxBytes);
+        long from = handedToApply + 1;
+        if (!applyReadFailed && !inMemory(from)) {
+            applyReadFrom = from;
+            applyReadToIssue = true;
+            return List.of();
+        }
+        applyReadFailed = false;
+        List<LogEntry> out = entries(from, commitIndex + 1, Integer.MAX_VALUE, maxBytes);
         handedToApply += out.size();
         return out;
+    }
+
+    /**
+     * The read of committed entries for application that {@link #takeEntriesToApply} asked for, once, or null: an
+     * {@link EntryFetch} for this server itself ({@code self}), up to the commit index (committed entries never
+     * change, so the term is 0 and ignored).
+     */
+    EntryFetch takeApplyRead(String self, long maxBytes) {
+        if (!applyReadToIssue) {
+            return null;
+        }
+        applyReadToIssue = false;
+        return new EntryFetch(self, 0, applyReadFrom, Math.min(commitIndex, lastDurableIndexToRead()) + 1, maxBytes);
+    }
+
+    /**
+     * The driver read committed entries from {@code from} for application ({@code entries}, empty when the read
+     * failed). Ignored unless it answers the read under way (a snapshot installed meanwhile replaced them).
+     */
+    void readForApply(long from, List<LogEntry> entries) {
+        if (applyReadFrom == 0 || from != applyReadFrom) {
+            return;
+        }
+        applyReadFrom = 0;
+        if (entries.isEmpty()) {
+            applyReadFailed = true; // read again, on the loop this time
+            return;
+        }
+        readForApply = List.copyOf(entries);
     }
 
     /**

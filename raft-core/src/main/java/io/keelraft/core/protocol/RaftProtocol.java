@@ -192,11 +192,14 @@ public final class RaftProtocol {
     /**
      * The driver read the entries of an {@link EntryFetch} ({@code entries} from {@code fromIndex}; empty when the
      * read failed). If this server still leads {@code term} and {@code peer} still waits for them, they leave in an
-     * AppendEntries now; otherwise they are dropped (the follower is served again from its progress).
+     * AppendEntries now; otherwise they are dropped (the follower is served again from its progress). A fetch for this
+     * server itself reads committed entries to apply: they are handed out in the next Ready's committed entries.
      */
     public void entriesFetched(String peer, long term, long fromIndex, List<LogEntry> entries) {
         Objects.requireNonNull(entries, "entries");
-        if (s.role == Role.LEADER && s.currentTerm == term) {
+        if (peer.equals(s.id)) {
+            s.log.readForApply(fromIndex, entries); // committed entries this server applies (RaftLog#takeApplyRead)
+        } else if (s.role == Role.LEADER && s.currentTerm == term) {
             replication.entriesFetched(peer, fromIndex, entries);
         }
     }
@@ -392,10 +395,15 @@ public final class RaftProtocol {
             // Nothing can be made durable, so nothing may be acknowledged: the leader retries, as after a loss.
             s.messagesAfterPersist.clear();
         }
+        List<LogEntry> committed = s.log.takeEntriesToApply(s.config.maxApplyBatchBytes());
+        EntryFetch applyRead = s.log.takeApplyRead(s.id, s.config.maxApplyBatchBytes());
+        if (applyRead != null) {
+            s.fetches.add(applyRead);
+        }
         Ready ready = new Ready(softState, hardState,
                 s.storageFailing ? List.of() : s.log.takeEntriesToPersist(),
                 List.copyOf(s.messages), List.copyOf(s.messagesAfterPersist),
-                s.log.takeEntriesToApply(s.config.maxApplyBatchBytes()),
+                committed,
                 List.copyOf(s.readStates), List.copyOf(s.abortedReads), s.snapshotToRestore, List.copyOf(s.fetches));
         s.snapshotToRestore = null;
         s.fetches.clear();
