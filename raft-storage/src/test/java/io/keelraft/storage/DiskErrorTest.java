@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** An IOException fails the pending appends, stops appends, and the log recovers by itself. */
 class DiskErrorTest {
 
-    private static final SegmentedLogOptions OPTIONS = SegmentedLogOptions.defaults()
+    static final SegmentedLogOptions OPTIONS = SegmentedLogOptions.defaults()
             .withSegmentBytes(4096)
             .withRetryDelays(Duration.ofMillis(2), Duration.ofMillis(20));
 

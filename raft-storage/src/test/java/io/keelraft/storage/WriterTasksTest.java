@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.StorageException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -20,9 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WriterTasksTest {
 
-    private static final SegmentedLogOptions OPTIONS = SegmentedLogOptions.defaults()
-            .withSegmentBytes(4096)
-            .withRetryDelays(Duration.ofMillis(2), Duration.ofMillis(20));
+    /** Small segments, quick disk probes. */
+    private static final SegmentedLogOptions OPTIONS = DiskErrorTest.OPTIONS;
 
     @TempDir
     Path dir;
