@@ -118,6 +118,7 @@ final class Follower implements RoleStep {
             matched = snapshot.index();
         } else {
             // Rule 7: discard the whole log; the snapshot's state replaces it.
+            dropAcknowledgementsFrom(s.log.commitIndex() + 1);
             s.log.restore(snapshot.index(), snapshot.term());
             s.configurations.reset(snapshot.index(), snapshot.configuration());
             s.snapshotToRestore = snapshot;
@@ -139,12 +140,25 @@ final class Follower implements RoleStep {
         }
         List<LogEntry> fresh = entries.subList(skip, entries.size());
         if (fresh.get(0).index() <= s.log.lastIndex()) {
+            dropAcknowledgementsFrom(fresh.get(0).index());
             s.configurations.truncatedFrom(fresh.get(0).index());
             s.log.truncateAndAppend(fresh);
         } else {
             s.log.append(fresh);
         }
         s.configurations.appended(fresh);
+    }
+
+    /**
+     * The log is about to lose its entries from {@code index} on (a newer leader's entries or snapshot replace them):
+     * acknowledgements of them that still wait to be persisted must never leave. Stepped in the same batch as the
+     * replacement, they would leave once the replacing entries are durable, and an outdated leader could count a
+     * server that no longer stores what it acknowledged towards committing an entry no majority holds (paper §5.3: a
+     * follower acknowledges only entries it stores; dropping a message is always safe).
+     */
+    private void dropAcknowledgementsFrom(long index) {
+        s.messagesAfterPersist.removeIf(m -> m instanceof Message.AppendEntriesResponse r && r.success()
+                && r.matchIndex() >= index);
     }
 
     /**

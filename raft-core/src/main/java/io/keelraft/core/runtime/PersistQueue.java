@@ -55,10 +55,28 @@ final class PersistQueue {
      * hard state (if any) is durable; entries complete through {@link #entriesDurable}.
      */
     synchronized Object add(HardState hardState, List<LogEntry> entries, List<Message> afterPersist, long nowNanos) {
+        if (!entries.isEmpty()) {
+            dropAcknowledgementsReplacedBy(entries.get(0).index());
+        }
         Ticket t = new Ticket(hardState != null, entries, afterPersist, nowNanos);
         tickets.addLast(t);
         release();
         return t;
+    }
+
+    /**
+     * A new append replaces the log from {@code index} on. An earlier Ready's entries from there that are not yet
+     * durable may never be written at all (a log store may drop queued entries that a later append replaces before
+     * its next write), so their acknowledgements must not leave when the later append is reported durable: an
+     * outdated leader could count them towards a commit no majority holds. Dropping a message is always safe.
+     */
+    private void dropAcknowledgementsReplacedBy(long index) {
+        for (Ticket t : tickets) {
+            if (t.entriesPending && t.lastIndex >= index) {
+                t.messages = t.messages.stream().filter(m -> !(m instanceof Message.AppendEntriesResponse r
+                        && r.success() && r.matchIndex() >= index)).toList();
+            }
+        }
     }
 
     /** The hard state of the Ready behind {@code handle} is durable. */

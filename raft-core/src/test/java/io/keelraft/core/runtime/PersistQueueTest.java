@@ -64,6 +64,29 @@ class PersistQueueTest {
         assertThat(sent).containsExactly(vote("a"), vote("b"));
     }
 
+    private static Message ack(String to, long term, long matchIndex) {
+        return new Message.AppendEntriesResponse(term, "me", to, true, matchIndex, 0, 0, 0, 0);
+    }
+
+    @Test
+    void anAcknowledgementOfEntriesALaterAppendReplacesBeforeTheyAreDurableNeverLeaves() {
+        // Term 2's leader n1 sent 2..3; before they were written, term 3's leader n3 replaced them from index 2. A
+        // store may then never write them (it drops queued entries a later append replaces), so the report for
+        // the replacement must not release the acknowledgement of 2..3 to n1: it would be false.
+        queue.add(null, entries(2, 3, 2), List.of(ack("n1", 2, 3), vote("n1")), 0);
+        queue.add(null, entries(2, 2, 3), List.of(ack("n3", 3, 2)), 0);
+        queue.entriesDurable(2, 3);
+        assertThat(sent).containsExactly(vote("n1"), ack("n3", 3, 2));
+    }
+
+    @Test
+    void acknowledgementsOfEntriesThatStayAreKept() {
+        queue.add(null, entries(2, 3, 2), List.of(ack("n1", 2, 3)), 0);
+        queue.add(null, entries(4, 5, 2), List.of(ack("n1", 2, 5)), 0); // follows on: nothing replaced
+        queue.entriesDurable(5, 2);
+        assertThat(sent).containsExactly(ack("n1", 2, 3), ack("n1", 2, 5));
+    }
+
     @Test
     void theLoopAddingAndTheWriterAndMetaThreadsReleasingKeepEveryMessageInOrder() throws Exception {
         // The loop adds tickets while the log writer and the term/vote thread release them, as in RaftGroup:
