@@ -213,7 +213,11 @@ final class RaftLog {
         if (handedToPersist >= last) {
             return List.of();
         }
-        List<LogEntry> out = List.copyOf(unstable.subList((int) (handedToPersist + 1 - unstableOffset), unstable.size()));
+        // Entries below unstableOffset are in the durable log already. handedToPersist can be below it: after a
+        // restore, a store that still held the snapshot's last entry keeps what follows it (LogStore.compactTo),
+        // and this log reads those entries from it; the next append then starts past handedToPersist + 1.
+        long from = Math.max(handedToPersist + 1, unstableOffset);
+        List<LogEntry> out = List.copyOf(unstable.subList((int) (from - unstableOffset), unstable.size()));
         handedToPersist = last;
         return out;
     }
