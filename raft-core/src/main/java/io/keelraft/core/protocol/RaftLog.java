@@ -34,7 +34,7 @@ final class RaftLog {
     RaftLog(DurableLog durable, long appliedIndex) {
         this.durable = durable;
         long last = durable.lastIndex();
-        if (appliedIndex > last && appliedIndex > durable.snapshotIndex()) {
+        if (appliedIndex > last) { // the log's last index is at least its snapshot index (DurableLog)
             throw new IllegalArgumentException("appliedIndex " + appliedIndex + " is beyond the log's last index " + last);
         }
         long base = Math.max(appliedIndex, durable.snapshotIndex());
@@ -323,9 +323,6 @@ final class RaftLog {
     long lastIndexWithTermAtMost(long term, long atMost) {
         long lo = snapshotIndex();
         long hi = Math.min(atMost, lastIndex());
-        if (hi < lo) {
-            return lo;
-        }
         while (lo < hi) {
             long mid = (lo + hi + 1) >>> 1;
             if (term(mid) <= term) {
