@@ -47,7 +47,7 @@ final class RaftLog {
 
     /** True while an installed snapshot hides the durable log (until the driver has compacted it). */
     private boolean restoring() {
-        if (restoredIndex >= 0 && durable.snapshotIndex() >= restoredIndex) {
+        if (durable.snapshotIndex() >= restoredIndex) { // never below -1: a no-op when not restoring
             restoredIndex = -1; // the driver compacted: the durable log starts at the snapshot now
         }
         return restoredIndex >= 0;

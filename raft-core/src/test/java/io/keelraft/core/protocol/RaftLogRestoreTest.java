@@ -86,19 +86,26 @@ class RaftLogRestoreTest {
         assertThat(log.term(13)).isEqualTo(4);
     }
 
-    @Test
-    void whenTheStoreKeepsTheEntriesAfterTheSnapshotTheLogContinuesFromThem() {
-        // The protocol discards its whole log when its own view does not hold the snapshot's last entry (rule 7);
-        // the store decides on what it holds (LogStore.compactTo, rule 6). They differ when a conflict replaced
-        // entries that were never handed out, in the same batch as the snapshot: the store still holds the
-        // snapshot's entry and keeps what follows it. From the compaction on, the log is what the store holds.
-        CachedDiskLog disk = CachedDiskLog.withTerms(1, 1, 2, 2);
-        disk.cachedFrom = Long.MAX_VALUE;
+    /**
+     * The protocol discards its whole log when its own view does not hold the snapshot's last entry (rule 7); the
+     * store decides on what it holds (LogStore.compactTo, rule 6). They differ when a conflict replaced entries
+     * that were never handed out, in the same batch as the snapshot: the store still holds the snapshot's entry
+     * and keeps what follows it. From the compaction on, the log is what the store holds: here 3@2 and 4@2.
+     */
+    private static RaftLog restoredOverAStoreThatKeptItsSuffix(CachedDiskLog disk) {
         RaftLog log = new RaftLog(disk, 0);
         log.truncateAndAppend(List.of(entry(2, 3))); // a leader of term 3 replaces 2..4, not yet handed out
         log.restore(2, 1); // a later leader's snapshot through (2, 1), which this log's view does not hold
         assertThat(log.lastIndex()).isEqualTo(2);
         disk.compactTo(2, 1); // the store holds (2, 1): it keeps 3@2 and 4@2
+        return log;
+    }
+
+    @Test
+    void whenTheStoreKeepsTheEntriesAfterTheSnapshotTheLogContinuesFromThem() {
+        CachedDiskLog disk = CachedDiskLog.withTerms(1, 1, 2, 2);
+        disk.cachedFrom = Long.MAX_VALUE;
+        RaftLog log = restoredOverAStoreThatKeptItsSuffix(disk);
 
         assertThat(log.lastIndex()).isEqualTo(4);
         assertThat(log.term(3)).isEqualTo(2);
@@ -107,11 +114,31 @@ class RaftLogRestoreTest {
         assertThat(log.inMemory(3)).as("on disk only").isFalse();
         assertThat(log.entries(3, 5, 100, Long.MAX_VALUE)).extracting(LogEntry::index).containsExactly(3L, 4L);
 
+        // Appended before the driver asked for a Ready again: this used to fail (a negative index into the
+        // unstable entries), as the entries kept by the store were never handed out for persistence.
         log.append(List.of(entry(5, 4)));
         assertThat(log.lastIndex()).isEqualTo(5);
         assertThat(log.term(5)).isEqualTo(4);
         assertThat(log.term(4)).isEqualTo(2);
         assertThat(log.takeEntriesToPersist()).extracting(LogEntry::index).containsExactly(5L);
+    }
+
+    @Test
+    void aConflictWithTheEntriesTheStoreKeptReplacesThem() {
+        CachedDiskLog disk = CachedDiskLog.withTerms(1, 1, 2, 2);
+        RaftLog log = restoredOverAStoreThatKeptItsSuffix(disk);
+        // The driver drains its Readies after the compaction (RaftGroup, SimNode): nothing new to write.
+        assertThat(log.takeEntriesToPersist()).isEmpty();
+        assertThat(log.takeEntriesToPersist()).isEmpty();
+
+        log.truncateAndAppend(List.of(entry(4, 4))); // the new leader's 4@4 replaces the kept 4@2
+
+        assertThat(log.lastIndex()).isEqualTo(4);
+        assertThat(log.term(4)).isEqualTo(4);
+        assertThat(log.term(3)).isEqualTo(2);
+        assertThat(log.lastDurableIndexToRead()).isEqualTo(3);
+        assertThat(log.takeEntriesToPersist()).containsExactly(entry(4, 4));
+        assertThat(log.takeEntriesToPersist()).isEmpty();
     }
 
     @Test
