@@ -40,31 +40,24 @@ final class ConfigurationLog {
         return byIndex.lastKey();
     }
 
-    /** Records the configurations among appended entries. Returns true when the active one changed. */
-    boolean appended(List<LogEntry> entries) {
-        boolean changed = false;
+    /** Records the configurations among appended entries. */
+    void appended(List<LogEntry> entries) {
         for (LogEntry e : entries) {
             if (e.type() == EntryType.CONFIGURATION) {
                 byIndex.put(e.index(), ClusterConfiguration.decode(e.payload()));
                 knownServers = null;
-                changed = true;
             }
         }
-        return changed;
     }
 
-    /** Forgets configurations at {@code fromIndex} and after. Returns true when the active one changed. */
-    boolean truncatedFrom(long fromIndex) {
+    /** Forgets configurations at {@code fromIndex} and after (a leader replaced that suffix of the log). */
+    void truncatedFrom(long fromIndex) {
         Map<Long, ClusterConfiguration> removed = byIndex.tailMap(fromIndex, true);
-        if (removed.isEmpty()) {
-            return false;
-        }
         if (removed.size() == byIndex.size()) {
             throw new IllegalStateException("truncation at " + fromIndex + " would remove every configuration");
         }
         removed.clear();
         knownServers = null;
-        return true;
     }
 
     /**

@@ -46,7 +46,7 @@ final class RaftLog {
     RaftLog(DurableLog durable, long appliedIndex) {
         this.durable = durable;
         long last = durable.lastIndex();
-        if (appliedIndex > last && appliedIndex > durable.snapshotIndex()) {
+        if (appliedIndex > last) { // the log's last index is at least its snapshot index (DurableLog)
             throw new IllegalArgumentException("appliedIndex " + appliedIndex + " is beyond the log's last index " + last);
         }
         long base = Math.max(appliedIndex, durable.snapshotIndex());
@@ -59,7 +59,7 @@ final class RaftLog {
 
     /** True while an installed snapshot hides the durable log (until the driver has compacted it). */
     private boolean restoring() {
-        if (restoredIndex >= 0 && durable.snapshotIndex() >= restoredIndex) {
+        if (durable.snapshotIndex() >= restoredIndex) { // never below -1: a no-op when not restoring
             restoredIndex = -1; // the driver compacted: the durable log starts at the snapshot now
         }
         return restoredIndex >= 0;
@@ -225,7 +225,11 @@ final class RaftLog {
         if (handedToPersist >= last) {
             return List.of();
         }
-        List<LogEntry> out = List.copyOf(unstable.subList((int) (handedToPersist + 1 - unstableOffset), unstable.size()));
+        // Entries below unstableOffset are in the durable log already. handedToPersist can be below it: after a
+        // restore, a store that still held the snapshot's last entry keeps what follows it (LogStore.compactTo),
+        // and this log reads those entries from it; the next append then starts past handedToPersist + 1.
+        long from = Math.max(handedToPersist + 1, unstableOffset);
+        List<LogEntry> out = List.copyOf(unstable.subList((int) (from - unstableOffset), unstable.size()));
         handedToPersist = last;
         return out;
     }
@@ -382,9 +386,6 @@ final class RaftLog {
     long lastIndexWithTermAtMost(long term, long atMost) {
         long lo = snapshotIndex();
         long hi = Math.min(atMost, lastIndex());
-        if (hi < lo) {
-            return lo;
-        }
         while (lo < hi) {
             long mid = (lo + hi + 1) >>> 1;
             if (term(mid) <= term) {
