@@ -42,10 +42,6 @@ final class Inflights {
         return window.size();
     }
 
-    long bytes() {
-        return bytes;
-    }
-
     void reset() {
         window.clear();
         bytes = 0;

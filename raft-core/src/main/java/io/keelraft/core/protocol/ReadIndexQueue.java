@@ -44,12 +44,11 @@ final class ReadIndexQueue {
         awaitingQuorum.add(new PendingRead(requestId, readIndex, seq));
     }
 
-    /** Starts a round for a periodic heartbeat (it renews the leader's lease); returns its sequence number. */
-    long newRound(long nowTick) {
+    /** Starts a round for a periodic heartbeat (it renews the leader's lease). */
+    void newRound(long nowTick) {
         seq++;
         roundStartTick.put(seq, nowTick);
         roundNeedsBroadcast = false;
-        return seq;
     }
 
     /** Gives the reads that waited for a commit in the leader's term their read index. */
@@ -97,9 +96,5 @@ final class ReadIndexQueue {
         }
         awaitingQuorum.clear();
         roundNeedsBroadcast = false;
-    }
-
-    boolean isEmpty() {
-        return awaitingTermCommit.isEmpty() && awaitingQuorum.isEmpty();
     }
 }

@@ -49,10 +49,6 @@ final class ReplicationProgress {
         return state;
     }
 
-    Inflights inflights() {
-        return inflights;
-    }
-
     /**
      * The first index of the entries being read for this follower off the raft loop ({@code Ready#entriesToFetch}),
      * or 0: nothing more is sent until they arrive (or the state changes, which forgets the fetch).
@@ -186,7 +182,6 @@ final class ReplicationProgress {
         state = State.SNAPSHOT;
         pendingSnapshot = index;
         stalledTicks = 0;
-        inflights.reset();
     }
 
     void commitSent(long commitIndex) {
@@ -200,10 +195,6 @@ final class ReplicationProgress {
     /** REPLICATE with nothing in flight: a heartbeat now cannot overtake pipelined appends. */
     boolean idle() {
         return state == State.REPLICATE && inflights.isEmpty();
-    }
-
-    long pendingSnapshot() {
-        return pendingSnapshot;
     }
 
     /** The snapshot transfer moved forward (a chunk was acknowledged): it is not stalled. */
@@ -237,9 +228,9 @@ final class ReplicationProgress {
         state = State.PROBE;
         probeSent = false;
         stalledTicks = 0;
-        inflights.reset();
     }
 
+    /** The window is used in REPLICATE only (PROBE and SNAPSHOT ignore it): it starts empty here. */
     private void becomeReplicate() {
         fetchingFrom = 0;
         state = State.REPLICATE;
