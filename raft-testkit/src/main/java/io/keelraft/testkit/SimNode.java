@@ -37,6 +37,13 @@ final class SimNode {
     private final SimNetwork network;
     private final SimDisk disk;
     private final SplittableRandom random;
+    /**
+     * Like {@code RaftGroup}'s loop, half the servers step every message that arrives meanwhile before they take a
+     * Ready (one Ready for a batch of input), so the protocol meets input that one Ready per message never shows: a
+     * message that undoes what an earlier one in the batch did (entries replaced before they were persisted).
+     */
+    private final boolean batchesMessages;
+    private boolean readyScheduled;
     private final Invariants invariants;
     private final EventTrace trace;
     /** Told when this server becomes leader, before its first messages as leader leave. */
@@ -87,6 +94,7 @@ final class SimNode {
         // Most servers keep only their newest few entries "in memory", so a leader serving a lagging follower
         // reads the rest off its loop (EntryFetch), as with a file log's cache.
         disk.log().keepInMemory(random.nextInt(4) == 0 ? Long.MAX_VALUE : random.nextLong(0, 50));
+        this.batchesMessages = random.nextBoolean();
     }
 
     /** Sets who is told when this server becomes leader (the fault schedule). */
@@ -270,7 +278,18 @@ final class SimNode {
             throw new SafetyViolation("Servers send only well-formed messages",
                     id + " dropped " + m + " as malformed");
         }
-        afterInput();
+        if (!batchesMessages) {
+            afterInput();
+        } else if (!readyScheduled) {
+            readyScheduled = true;
+            // 0 = after every event already due now; messages arriving meanwhile join the batch.
+            queue.after(random.nextLong(0, 2), () -> {
+                readyScheduled = false;
+                if (protocol != null) { // else it crashed meanwhile, and the batch died with it
+                    afterInput();
+                }
+            });
+        }
     }
 
     /**
@@ -473,6 +492,20 @@ final class SimNode {
             return;
         }
         SimSnapshot s = disk.snapshot();
+        if (s != null && s.index() > is.snapshot().index()) {
+            // A newer snapshot replaced it after the protocol decided (a leader's, installed while this batch of input
+            // waited for its Ready): as RaftGroup's SnapshotSender does, report the send failed, and the protocol
+            // sends the newer one.
+            trace.record(queue.now(), id, "snapshot replaced, not sent", is);
+            int life = incarnation;
+            queue.after(0, () -> {
+                if (life == incarnation && protocol != null) {
+                    protocol.snapshotSendFailed(is.to());
+                    afterInput();
+                }
+            });
+            return;
+        }
         if (s == null || !s.meta().equals(is.snapshot())) {
             throw new IllegalStateException(id + " must send " + is.snapshot() + " but its durable snapshot is " + s);
         }
