@@ -52,6 +52,34 @@ class MembershipHandOverTest {
         assertThat(n1.lastIndex()).as("no C_new yet").isEqualTo(joint);
     }
 
+    /**
+     * Thesis §4.1: a configuration is in force as soon as it is appended. Shrinking to C_new = {n1}: once C_old,new
+     * commits, C_new is appended, and an entry n1 itself stores is on a majority of C_new, so it commits at once.
+     */
+    @Test
+    void anEntryStoredOnAMajorityOfCNewCommitsAsSoonAsCNewIsAppended() {
+        TestCluster c = withLeaderN1(THREE, b -> b.maxEntriesPerAppend(1));
+        RaftProtocol n1 = c.node("n1");
+        long joint = n1.changeConfiguration(voters("n1")).index();
+        long y = n1.propose("y".getBytes()).index();
+        Ready r = n1.ready();
+        c.logs.get("n1").append(r.entriesToAppend());
+        n1.persisted(y, n1.currentTerm());
+        // n2 receives and acknowledges the joint entry only.
+        Message jointToN2 = r.messages().stream().filter(m -> m.to().equals("n2")).findFirst().orElseThrow();
+        assertThat(((Message.AppendEntries) jointToN2).entries()).extracting(LogEntry::index).containsExactly(joint);
+        RaftProtocol n2 = c.node("n2");
+        n2.step(jointToN2);
+        Ready ack = n2.ready();
+        c.logs.get("n2").append(ack.entriesToAppend());
+        for (Message m : ack.messagesAfterPersist()) {
+            n1.step(m);
+        }
+
+        assertThat(n1.configuration()).isEqualTo(voters("n1"));
+        assertThat(n1.commitIndex()).isEqualTo(y);
+    }
+
     /** Thesis §3.10: while leadership is handed over, the leader takes no new requests, changes included. */
     @Test
     void noConfigurationChangeStartsDuringALeadershipTransfer() {

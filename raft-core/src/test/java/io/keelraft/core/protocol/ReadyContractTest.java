@@ -146,6 +146,105 @@ class ReadyContractTest {
         assertThat(n2.ready().snapshotToRestore()).isEqualTo(new SnapshotMeta(5, 1, THREE_VOTERS));
     }
 
+    /** A log store that keeps no entry in memory: whatever a lagging follower needs is fetched off the raft loop. */
+    private static final class OnDiskLog implements DurableLog {
+        private final MemoryLog log;
+
+        OnDiskLog(MemoryLog log) {
+            this.log = log;
+        }
+
+        @Override
+        public long snapshotIndex() {
+            return log.snapshotIndex();
+        }
+
+        @Override
+        public long snapshotTerm() {
+            return log.snapshotTerm();
+        }
+
+        @Override
+        public long lastIndex() {
+            return log.lastIndex();
+        }
+
+        @Override
+        public long term(long index) {
+            return log.term(index);
+        }
+
+        @Override
+        public List<LogEntry> entries(long fromIndex, long toIndex, long maxBytes) {
+            return log.entries(fromIndex, toIndex, maxBytes);
+        }
+
+        @Override
+        public boolean inMemory(long fromIndex) {
+            return false;
+        }
+    }
+
+    /**
+     * A rejection that sends the leader back to entries that are on disk only leaves an EntryFetch as the only work:
+     * the driver must read them (off the raft loop) before anything is sent.
+     */
+    @Test
+    void anEntryFetchAloneIsWork() {
+        MemoryLog disk = MemoryLog.withTerms(1, 1, 1, 1, 1);
+        RaftProtocol n1 = new RaftProtocol("n1", TestCluster.ticks().preVote(false).build(), THREE_VOTERS,
+                new HardState(1, null), new OnDiskLog(disk), 0, new SplittableRandom(23));
+        for (int i = 0; i < 100 && n1.role() != Role.CANDIDATE; i++) {
+            n1.tick();
+        }
+        n1.ready();
+        n1.step(new Message.RequestVoteResponse(2, "n2", "n1", true, false));
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        assertThat(n1.ready().entriesToFetch()).extracting(EntryFetch::peer, EntryFetch::fromIndex)
+                .contains(org.assertj.core.groups.Tuple.tuple("n2", 5L));
+        n1.entriesFetched("n2", 2, 5, disk.entries(5, 6, Long.MAX_VALUE));
+        assertThat(n1.ready().messages()).anyMatch(m -> m instanceof Message.AppendEntries ae
+                && ae.to().equals("n2") && ae.prevLogIndex() == 4);
+
+        // n2 holds entries 1..2 only: the leader must go back to entry 3, which is on disk.
+        n1.step(new Message.AppendEntriesResponse(2, "n2", "n1", false, 0, 4, 0, 3, 0));
+
+        assertThat(n1.hasReady()).isTrue();
+        Ready r = n1.ready();
+        assertThat(r.entriesToFetch()).extracting(EntryFetch::peer, EntryFetch::fromIndex)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("n2", 3L));
+        assertThat(r.messages()).isEmpty();
+    }
+
+    /**
+     * The leader's own late write of an entry its followers already committed changes nothing (commitIndex is
+     * already there), so it gives the driver nothing to do.
+     */
+    @Test
+    void aLeadersLateWriteOfAnEntryAlreadyCommittedIsNoWork() {
+        TestCluster c = TestCluster.of(THREE, b -> { });
+        c.electByTicking("n1");
+        RaftProtocol n1 = c.node("n1");
+        ProposeResult x = n1.propose(new byte[] {1});
+        Ready write = n1.ready(); // its own disk is slow
+        for (Message m : write.messages()) {
+            RaftProtocol follower = c.node(m.to());
+            follower.step(m);
+            Ready fr = follower.ready();
+            c.logs.get(m.to()).append(fr.entriesToAppend());
+            for (Message ack : fr.messagesAfterPersist()) {
+                n1.step(ack);
+            }
+        }
+        assertThat(n1.commitIndex()).as("committed by the followers' copies").isEqualTo(x.index());
+        n1.ready();
+
+        c.logs.get("n1").append(write.entriesToAppend());
+        n1.persisted(x.index(), x.term());
+
+        assertThat(n1.hasReady()).isFalse();
+    }
+
     /**
      * Only a leader commits by counting replicas (paper Figure 2); a single voter that stepped down because its disk
      * stalled does not commit when the write completes, but once it leads again.
