@@ -36,11 +36,7 @@ final class ConfigurationChange {
         if (target.voters().isEmpty()) {
             throw new IllegalArgumentException("a configuration needs at least one voter; the target has none");
         }
-        for (String learner : target.learners()) {
-            if (target.voters().contains(learner)) {
-                throw new IllegalArgumentException("server " + learner + " cannot be both voter and learner");
-            }
-        }
+        // A server that is both voter and learner cannot be a ClusterConfiguration at all: its constructor refuses it.
         ClusterConfiguration active = s.configurations.active();
         if (s.role != Role.LEADER) {
             return ProposeResult.notLeader(s.leaderId);
@@ -121,8 +117,7 @@ final class ConfigurationChange {
      * handing leadership to {@code successor} (caught up to its last entry) with TimeoutNow, unless it is null.
      */
     void leave(String successor) {
-        raft.replication.announceCommit();
-        raft.replication.flush();
+        raft.replication.flush(); // sends the commit to every follower that has not heard of it
         if (successor != null) {
             s.send(new Message.TimeoutNow(s.currentTerm, s.id, successor));
             LOG.info("{} handed leadership to {} and steps down", s.id, successor);

@@ -103,6 +103,11 @@ final class RaftState {
             configurations.appended(chunk);
             next += chunk.size();
         }
+        // Thesis §4.1: a committed configuration supersedes the earlier ones, as when commitIndex advances. On
+        // restart commitIndex starts at the applied index, and the log may keep entries before it (trailing entries
+        // of a snapshot): without this, a configuration superseded long ago (a joint one that still names a server
+        // removed since) would count again until the next commit, and that removed server would campaign.
+        configurations.committed(this.log.commitIndex());
         this.currentTerm = hardState.currentTerm();
         this.votedFor = hardState.votedFor();
         this.handedOutHardState = hardState;
