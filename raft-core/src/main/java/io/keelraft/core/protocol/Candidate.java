@@ -108,7 +108,9 @@ final class Candidate implements RoleStep {
     private void voteReceived(Message.RequestVoteResponse r) {
         boolean counts = (s.role == Role.PRE_CANDIDATE && r.preVote())
                 || (s.role == Role.CANDIDATE && !r.preVote() && r.term() == s.currentTerm);
-        if (counts) {
+        // Only voters were asked. An answer from anyone else never counts, nor may it make a one-voter election look
+        // like one won with another server's vote (countVotes waits for its own vote to be durable only then).
+        if (counts && s.configurations.active().isVoter(r.from())) {
             votes.put(r.from(), r.granted());
             countVotes();
         }

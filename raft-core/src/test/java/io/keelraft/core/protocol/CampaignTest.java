@@ -177,6 +177,24 @@ class CampaignTest {
     }
 
     /**
+     * Only voters are asked, so only voters' answers count: a granted answer from a learner (never asked; a faulty
+     * one) must not make a one-voter election look won by another's vote, which would let it lead before its own vote
+     * is durable.
+     */
+    @Test
+    void anAnswerFromALearnerNeitherCountsNorHurriesASingleVoter() {
+        ClusterConfiguration soloAndLearner = new ClusterConfiguration(Set.of("solo"), Set.of("l1"), Set.of());
+        RaftProtocol solo = server("solo", TestCluster.ticks(), soloAndLearner, new MemoryLog(), HardState.INITIAL);
+        tickUntil(solo, Role.CANDIDATE);
+        Ready r = solo.ready();
+        solo.step(new Message.RequestVoteResponse(solo.currentTerm(), "l1", "solo", true, false));
+        assertThat(solo.role()).as("its own vote is not durable yet").isEqualTo(Role.CANDIDATE);
+
+        solo.hardStatePersisted(r.hardState());
+        assertThat(solo.role()).isEqualTo(Role.LEADER);
+    }
+
+    /**
      * A durable vote for itself in an earlier term, or the late report of an earlier write, is not the vote of the
      * term it campaigns in.
      */
