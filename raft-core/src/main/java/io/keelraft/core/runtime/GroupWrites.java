@@ -41,15 +41,22 @@ final class GroupWrites implements DurabilityListener {
      */
     @Override
     public void durable(long index, long term) {
+        long submitted = -1;
         if (!group.closed()) {
-            long submitted = group.persistQueue.entriesDurable(index, term);
+            submitted = group.persistQueue.entriesDurable(index, term);
             if (submitted >= 0) {
                 group.metrics.logWriteLatency(group.scheduler.nanoTime() - submitted);
             }
         }
+        // Only a write the outage did not discard ends it: the late report of an append made before the store failed
+        // (its own write finished, a later one was refused) says nothing about the disk now, and taking it for a
+        // recovery would leave the protocol refusing to append with no retry left to end that.
+        boolean outageOver = submitted >= 0;
         group.loop.execute(() -> {
             if (!group.closed()) {
-                group.outage.writeSucceeded();
+                if (outageOver) {
+                    group.outage.writeSucceeded();
+                }
                 group.protocol.persisted(index, term);
                 group.processReady();
             }
