@@ -157,8 +157,8 @@ final class Follower implements RoleStep {
      * follower acknowledges only entries it stores; dropping a message is always safe).
      */
     private void dropAcknowledgementsFrom(long index) {
-        s.messagesAfterPersist.removeIf(m -> m instanceof Message.AppendEntriesResponse r && r.success()
-                && r.matchIndex() >= index);
+        // A rejection carries matchIndex 0, so only successes can name an index at or past the replaced ones.
+        s.messagesAfterPersist.removeIf(m -> m instanceof Message.AppendEntriesResponse r && r.matchIndex() >= index);
     }
 
     /**

@@ -301,7 +301,7 @@ final class RaftLog {
 
     /** True when committed entries can be handed out for application now (none is being read off the loop). */
     boolean hasEntriesToApply() {
-        return !readForApply.isEmpty() || (handedToApply < commitIndex && applyReadFrom == 0);
+        return handedToApply < commitIndex && applyReadFrom == 0; // entries read for it are committed, not handed out
     }
 
     /**
@@ -350,7 +350,7 @@ final class RaftLog {
      * failed). Ignored unless it answers the read under way (a snapshot installed meanwhile replaced them).
      */
     void readForApply(long from, List<LogEntry> entries) {
-        if (applyReadFrom == 0 || from != applyReadFrom) {
+        if (from != applyReadFrom) { // none under way (0), or not this one
             return;
         }
         applyReadFrom = 0;

@@ -49,6 +49,38 @@ class ReplacedEntriesAcknowledgementTest {
     }
 
     @Test
+    void onlyTheAcknowledgementsOfReplacedEntriesAreDropped() {
+        RaftProtocol n3 = follower();
+        n3.step(new Message.AppendEntries(2, "n1", "n3", 1, 1, List.of(entry(2, 2)), 0, 0));
+        n3.step(new Message.AppendEntries(2, "n1", "n3", 2, 2, List.of(entry(3, 2)), 0, 0));
+        // A vote request in the same batch (a transfer's, which the leader lease lets through): denied, as n2's log is
+        // shorter, but answered after persist like any vote.
+        n3.step(new Message.RequestVote(3, "n2", "n3", 2, 2, false, true));
+        // Term 3's leader holds 2@2 but not 3@2: entry 3 is replaced, entry 2 stays.
+        n3.step(new Message.AppendEntries(3, "n2", "n3", 2, 2, List.of(entry(3, 3)), 0, 0));
+        Ready r = n3.ready();
+
+        assertThat(r.entriesToAppend()).containsExactly(entry(2, 2), entry(3, 3));
+        assertThat(acknowledgements(r, "n1")).as("2@2 is still stored; 3@2 is not")
+                .extracting(Message.AppendEntriesResponse::matchIndex).containsExactly(2L);
+        assertThat(r.messagesAfterPersist()).as("the vote's answer is not an acknowledgement: it stays")
+                .anyMatch(m -> m instanceof Message.RequestVoteResponse v && v.to().equals("n2"));
+        assertThat(acknowledgements(r, "n2")).extracting(Message.AppendEntriesResponse::matchIndex).containsExactly(3L);
+    }
+
+    @Test
+    void aSnapshotKeepsTheAcknowledgementsOfCommittedEntries() {
+        RaftProtocol n3 = follower();
+        n3.step(new Message.AppendEntries(2, "n1", "n3", 1, 1, List.of(entry(2, 2)), 2, 0)); // 2@2 committed
+        n3.step(new Message.InstallSnapshot(3, "n2", "n3", new SnapshotMeta(4, 3, FIVE)));
+        Ready r = n3.ready();
+
+        assertThat(acknowledgements(r, "n1")).as("committed entries stay committed under any snapshot")
+                .extracting(Message.AppendEntriesResponse::matchIndex).containsExactly(2L);
+        assertThat(acknowledgements(r, "n2")).extracting(Message.AppendEntriesResponse::matchIndex).containsExactly(4L);
+    }
+
+    @Test
     void anAcknowledgementOfEntriesThatStayIsKept() {
         RaftProtocol n3 = follower();
         n3.step(new Message.AppendEntries(2, "n1", "n3", 1, 1, List.of(entry(2, 2)), 0, 0));
