@@ -164,4 +164,19 @@ class EntryFetchTest {
         assertThat(LeaderBench.snapshotsTo("n3", dropped).size() + LeaderBench.snapshotsTo("n3", h.ready()).size())
                 .isEqualTo(1);
     }
+
+    /** A fetch asks for no more than the durable log holds: a read past its end would fail, and be asked for again. */
+    @Test
+    void aFetchReadsNoFurtherThanTheDurableLog() {
+        LeaderBench h = new LeaderBench(THREE, TestCluster.ticks().maxEntriesPerAppend(100),
+                MemoryLog.withTerms(1, 1, 1, 1, 1, 1), new HardState(1, null));
+        h.memoryFrom = 5;
+        h.ready();
+        h.n1.step(h.ack("n2", 7));
+        h.ready();
+        assertThat(h.n1.commitIndex()).as("so the leader's own no-op at 7 is durable").isEqualTo(7);
+        h.n1.step(h.reject("n3", 5, 0));
+        assertThat(h.ready().entriesToFetch()).extracting(EntryFetch::fromIndex, EntryFetch::toIndex)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 8L));
+    }
 }
