@@ -15,6 +15,16 @@ class RaftLogApplyReadTest {
 
     private static final long MAX = Long.MAX_VALUE;
 
+    /** Entries 1..2, committed and on disk only, being read for application (none handed out yet). */
+    private static RaftLog readingCommittedEntriesFromDisk(CachedDiskLog disk) {
+        disk.cachedFrom = 3;
+        RaftLog log = new RaftLog(disk, 0);
+        log.commitTo(2);
+        assertThat(log.takeEntriesToApply(MAX)).isEmpty();
+        assertThat(log.takeApplyRead("n1", MAX)).isEqualTo(new EntryFetch("n1", 0, 1, 3, MAX));
+        return log;
+    }
+
     @Test
     void entriesInMemoryAreHandedOutAtOnceWithoutARead() {
         CachedDiskLog disk = CachedDiskLog.withTerms(1, 1, 1);
@@ -60,11 +70,7 @@ class RaftLogApplyReadTest {
     @Test
     void aReadThatAnswersNoOutstandingRequestIsIgnored() {
         CachedDiskLog disk = CachedDiskLog.withTerms(1, 1);
-        disk.cachedFrom = 3;
-        RaftLog log = new RaftLog(disk, 0);
-        log.commitTo(2);
-        log.takeEntriesToApply(MAX);
-        log.takeApplyRead("n1", MAX);
+        RaftLog log = readingCommittedEntriesFromDisk(disk);
         log.readForApply(2, List.of(entry(2, 1))); // not what was asked for
         assertThat(log.hasEntriesToApply()).isFalse();
         assertThat(log.takeEntriesToApply(MAX)).isEmpty();
@@ -77,11 +83,7 @@ class RaftLogApplyReadTest {
     @Test
     void aFailedReadIsDoneOnTheLoopNextWhereAnErrorStopsTheServer() {
         CachedDiskLog disk = CachedDiskLog.withTerms(1, 1);
-        disk.cachedFrom = 3;
-        RaftLog log = new RaftLog(disk, 0);
-        log.commitTo(2);
-        log.takeEntriesToApply(MAX);
-        log.takeApplyRead("n1", MAX);
+        RaftLog log = readingCommittedEntriesFromDisk(disk);
         log.readForApply(1, List.of()); // the read failed
         assertThat(log.hasEntriesToApply()).isTrue();
         assertThat(log.takeEntriesToApply(MAX)).containsExactly(entry(1, 1), entry(2, 1));
@@ -92,11 +94,7 @@ class RaftLogApplyReadTest {
     @Test
     void aSnapshotInstalledWhileEntriesAreReadDiscardsTheRead() {
         CachedDiskLog disk = CachedDiskLog.withTerms(1, 1);
-        disk.cachedFrom = 3;
-        RaftLog log = new RaftLog(disk, 0);
-        log.commitTo(2);
-        log.takeEntriesToApply(MAX);
-        log.takeApplyRead("n1", MAX);
+        RaftLog log = readingCommittedEntriesFromDisk(disk);
         log.restore(5, 2); // paper Figure 13 rule 7: the snapshot's state replaces everything through 5
         log.readForApply(1, List.of(entry(1, 1), entry(2, 1)));
         assertThat(log.hasEntriesToApply()).isFalse();
