@@ -48,7 +48,7 @@ final class Figure8Scenario {
 
     /** Starts the scenario from the current leader; does nothing when there is none. */
     void begin() {
-        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode leader = SimNodes.leaderOf(nodes);
         if (leader == null) {
             return;
         }

@@ -63,7 +63,7 @@ final class LivenessProbe {
     }
 
     private void poll() {
-        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode leader = SimNodes.leaderOf(nodes);
         if (leaderElectedAt < 0) {
             if (leader == null) {
                 if (queue.now() - startedAt > options.leaderWithinMillis()) {

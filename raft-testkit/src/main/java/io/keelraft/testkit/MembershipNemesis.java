@@ -92,7 +92,7 @@ final class MembershipNemesis {
         if (stopped) {
             return;
         }
-        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode leader = SimNodes.leaderOf(nodes);
         if (leader != null) {
             try {
                 if (random.nextInt(4) == 0) {

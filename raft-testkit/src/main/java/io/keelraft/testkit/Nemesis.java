@@ -82,9 +82,9 @@ final class Nemesis {
                 });
             }
             case 1 -> {
-                long life = leader.crashes();
+                long life = leader.counts().crashes();
                 queue.after(random.nextLong(0, 10L * options.tickMillis()), () -> {
-                    if (churning && leader.isUp() && leader.crashes() == life) {
+                    if (churning && leader.isUp() && leader.counts().crashes() == life) {
                         leader.crash();
                         queue.after(shortOutage(), () -> {
                             if (churning) {
@@ -140,7 +140,7 @@ final class Nemesis {
         switch (fault) {
             case PARTITION -> {
                 List<String> side = new ArrayList<>();
-                SimNode leader = SimNode.leaderOf(nodes);
+                SimNode leader = SimNodes.leaderOf(nodes);
                 if (leader != null && random.nextBoolean()) {
                     side.add(leader.id()); // the leader ends up in a minority (or alone)
                 }
@@ -192,7 +192,7 @@ final class Nemesis {
             }
             case FIGURE_8 -> figure8.begin();
             case ROLLING_RESTARTS -> {
-                SimNode leader = SimNode.leaderOf(nodes);
+                SimNode leader = SimNodes.leaderOf(nodes);
                 if (leader != null && !rolling) {
                     // One follower stops hearing the leader and campaigns; the others keep restarting, and a
                     // restarted server has heard from no leader yet (thesis §4.2.3, §6.4.1). A restarted
@@ -215,7 +215,7 @@ final class Nemesis {
         if (!rolling) {
             return;
         }
-        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode leader = SimNodes.leaderOf(nodes);
         SimNode victim = nodes.get(random.nextInt(nodes.size()));
         if (victim != leader && victim != cutOff && victim.isUp()) {
             victim.crash();
@@ -250,7 +250,7 @@ final class Nemesis {
     }
 
     private SimNode leaderOrRandom() {
-        SimNode leader = SimNode.leaderOf(nodes);
+        SimNode leader = SimNodes.leaderOf(nodes);
         return leader != null && random.nextBoolean() ? leader : nodes.get(random.nextInt(nodes.size()));
     }
 

@@ -129,32 +129,10 @@ final class SimNode {
         return disk;
     }
 
-    long readsServed() {
-        return readsServed;
-    }
-
-    long crashes() {
-        return crashes;
-    }
-
-    /** Snapshots this server took of its own state machine. */
-    long snapshotsTaken() {
-        return snapshotsTaken;
-    }
-
-    /** InstallSnapshot messages this server sent as leader. */
-    long snapshotsSent() {
-        return snapshotsSent;
-    }
-
-    /** Leader snapshots this server restored its state machine from (discarding its log). */
-    long snapshotsInstalled() {
-        return snapshotsInstalled;
-    }
-
-    /** Log compactions that completed on this server's disk. */
-    long compactions() {
-        return compactions;
+    /** What this server did over all its lives, for the run's report. */
+    SimNodeCounts counts() {
+        return new SimNodeCounts(readsServed, crashes, snapshotsTaken, snapshotsSent, snapshotsInstalled, compactions,
+                fetches);
     }
 
     /** Messages the protocol dropped as malformed, over all lives of this server. */
@@ -454,11 +432,6 @@ final class SimNode {
         });
     }
 
-    /** How many EntryFetches this server served (the simulation reports the total). */
-    long fetches() {
-        return fetches;
-    }
-
     /**
      * Ready.snapshotToRestore: the state machine becomes the snapshot's (every committed entry handed out
      * before is applied already), and the log is discarded through its index — in the disk's write queue, ahead
@@ -611,18 +584,6 @@ final class SimNode {
                 readsServed++;
             }
         }
-    }
-
-    /** The up server that leads the highest term, or null when no server leads. */
-    static SimNode leaderOf(List<SimNode> nodes) {
-        SimNode best = null;
-        for (SimNode n : nodes) {
-            RaftProtocol p = n.protocol;
-            if (p != null && p.role() == Role.LEADER && (best == null || p.currentTerm() > best.protocol.currentTerm())) {
-                best = n;
-            }
-        }
-        return best;
     }
 
     @Override

@@ -145,14 +145,15 @@ public final class Simulation {
             long compactions = 0;
             long fetches = 0;
             for (SimNode n : nodes) {
-                fetches += n.fetches();
-                crashes += n.crashes();
-                readsServed += n.readsServed();
+                SimNodeCounts c = n.counts();
+                fetches += c.fetches();
+                crashes += c.crashes();
+                readsServed += c.readsServed();
                 malformed += n.malformedDropped();
-                snapshotsTaken += n.snapshotsTaken();
-                snapshotsSent += n.snapshotsSent();
-                snapshotsInstalled += n.snapshotsInstalled();
-                compactions += n.compactions();
+                snapshotsTaken += c.snapshotsTaken();
+                snapshotsSent += c.snapshotsSent();
+                snapshotsInstalled += c.snapshotsInstalled();
+                compactions += c.compactions();
             }
             return new SimulationResult(options.seed(), options.clusterSize(), queue.now(), queue.executed(),
                     trace.hash(), stateHash(), elections, Math.max(0, elections - 1), nemesis.episodes(), crashes,
