@@ -162,6 +162,22 @@ public final class InMemoryLogStore implements LogStore {
         });
     }
 
+    /**
+     * Holds the writer, for tests: nothing queued from now on is reported durable (nor run) until the returned latch is
+     * counted down — a disk that is slow to finish a write.
+     */
+    public synchronized java.util.concurrent.CountDownLatch holdWriter() {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        writer.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return release;
+    }
+
     @Override
     public synchronized void runInWriter(Runnable task) {
         try {

@@ -47,4 +47,34 @@ class FullDiskRuntimeTest {
             assertThat(text(c.machines.get(old.id()).query(get("c")))).isEqualTo("3");
         }
     }
+
+    /**
+     * The leader's own write of an entry finishes late, after a later append was refused: that report says nothing
+     * about the disk now, so the outage goes on (and is retried) until a write made after it succeeds.
+     */
+    @Test
+    void aLateReportOfAnEarlierWriteDoesNotEndTheOutage() throws Exception {
+        try (InProcessCluster c = new InProcessCluster(List.of("n1", "n2", "n3"), RaftOptions.builder())) {
+            RaftNode old = c.awaitLeader();
+            old.submit(put("a", "1")).get(10, TimeUnit.SECONDS);
+            java.util.concurrent.CountDownLatch slowWrite = c.logs.get(old.id()).holdWriter();
+            old.submit(put("b", "2")).get(10, TimeUnit.SECONDS); // committed by the followers; its own write waits
+            c.logs.get(old.id()).simulateFullDisk(true);
+            old.submit(put("c", "3")).handle((r, e) -> null);
+            await().atMost(Duration.ofSeconds(20)).until(() -> old.status().get().storageProblem() != null);
+
+            slowWrite.countDown(); // the write of "b" completes now, reported durable after the failure
+            await().atMost(Duration.ofSeconds(20)).until(() -> c.leader() != null && c.leader() != old);
+            assertThat(old.status().get().storageProblem()).as("still failing: only a newer write ends it")
+                    .contains("No space left on device");
+
+            c.logs.get(old.id()).simulateFullDisk(false);
+            RaftNode leader = c.leader();
+            leader.submit(put("d", "4")).get(10, TimeUnit.SECONDS);
+            long applied = leader.lastApplied();
+            await().atMost(Duration.ofSeconds(20)).until(() -> old.status().get().storageProblem() == null
+                    && old.lastApplied() >= applied);
+            assertThat(text(c.machines.get(old.id()).query(get("d")))).isEqualTo("4");
+        }
+    }
 }
