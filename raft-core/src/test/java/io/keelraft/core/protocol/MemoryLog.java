@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A durable log kept in memory, for tests: "durable" the moment {@link #append} returns. */
-final class MemoryLog implements DurableLog {
+class MemoryLog implements DurableLog {
 
     /** Entries after the snapshot base: entries.get(i) has index base + 1 + i. */
     private final List<LogEntry> entries = new ArrayList<>();
