@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,17 +104,20 @@ public final class InProcessCluster {
         }
     }
 
-    private static RaftNode awaitLeader(List<RaftNode> nodes) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            for (RaftNode node : nodes) {
-                if (node.id().equals(node.leaderId())) {
-                    return node;
+    /** The node that leads, once one does: told by the leader listeners, no polling. */
+    private static RaftNode awaitLeader(List<RaftNode> nodes) throws Exception {
+        CompletableFuture<RaftNode> leader = new CompletableFuture<>();
+        for (RaftNode node : nodes) {
+            node.addLeaderListener((leaderId, term) -> {
+                if (node.id().equals(leaderId)) {
+                    leader.complete(node);
                 }
+            });
+            if (node.id().equals(node.leaderId())) { // elected before the listener was added
+                leader.complete(node);
             }
-            Thread.sleep(20); // a benchmark's start-up, not a test: polling is fine here
         }
-        throw new IllegalStateException("no leader within 30 s");
+        return leader.get(30, TimeUnit.SECONDS);
     }
 
     private static int freePort() throws IOException {
