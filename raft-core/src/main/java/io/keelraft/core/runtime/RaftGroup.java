@@ -182,7 +182,14 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         // Before the transport starts (and before any task runs on the loop): whom to dial and admit, from the
         // bootstrap or restored configuration.
         members.update(protocol.configuration(), protocol.serversToReach());
-        transport.start(this);
+        try {
+            transport.start(this);
+        } catch (RuntimeException e) {
+            // A port in use, say: release the storage, threads and directory lock, so that a retry in this
+            // process (on another port) can open the same data directory.
+            close();
+            throw e;
+        }
         loop.execute(this::tick);
     }
 

@@ -31,10 +31,37 @@ final class LocalCluster implements AutoCloseable {
     LocalCluster(Path root, List<String> ids, RaftOptions options) {
         this.root = root;
         this.options = options;
-        for (String id : ids) {
-            members.put(id, "127.0.0.1:" + freePort());
+        // A port is chosen before its server binds it, so another process can take it in between (CI saw
+        // this once). A new cluster has nothing to lose yet: start it again on other ports.
+        for (int attempt = 1; ; attempt++) {
+            members.clear();
+            for (String id : ids) {
+                members.put(id, "127.0.0.1:" + freePort());
+            }
+            try {
+                ids.forEach(this::start);
+                return;
+            } catch (RuntimeException e) {
+                close();
+                if (attempt == 5 || !String.valueOf(e.getMessage()).contains("cannot listen on")) {
+                    throw e;
+                }
+                deleteRecursively(root);
+            }
         }
-        ids.forEach(this::start);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                java.nio.file.Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Servers {@code members} (id to host:port), each started on its directory below {@code root}. */
