@@ -1,6 +1,7 @@
 package io.keelraft.core.runtime;
 
 import io.keelraft.core.OutcomeUnknownException;
+import io.keelraft.core.OutOfOrderException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.StateMachine;
 import io.keelraft.core.ClusterConfiguration;
@@ -212,8 +213,10 @@ final class Applier {
                 return new PendingProposals.AppliedResult(e.index(),
                         ByteBuffer.allocate(8).putLong(e.index()).array(), null);
             case SESSION:
+            case ORDERED:
                 SessionTable.Outcome o = sessions.apply(envelope.sessionId(), envelope.seq(), envelope.ackedThrough(),
-                        envelope.command(), () -> replayOnly ? null : applyToStateMachine(e.index(), envelope.command()));
+                        envelope.command(), envelope.kind() == CommandEnvelope.Kind.ORDERED,
+                        () -> replayOnly ? null : applyToStateMachine(e.index(), envelope.command()));
                 if (o instanceof SessionTable.Outcome.Result r) {
                     return new PendingProposals.AppliedResult(e.index(), r.value(), null);
                 }
@@ -222,6 +225,10 @@ final class Applier {
                 if (o instanceof SessionTable.Outcome.ResponseGone gone) {
                     return new PendingProposals.AppliedResult(e.index(), null,
                             new OutcomeUnknownException(gone.reason() + "; the command was applied once"));
+                }
+                if (o instanceof SessionTable.Outcome.OutOfOrder outOfOrder) {
+                    return new PendingProposals.AppliedResult(e.index(), null,
+                            new OutOfOrderException(outOfOrder.reason()));
                 }
                 if (o instanceof SessionTable.Outcome.Reused reused) {
                     return new PendingProposals.AppliedResult(e.index(), null,

@@ -8,6 +8,8 @@ import io.keelraft.core.ReadMode;
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.protocol.ProposeResult;
 import io.keelraft.core.Role;
+import io.keelraft.core.spi.ClientCall;
+import io.keelraft.core.spi.ClientRequest;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.RaftScheduler;
@@ -244,6 +246,46 @@ final class ClientRequests {
                     "unknown request " + request.getClass().getSimpleName()));
         }
         return response;
+    }
+
+    // ------------------------------------------------------------ remote clients (transport threads)
+
+    /**
+     * Takes a batch of remote clients' requests in one loop task, in their order, so that a batch read from a
+     * socket becomes one Ready: one append, one AppendEntries per follower. Commands are not forwarded: a client
+     * that reached a follower is told who leads (a redirect keeps one session's commands on one path, in order).
+     */
+    void onClientCalls(List<? extends ClientCall> calls) {
+        group.loop.execute(() -> {
+            for (ClientCall call : calls) {
+                serve(call);
+            }
+        });
+    }
+
+    private void serve(ClientCall call) {
+        ClientRequest request = call.request();
+        if (request instanceof ClientRequest.Command c) {
+            proposeFor(call, CommandEnvelope.ordered(c.sessionId(), c.seq(), c.ackedThrough(), c.command()).encode());
+        } else if (request instanceof ClientRequest.OpenSession) {
+            proposeFor(call, CommandEnvelope.openSession().encode());
+        } else if (request instanceof ClientRequest.Query q) {
+            // Runs on the loop already; query() queues one more task, harmless for reads.
+            query(q.query(), q.mode()).whenComplete((r, e) -> call.reply(e != null
+                    ? ForwardOutcomes.toLeaderAnswer(e) : new ForwardResponse.Applied(0, r)));
+        } else {
+            call.reply(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null,
+                    "unknown client request " + request.getClass().getSimpleName(), true));
+        }
+    }
+
+    private void proposeFor(ClientCall call, byte[] envelope) {
+        CompletableFuture<PendingProposals.AppliedResult> out = new CompletableFuture<>();
+        withTimeout(out, "command");
+        out.whenComplete((r, e) -> call.reply(e != null ? ForwardOutcomes.toLeaderAnswer(e)
+                : r.failure() != null ? ForwardOutcomes.toLeaderAnswer(r.failure())
+                : new ForwardResponse.Applied(r.index(), r.result())));
+        propose(envelope, out, false);
     }
 
     // ------------------------------------------------------------ membership (thesis chapter 4, §3.10)

@@ -12,11 +12,20 @@ import java.util.Arrays;
  * PLAIN        kind(1) time(8) command
  * OPEN_SESSION kind(1) time(8)
  * SESSION      kind(1) time(8) sessionId(8) seq(8) ackedThrough(8) command
+ * ORDERED      kind(1) time(8) sessionId(8) seq(8) ackedThrough(8) command
  * </pre>
+ *
+ * ORDERED is a session command that must be applied in sequence order (Keel's remote client pipelines many
+ * commands of one session): see {@link SessionTable#apply}.
  */
 record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, long ackedThrough, byte[] command) {
 
-    enum Kind { PLAIN, OPEN_SESSION, SESSION }
+    enum Kind { PLAIN, OPEN_SESSION, SESSION, ORDERED;
+
+        boolean inSession() {
+            return this == SESSION || this == ORDERED;
+        }
+    }
 
     private static final int HEADER = 9;
     private static final int SESSION_HEADER = HEADER + 24;
@@ -33,11 +42,16 @@ record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, lon
         return new CommandEnvelope(Kind.SESSION, 0, sessionId, seq, ackedThrough, command);
     }
 
+    /** A session command applied only right after its session's previous sequence number. */
+    static CommandEnvelope ordered(long sessionId, long seq, long ackedThrough, byte[] command) {
+        return new CommandEnvelope(Kind.ORDERED, 0, sessionId, seq, ackedThrough, command);
+    }
+
     byte[] encode() {
-        int header = kind == Kind.SESSION ? SESSION_HEADER : HEADER;
+        int header = kind.inSession() ? SESSION_HEADER : HEADER;
         ByteBuffer b = ByteBuffer.allocate(header + command.length);
         b.put((byte) kind.ordinal()).putLong(timeMillis);
-        if (kind == Kind.SESSION) {
+        if (kind.inSession()) {
             b.putLong(sessionId).putLong(seq).putLong(ackedThrough);
         }
         b.put(command);
@@ -67,7 +81,7 @@ record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, lon
         }
         Kind kind = Kind.values()[kindByte];
         long time = b.getLong();
-        if (kind != Kind.SESSION) {
+        if (!kind.inSession()) {
             return new CommandEnvelope(kind, time, 0, 0, 0, Arrays.copyOfRange(payload, HEADER, payload.length));
         }
         if (payload.length < SESSION_HEADER) {

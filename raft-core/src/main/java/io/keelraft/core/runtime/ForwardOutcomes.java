@@ -66,6 +66,7 @@ final class ForwardOutcomes {
             // Not a ShutdownException: that would say *this* server stopped, and it did not.
             case SHUTDOWN -> new RaftException("the leader is shutting down: " + f.message(), false);
             case SESSION_EXPIRED -> new SessionExpiredException(f.message());
+            case OUT_OF_ORDER -> new io.keelraft.core.OutOfOrderException(f.message());
             case TIMEOUT, INTERNAL -> new RaftException(f.message(), false);
         };
     }
@@ -87,6 +88,8 @@ final class ForwardOutcomes {
             reason = ForwardResponse.Reason.OVERLOADED;
         } else if (cause instanceof SessionExpiredException) {
             reason = ForwardResponse.Reason.SESSION_EXPIRED;
+        } else if (cause instanceof io.keelraft.core.OutOfOrderException) {
+            reason = ForwardResponse.Reason.OUT_OF_ORDER;
         } else if (cause instanceof ShutdownException) {
             reason = ForwardResponse.Reason.SHUTDOWN;
         } else if (cause instanceof RaftTimeoutException) {

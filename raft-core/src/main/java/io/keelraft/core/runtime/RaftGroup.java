@@ -15,6 +15,7 @@ import io.keelraft.core.protocol.ReadState;
 import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.Role;
 import io.keelraft.core.SnapshotMeta;
+import io.keelraft.core.spi.ClientCall;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.LogStore;
@@ -25,6 +26,7 @@ import io.keelraft.core.spi.StorageException;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportReceiver;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -361,6 +363,11 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
             return response;
         }
         return requests.onForward(request);
+    }
+
+    @Override
+    public void onClientRequests(List<? extends ClientCall> calls) {
+        requests.onClientCalls(calls);
     }
 
     // ------------------------------------------------------------ the loop

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 final class SessionTable {
 
     /** Outcome of a session command. */
-    sealed interface Outcome permits Outcome.Result, Outcome.Expired, Outcome.ResponseGone, Outcome.Reused {
+    sealed interface Outcome permits Outcome.Result, Outcome.Expired, Outcome.ResponseGone, Outcome.Reused,
+            Outcome.OutOfOrder {
         /** The command's result: freshly applied, or the cached result of an earlier application. */
         record Result(byte[] value, boolean duplicate) implements Outcome {
         }
@@ -36,6 +37,13 @@ final class SessionTable {
 
         /** The client sent a different command under a sequence number it had already used: refused, not applied. */
         record Reused(String reason) implements Outcome {
+        }
+
+        /**
+         * An ordered command whose predecessor in the session has not been applied yet: refused, not applied; the
+         * client sends it again after the predecessor.
+         */
+        record OutOfOrder(String reason) implements Outcome {
         }
     }
 
@@ -92,6 +100,19 @@ final class SessionTable {
      *                may return null when the command took effect but its response is unknown (a replay)
      */
     Outcome apply(long sessionId, long seq, long ackedThrough, byte[] command, Supplier<byte[]> apply) {
+        return apply(sessionId, seq, ackedThrough, command, false, apply);
+    }
+
+    /**
+     * As {@link #apply(long, long, long, byte[], Supplier)}; when {@code ordered}, a new sequence number is applied
+     * only right after the highest one applied (or acknowledged) in the session, so that a client pipelining many
+     * commands has them applied in its order whatever order retries and leader changes put them in the log.
+     * Decided from the table alone, as every server's table is the same at this entry: every sequence number
+     * applied above {@code discardedThrough} is a key of {@code responses}, so their highest key is the session's
+     * last applied command.
+     */
+    Outcome apply(long sessionId, long seq, long ackedThrough, byte[] command, boolean ordered,
+                  Supplier<byte[]> apply) {
         Session s = sessions.get(sessionId);
         if (s == null) {
             return new Outcome.Expired("session " + sessionId + " is unknown or expired");
@@ -120,6 +141,14 @@ final class SessionTable {
         if (seq <= s.discardedThrough) {
             return new Outcome.ResponseGone("session " + sessionId + " already acknowledged sequence " + seq
                     + " and discarded its response");
+        }
+        if (ordered) {
+            long last = s.responses.isEmpty() ? s.discardedThrough : Math.max(s.responses.lastKey(), s.discardedThrough);
+            if (seq != last + 1) {
+                return new Outcome.OutOfOrder("session " + sessionId + " sequence " + seq + " arrived before sequence "
+                        + (last + 1) + (seq > last + 1 ? "" : " (it was not applied and now never can be)")
+                        + "; not applied");
+            }
         }
         byte[] result = apply.get();
         s.responses.put(seq, new Response(result, commandHash));

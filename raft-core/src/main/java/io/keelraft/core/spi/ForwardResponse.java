@@ -2,7 +2,7 @@ package io.keelraft.core.spi;
 
 import java.util.Objects;
 
-/** The leader's answer to a {@link ForwardRequest}. */
+/** The leader's answer to a {@link ForwardRequest}; a server's answer to a remote {@link ClientRequest}. */
 public sealed interface ForwardResponse
         permits ForwardResponse.Applied, ForwardResponse.ReadIndex, ForwardResponse.Failed,
         ForwardResponse.SnapshotChunkAccepted {
@@ -58,6 +58,8 @@ public sealed interface ForwardResponse
         /** Not decided in time; the command may still be applied (use sessions to retry safely). */
         TIMEOUT,
         /** An unexpected failure, described by the message. */
-        INTERNAL
+        INTERNAL,
+        /** A command of an ordered session arrived before its predecessor was applied; send it again after it. */
+        OUT_OF_ORDER
     }
 }

@@ -18,4 +18,15 @@ public interface TransportReceiver {
      */
     default void clusterIdLearned(String clusterId, String fromPeer) {
     }
+
+    /**
+     * Requests of remote clients, in the order they arrived (one connection's requests stay in order), handed over
+     * together so that the runtime takes them in one step; each call is answered through {@link ClientCall#reply}.
+     */
+    default void onClientRequests(java.util.List<? extends ClientCall> calls) {
+        for (ClientCall c : calls) {
+            c.reply(new ForwardResponse.Failed(ForwardResponse.Reason.INTERNAL, null,
+                    "this server does not serve remote clients", true));
+        }
+    }
 }

@@ -41,16 +41,20 @@ final class ConnectionInitializer {
     private final RejectionLog rejections = RejectionLog.standard();
     private final RateLimitedLog livenessCloses = LivenessHandler.closeLog();
     private final ClusterIdentity cluster;
+    private final java.util.function.UnaryOperator<String> addressOf;
 
     /**
      * @param channels           every open connection, so that closing the transport can close them all first
      * @param admission          which node ids may connect (asked at each handshake)
      * @param inboundEstablished called on the event loop with each inbound connection whose handshake is done
+     * @param addressOf          a member's host:port by id, or null (leader hints for remote clients)
      */
     ConnectionInitializer(NettyTransportOptions options, TransportReceiver receiver, TransportCounters counters,
                           ChannelGroup channels, HandshakeHandler.Admission admission,
-                          Consumer<Channel> inboundEstablished, ClusterIdentity cluster) {
+                          Consumer<Channel> inboundEstablished, ClusterIdentity cluster,
+                          java.util.function.UnaryOperator<String> addressOf) {
         this.cluster = cluster;
+        this.addressOf = addressOf;
         this.options = options;
         this.receiver = receiver;
         this.counters = counters;
@@ -70,6 +74,13 @@ final class ConnectionInitializer {
             LOG.info("{}: accepted a connection from peer {} ({})", options.nodeId(),
                     ch.attr(HandshakeHandler.PEER_ID).get(), ch.remoteAddress());
             inboundEstablished.accept(ch);
+        });
+        ((HandshakeHandler) p.get("handshake")).admittingClients((ctx, hello) -> {
+            counters.clientConnections.increment();
+            LOG.debug("{}: client {} connected from {}", options.nodeId(), hello.clientName(),
+                    ctx.channel().remoteAddress());
+            ctx.pipeline().replace("dispatch", "clients", new ClientEndpoint(receiver, addressOf,
+                    options.maxClientInFlight(), options.maxFrameBytes(), options.nodeId()));
         });
     }
 

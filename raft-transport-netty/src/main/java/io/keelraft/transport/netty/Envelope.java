@@ -27,6 +27,14 @@ sealed interface Envelope {
     record Pong(long nonce) implements Envelope {
     }
 
+    /** A remote client's first frame, instead of a {@link Hello}: this is a client connection. */
+    record ClientHello(int protocolVersion, String clientName) implements Envelope {
+    }
+
+    /** A remote client's request; the answer goes back with the same call id. */
+    record ClientCall(long callId, io.keelraft.core.spi.ClientRequest request) implements Envelope {
+    }
+
     /** The answer to a request this server forwarded on this connection. */
     record ForwardReply(long correlationId, ForwardResponse response) implements Envelope {
     }

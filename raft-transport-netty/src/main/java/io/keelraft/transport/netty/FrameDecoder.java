@@ -148,7 +148,16 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                 // In the wire format, but not in raft-core (chunks are answered as forwarded requests): see WireCodec.
                 throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
                         "a " + frame.getBodyCase() + " frame, which this version does not handle yet");
+            case CLIENT_HELLO:
+                if (peer != null || ctx.channel().attr(ClientEndpoint.CLIENT).get() != null) {
+                    throw new BadInputException(Rejection.HANDSHAKE_FAILURE, "a client hello after the handshake");
+                }
+                return new Envelope.ClientHello(frame.getClientHello().getClientProtocolVersion(),
+                        frame.getClientHello().getClientName());
             case HANDSHAKE:
+                if (ctx.channel().attr(ClientEndpoint.CLIENT).get() != null) {
+                    throw new BadInputException(Rejection.HANDSHAKE_FAILURE, "a server handshake from a client");
+                }
                 if (peer != null) {
                     throw new BadInputException(Rejection.HANDSHAKE_FAILURE, "a second handshake from " + peer);
                 }
@@ -156,6 +165,21 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                 return new Envelope.Hello(h.getClusterId(), h.getNodeId(), h.getProtocolVersion());
             default:
                 break;
+        }
+        if (peer == null && ctx.channel().attr(ClientEndpoint.CLIENT).get() != null) {
+            // A client connection carries client requests and liveness frames, nothing of Raft.
+            switch (frame.getBodyCase()) {
+                case CLIENT_REQUEST:
+                    return new Envelope.ClientCall(frame.getClientRequest().getCallId(),
+                            WireCodec.toClientRequest(frame.getClientRequest()));
+                case PING:
+                    return new Envelope.Ping(frame.getPing().getNonce());
+                case PONG:
+                    return new Envelope.Pong(frame.getPong().getNonce());
+                default:
+                    throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE, "a " + frame.getBodyCase()
+                            + " frame from a client (client " + ctx.channel().attr(ClientEndpoint.CLIENT).get() + ")");
+            }
         }
         if (peer == null) {
             throw new BadInputException(Rejection.HANDSHAKE_FAILURE,

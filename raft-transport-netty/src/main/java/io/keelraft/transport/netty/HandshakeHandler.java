@@ -80,8 +80,40 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
+    /**
+     * Sets up a client connection (Keel's client protocol) in place of the peer dispatcher; null where clients are
+     * not served (outbound connections, or a transport that refuses clients).
+     */
+    interface ClientAdmission {
+        void admit(ChannelHandlerContext ctx, Envelope.ClientHello hello);
+    }
+
+    private ClientAdmission clients;
+
+    /** Serves remote clients on this (inbound) connection if one says hello first. */
+    HandshakeHandler admittingClients(ClientAdmission admission) {
+        this.clients = admission;
+        return this;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Envelope.ClientHello hello) {
+            cancelTimer();
+            String problem = clients == null ? "a client hello on a connection that does not serve clients"
+                    : hello.protocolVersion() != ClientEndpoint.CLIENT_PROTOCOL_VERSION
+                    ? "client protocol version " + hello.protocolVersion() + ", we speak "
+                    + ClientEndpoint.CLIENT_PROTOCOL_VERSION : null;
+            if (problem != null) {
+                ctx.fireExceptionCaught(new BadInputException(Rejection.HANDSHAKE_FAILURE, problem));
+                return;
+            }
+            ctx.channel().attr(ClientEndpoint.CLIENT).set(hello.clientName().isEmpty() ? "unnamed"
+                    : hello.clientName());
+            clients.admit(ctx, hello);
+            ctx.pipeline().remove(this);
+            return;
+        }
         if (!(msg instanceof Envelope.Hello hello)) {
             // FrameDecoder lets nothing else through before the handshake; pass on whatever it is.
             ctx.fireChannelRead(msg);

@@ -126,7 +126,7 @@ public final class NettyTransport implements Transport {
             receiver.clusterIdLearned(clusterId, from);
         });
         initializer = new ConnectionInitializer(options, receiver, counters, channels, this::refusal,
-                this::inboundEstablished, cluster);
+                this::inboundEstablished, cluster, this::addressOf);
         try {
             ownHost = InetAddress.getByName(options.listenAddress().host());
             ServerBootstrap bootstrap = new ServerBootstrap();
@@ -226,6 +226,15 @@ public final class NettyTransport implements Transport {
         if (!open) {
             inbound.keySet().forEach(this::closeInboundIfNotAdmitted);
         }
+    }
+
+    /** A member's host:port as configured, or null when {@code nodeId} is not a member this server knows. */
+    private String addressOf(String nodeId) {
+        if (nodeId.equals(options.nodeId())) {
+            return options.listenAddress().toString();
+        }
+        PeerAddress a = members.get(nodeId);
+        return a == null ? null : a.toString();
     }
 
     /** Null when {@code nodeId} may connect to us now, or why not (the handshake's refusal, logged). */

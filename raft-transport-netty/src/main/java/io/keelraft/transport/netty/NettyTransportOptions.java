@@ -40,6 +40,8 @@ import java.util.TreeMap;
  * @param tls                   mutual TLS, or null for plaintext
  * @param ioThreads             event loop threads
  * @param preferNativeTransport use epoll when available on Linux (NIO otherwise)
+ * @param maxClientInFlight     requests a remote client may keep unanswered on one connection; more are refused
+ *                              as overloaded (certainly not applied)
  */
 public record NettyTransportOptions(
         String nodeId,
@@ -55,7 +57,8 @@ public record NettyTransportOptions(
         Duration livenessTimeout,
         TlsOptions tls,
         int ioThreads,
-        boolean preferNativeTransport) {
+        boolean preferNativeTransport,
+        int maxClientInFlight) {
 
     /** The default maximum frame size: 16 MiB. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 << 20;
@@ -92,6 +95,7 @@ public record NettyTransportOptions(
             throw new IllegalArgumentException("livenessTimeout must be at least 10 ms, was " + livenessTimeout);
         }
         atLeast("ioThreads", ioThreads, 1);
+        atLeast("maxClientInFlight", maxClientInFlight, 1);
     }
 
     /**
@@ -158,6 +162,7 @@ public record NettyTransportOptions(
         private TlsOptions tls;
         private int ioThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
         private boolean preferNativeTransport = true;
+        private int maxClientInFlight = 16_384;
 
         private Builder(String nodeId, String clusterId) {
             this.nodeId = nodeId;
@@ -238,6 +243,12 @@ public record NettyTransportOptions(
             return this;
         }
 
+        /** Requests a remote client may keep unanswered on one connection (default 16,384). */
+        public Builder maxClientInFlight(int requests) {
+            this.maxClientInFlight = requests;
+            return this;
+        }
+
         /** Checks every value and builds. */
         public NettyTransportOptions build() {
             if (listenAddress == null) {
@@ -245,7 +256,7 @@ public record NettyTransportOptions(
             }
             return new NettyTransportOptions(nodeId, clusterId, listenAddress, peers, maxFrameBytes,
                     highWaterMarkBytes, reconnectMinDelay, reconnectMaxDelay, forwardTimeout, handshakeTimeout,
-                    livenessTimeout, tls, ioThreads, preferNativeTransport);
+                    livenessTimeout, tls, ioThreads, preferNativeTransport, maxClientInFlight);
         }
     }
 }

@@ -14,6 +14,7 @@ final class TransportCounters {
     final LongAdder forwardTimeouts = new LongAdder();
     final LongAdder outboundConnections = new LongAdder();
     final LongAdder inboundConnections = new LongAdder();
+    final LongAdder clientConnections = new LongAdder();
     final LongAdder livenessTimeouts = new LongAdder();
     private final LongAdder[] rejections = new LongAdder[Rejection.values().length];
 
@@ -33,7 +34,8 @@ final class TransportCounters {
                 droppedOversized.sum(), forwardsSent.sum(), forwardTimeouts.sum(), outboundConnections.sum(),
                 inboundConnections.sum(), count(Rejection.OVERSIZED_FRAME), count(Rejection.MALFORMED_FRAME),
                 count(Rejection.TRUNCATED_FRAME), count(Rejection.UNKNOWN_MESSAGE_TYPE),
-                count(Rejection.HANDSHAKE_FAILURE), count(Rejection.TLS_FAILURE), livenessTimeouts.sum());
+                count(Rejection.HANDSHAKE_FAILURE), count(Rejection.TLS_FAILURE), livenessTimeouts.sum(),
+                clientConnections.sum());
     }
 
     private long count(Rejection rejection) {

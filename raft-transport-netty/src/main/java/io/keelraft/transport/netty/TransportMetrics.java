@@ -20,6 +20,7 @@ package io.keelraft.transport.netty;
  * @param tlsFailures          connections closed by TLS: no valid certificate, or not TLS at all
  * @param livenessTimeouts     connections closed because nothing came back on them for the liveness timeout
  *                             (a peer that hangs, or a network that drops packets silently)
+ * @param clientConnections    connections of remote clients (Keel's client protocol) accepted
  */
 public record TransportMetrics(
         long messagesSent,
@@ -37,7 +38,8 @@ public record TransportMetrics(
         long unknownMessageTypes,
         long handshakeFailures,
         long tlsFailures,
-        long livenessTimeouts) {
+        long livenessTimeouts,
+        long clientConnections) {
 
     /** Connections closed on bad input, for any reason. */
     public long rejectedConnections() {

@@ -12,6 +12,8 @@ import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.AppendEntries;
 import io.keelraft.transport.netty.wire.AppendEntriesResponse;
 import io.keelraft.transport.netty.wire.Entry;
+import io.keelraft.core.ReadMode;
+import io.keelraft.core.spi.ClientRequest;
 import io.keelraft.transport.netty.wire.ForwardResponse.Reason; // the wire enum; raft-core's is ForwardResponse.Reason
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Handshake;
@@ -135,6 +137,44 @@ final class WireCodec {
             throw new IllegalArgumentException("no wire form for " + response.getClass().getName());
         }
         return Frame.newBuilder().setForwardResponse(b).build();
+    }
+
+    /** The answer to a remote client's request {@code callId}; {@code leaderAddress} goes with a leader hint. */
+    static Frame clientResponse(long callId, ForwardResponse response, String leaderAddress) {
+        Frame frame = forwardResponse(callId, response);
+        if (leaderAddress == null || !frame.getForwardResponse().hasFailed()) {
+            return frame;
+        }
+        var b = frame.getForwardResponse().toBuilder();
+        b.getFailedBuilder().setLeaderAddress(leaderAddress);
+        return Frame.newBuilder().setForwardResponse(b).build();
+    }
+
+    /** A remote client's request in raft-core's terms. */
+    static ClientRequest toClientRequest(io.keelraft.transport.netty.wire.ClientRequest request) {
+        switch (request.getRequestCase()) {
+            case OPEN_SESSION:
+                return new ClientRequest.OpenSession();
+            case COMMAND: {
+                var c = request.getCommand();
+                return new ClientRequest.Command(c.getSessionId(), c.getSeq(), c.getAckedThrough(),
+                        c.getCommand().toByteArray());
+            }
+            case QUERY: {
+                var q = request.getQuery();
+                ReadMode mode = switch (q.getMode()) {
+                    case READ_MODE_READ_INDEX -> ReadMode.READ_INDEX;
+                    case READ_MODE_LEASE -> ReadMode.LEASE;
+                    case READ_MODE_STALE_LOCAL -> ReadMode.STALE_LOCAL;
+                    default -> throw new BadInputException(Rejection.MALFORMED_FRAME, "a query of unknown read mode "
+                            + q.getModeValue());
+                };
+                return new ClientRequest.Query(q.getQuery().toByteArray(), mode);
+            }
+            default:
+                throw new BadInputException(Rejection.UNKNOWN_MESSAGE_TYPE,
+                        "a client request of no known kind (" + request.getRequestCase() + ")");
+        }
     }
 
     private static InstallSnapshot.Builder snapshotHeader(long term, String leaderId, SnapshotMeta snapshot) {
@@ -332,7 +372,7 @@ final class WireCodec {
     }
 
     /** Exhaustive on purpose: a reason added to raft-core does not compile here until it has a wire form. */
-    private static Reason toWire(ForwardResponse.Reason reason) {
+    static Reason toWire(ForwardResponse.Reason reason) {
         return switch (reason) {
             case NOT_LEADER -> Reason.REASON_NOT_LEADER;
             case OVERLOADED -> Reason.REASON_OVERLOADED;
@@ -340,10 +380,11 @@ final class WireCodec {
             case SESSION_EXPIRED -> Reason.REASON_SESSION_EXPIRED;
             case TIMEOUT -> Reason.REASON_TIMEOUT;
             case INTERNAL -> Reason.REASON_INTERNAL;
+            case OUT_OF_ORDER -> Reason.REASON_OUT_OF_ORDER;
         };
     }
 
-    private static ForwardResponse.Reason fromWire(Reason reason) {
+    static ForwardResponse.Reason fromWire(Reason reason) {
         switch (reason) {
             case REASON_NOT_LEADER:
                 return ForwardResponse.Reason.NOT_LEADER;
@@ -357,6 +398,8 @@ final class WireCodec {
                 return ForwardResponse.Reason.INTERNAL;
             case REASON_SESSION_EXPIRED:
                 return ForwardResponse.Reason.SESSION_EXPIRED;
+            case REASON_OUT_OF_ORDER:
+                return ForwardResponse.Reason.OUT_OF_ORDER;
             default:
                 throw new BadInputException(Rejection.MALFORMED_FRAME, "forwarded failure of unknown reason " + reason);
         }

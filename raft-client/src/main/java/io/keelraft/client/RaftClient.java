@@ -1,0 +1,613 @@
+package io.keelraft.client;
+
+import io.keelraft.core.NotLeaderException;
+import io.keelraft.core.OverloadedException;
+import io.keelraft.core.RaftException;
+import io.keelraft.core.RaftTimeoutException;
+import io.keelraft.core.ReadMode;
+import io.keelraft.core.ShutdownException;
+import io.keelraft.transport.netty.wire.ForwardResponse;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keel's own client: sends commands and queries to a Keel group from another process, over one connection per
+ * server (the servers' Raft ports) that carries every request in flight.
+ *
+ * <pre>{@code
+ * try (RaftClient client = RaftClient.builder().servers("10.0.0.1:7001", "10.0.0.2:7001", "10.0.0.3:7001")
+ *         .build()) {
+ *     byte[] result = client.submit(command).get();
+ *     byte[] answer = client.query(query).get();
+ * }
+ * }</pre>
+ *
+ * <p><b>Exactly once, in order</b> (thesis §6.3). The client opens a session with the group on its first command;
+ * every command carries (session, sequence number), and the group applies each sequence number at most once and
+ * only right after the one before it. A command is retried with its sequence number — after a redirect from a
+ * follower, a lost connection, a leader change, an overloaded leader — until it is answered or its deadline
+ * ({@link Builder#requestTimeout}) passes, and many commands may be in flight at once: the group applies them in
+ * the order {@code submit} was called (calls from one thread; from several, in the order they reached the client),
+ * each as its own log entry. Queries are linearizable by default ({@link ReadMode#READ_INDEX}).
+ *
+ * <p><b>Failures</b> are raft-core's: {@link NotLeaderException} never reaches the caller (the client follows the
+ * leader), {@link RaftTimeoutException} when the deadline passed ({@link RaftException#mayHaveTakenEffect()} says
+ * whether the command may still be applied: true once it was sent), {@link OverloadedException} when more than
+ * {@link Builder#maxQueued} requests wait for the window, {@link io.keelraft.core.SessionExpiredException} never
+ * (the client opens a new session and sends the command again: an expired session's commands were not applied),
+ * {@link ShutdownException} after {@link #close()}. A command whose deadline passed after it was sent is still
+ * sent until the group answers it, so that the commands after it keep their order; its answer is dropped.
+ *
+ * <p><b>Flow control</b>: at most {@link Builder#maxInFlight} requests are on the wire at once; more wait in the
+ * client, in order.
+ *
+ * <p><b>Threads</b>: one I/O thread ({@code keel-client-io-*}) owns every connection and all state; callers' threads
+ * only queue requests. Futures complete on the {@link Builder#callbackExecutor} — by default on the I/O thread
+ * itself, the fastest path: do not block in a callback then (a blocking {@code get()} on another thread is fine).
+ * Thread-safe.
+ */
+public final class RaftClient implements AutoCloseable {
+
+    static final Logger LOG = LoggerFactory.getLogger(RaftClient.class);
+    static final int CLIENT_PROTOCOL_VERSION = 1;
+    /** Nothing read on a connection with this much silence: closed and its requests sent elsewhere. */
+    static final long LIVENESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final List<String> servers;
+    private final long timeoutNanos;
+    private final int maxInFlight;
+    private final int maxQueued;
+    private final Executor callbacks;
+    private final MultiThreadIoEventLoopGroup group;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final String name;
+    private final int maxFrameBytes;
+    private final ConcurrentLinkedQueue<Call> submitted = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private volatile boolean closed;
+
+    // Confined to the I/O thread.
+    private final Map<String, ServerConnection> connections = new LinkedHashMap<>();
+    private final Map<String, String> addressById = new HashMap<>();
+    private final Owner owner = new Owner();
+    private ServerConnection leader;
+    private int nextServer;
+    private long nextCallId;
+    private long sessionId;
+    private boolean opening;
+    private long nextSeq = 1;
+    /** The current session's commands not yet answered, by sequence number (orphans included). */
+    private final TreeMap<Long, Call> outstanding = new TreeMap<>();
+    private final ArrayDeque<Call> waitingForSession = new ArrayDeque<>();
+    private final ArrayDeque<Call> waitingForWindow = new ArrayDeque<>();
+    /** Every call not yet completed, oldest deadline first (one timeout for all, so arrival order). */
+    private final ArrayDeque<Call> byDeadline = new ArrayDeque<>();
+    private int inFlight;
+
+    private RaftClient(Builder b) {
+        this.servers = List.copyOf(b.servers);
+        this.timeoutNanos = b.requestTimeout.toNanos();
+        this.maxInFlight = b.maxInFlight;
+        this.maxQueued = b.maxQueued;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("keel-client-io", true),
+                NioIoHandler.newFactory());
+        this.loop = group.next();
+        this.callbacks = b.callbackExecutor != null ? b.callbackExecutor : Runnable::run;
+        this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class);
+        this.name = b.name;
+        this.maxFrameBytes = b.maxFrameBytes;
+        servers.forEach(this::connection);
+        long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(timeoutNanos / 20,
+                TimeUnit.MILLISECONDS.toNanos(50)));
+        loop.scheduleAtFixedRate(this::expireDue, sweep, sweep, TimeUnit.NANOSECONDS);
+    }
+
+    /** A builder; {@link Builder#servers} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Replicates {@code command} exactly once, in order with this client's other commands; completes with the
+     * state machine's result once the command is committed and applied on the leader.
+     *
+     * @throws NullPointerException when {@code command} is null
+     */
+    public CompletableFuture<byte[]> submit(byte[] command) {
+        return enqueue(new Call(Call.Kind.COMMAND, Objects.requireNonNull(command, "command"), null, deadline()));
+    }
+
+    /** A linearizable query ({@link ReadMode#READ_INDEX}). */
+    public CompletableFuture<byte[]> query(byte[] query) {
+        return query(query, ReadMode.READ_INDEX);
+    }
+
+    /** A query with the given consistency; see {@link ReadMode}. */
+    public CompletableFuture<byte[]> query(byte[] query, ReadMode mode) {
+        return enqueue(new Call(Call.Kind.QUERY, Objects.requireNonNull(query, "query"),
+                Objects.requireNonNull(mode, "mode"), deadline()));
+    }
+
+    /** {@link #submit}, waiting for the result; throws the typed failure itself (a {@link RaftException}). */
+    public byte[] submitAndWait(byte[] command) throws InterruptedException {
+        return await(submit(command));
+    }
+
+    /** {@link #query(byte[])}, waiting for the answer; throws the typed failure itself. */
+    public byte[] queryAndWait(byte[] query) throws InterruptedException {
+        return await(query(query));
+    }
+
+    /** Requests on the wire or waiting for the window right now (a snapshot, for monitoring and tests). */
+    public int inFlight() {
+        try {
+            return loop.submit(() -> inFlight).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+            return 0; // closed
+        }
+    }
+
+    /**
+     * Closes every connection and stops the I/O thread; requests not answered yet fail with
+     * {@link ShutdownException} (whether they may have taken effect says {@link RaftException#mayHaveTakenEffect()}).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.execute(() -> {
+            List<Call> all = new ArrayList<>(byDeadline);
+            all.addAll(submitted);
+            submitted.clear();
+            for (Call c : all) {
+                complete(c, null, new ShutdownException("the client was closed before an answer came", null,
+                        c.everSent));
+            }
+            connections.values().forEach(ServerConnection::close);
+        });
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    // ------------------------------------------------------------ callers' threads
+
+    private long deadline() {
+        return System.nanoTime() + timeoutNanos;
+    }
+
+    private CompletableFuture<byte[]> enqueue(Call call) {
+        if (closed) {
+            call.future.completeExceptionally(new ShutdownException("the client is closed", null, false));
+            return call.future;
+        }
+        submitted.add(call);
+        if (drainScheduled.compareAndSet(false, true)) {
+            loop.execute(this::drain);
+        }
+        return call.future;
+    }
+
+    private static byte[] await(CompletableFuture<byte[]> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new RaftException(String.valueOf(e.getCause()), e.getCause());
+        }
+    }
+
+    // ------------------------------------------------------------ the I/O thread
+
+    private void drain() {
+        drainScheduled.set(false);
+        Call c;
+        while ((c = submitted.poll()) != null) {
+            if (closed) {
+                complete(c, null, new ShutdownException("the client is closed", null, false));
+                continue;
+            }
+            byDeadline.add(c);
+            if (inFlight < maxInFlight) {
+                start(c);
+            } else if (waitingForWindow.size() < maxQueued) {
+                waitingForWindow.add(c);
+            } else {
+                complete(c, null, new OverloadedException(waitingForWindow.size() + " requests wait for the "
+                        + "client's window of " + maxInFlight + "; not sent"));
+            }
+        }
+        flushAll();
+    }
+
+    private void start(Call c) {
+        inFlight++;
+        c.started = true;
+        if (c.isCommand()) {
+            assignOrWait(c);
+        } else {
+            send(c);
+        }
+    }
+
+    private void assignOrWait(Call c) {
+        if (sessionId == 0) {
+            waitingForSession.add(c);
+            openSession();
+            return;
+        }
+        c.sessionId = sessionId;
+        c.seq = nextSeq++;
+        outstanding.put(c.seq, c);
+        send(c);
+    }
+
+    private void openSession() {
+        if (opening) {
+            return;
+        }
+        opening = true;
+        Call open = new Call(Call.Kind.OPEN_SESSION, new byte[0], null, Long.MAX_VALUE);
+        send(open);
+    }
+
+    private void send(Call c) {
+        if (c.isCommand()) {
+            c.ackedThroughAtSend = outstanding.isEmpty() ? nextSeq - 1 : outstanding.firstKey() - 1;
+            if (c.sessionId != sessionId) {
+                c.ackedThroughAtSend = 0; // an abandoned session's straggler: claim nothing
+            }
+        }
+        c.attempts++;
+        target().send(c, ++nextCallId);
+    }
+
+    private ServerConnection target() {
+        if (leader == null) {
+            leader = connections.get(servers.get(Math.floorMod(nextServer++, servers.size())));
+        }
+        return leader;
+    }
+
+    private ServerConnection connection(String address) {
+        return connections.computeIfAbsent(address, a -> new ServerConnection(a, bootstrap, owner, name,
+                maxFrameBytes));
+    }
+
+    private void answered(ServerConnection from, Call c, ForwardResponse r) {
+        if (from.serverId() != null) {
+            addressById.put(from.serverId(), from.address);
+        }
+        if (r.hasApplied()) {
+            if (c.kind != Call.Kind.QUERY || c.mode != ReadMode.STALE_LOCAL) {
+                leader = from; // it served a command or a linearizable read: it leads (or led just now)
+            }
+            byte[] result = r.getApplied().getResult().toByteArray();
+            if (c.kind == Call.Kind.OPEN_SESSION) {
+                sessionOpened(ByteBuffer.wrap(result).getLong());
+            } else {
+                complete(c, result, null);
+            }
+            return;
+        }
+        ForwardResponse.Failed f = r.getFailed();
+        RaftException failure = Failures.of(from.name(), f);
+        c.lastFailure = failure;
+        if (c.kind == Call.Kind.OPEN_SESSION && f.getReason() != ForwardResponse.Reason.REASON_NOT_LEADER) {
+            if (leader == from && f.getReason() == ForwardResponse.Reason.REASON_SHUTDOWN) {
+                leader = null;
+            }
+            LOG.debug("opening a session failed, retrying: {}", failure.getMessage());
+            retry(c, backoff(c));
+            return;
+        }
+        switch (f.getReason()) {
+            case REASON_NOT_LEADER -> {
+                String hinted = f.hasLeaderAddress() ? f.getLeaderAddress()
+                        : f.hasLeaderHint() ? addressById.get(f.getLeaderHint()) : null;
+                leader = hinted != null && !hinted.equals(from.address) ? connection(hinted) : null;
+                retry(c, hinted != null ? 0 : backoff(c));
+            }
+            case REASON_SHUTDOWN -> {
+                if (leader == from) {
+                    leader = null;
+                }
+                retry(c, backoff(c));
+            }
+            case REASON_OVERLOADED, REASON_TIMEOUT -> retry(c, backoff(c));
+            case REASON_OUT_OF_ORDER -> {
+                if (c.sessionId != sessionId) {
+                    restartInCurrentSession(c); // refused in an abandoned session: certainly not applied
+                } else {
+                    retry(c, backoff(c)); // its predecessor is on its way
+                }
+            }
+            case REASON_SESSION_EXPIRED -> {
+                if (c.sessionId == sessionId) {
+                    abandonSession();
+                }
+                restartInCurrentSession(c);
+            }
+            default -> {
+                if (c.isCommand() && !f.getCertainlyNotApplied()) {
+                    retry(c, backoff(c)); // same (session, seq): applied at most once
+                } else {
+                    complete(c, null, failure);
+                }
+            }
+        }
+    }
+
+    private void sessionOpened(long id) {
+        opening = false;
+        sessionId = id;
+        nextSeq = 1;
+        while (!waitingForSession.isEmpty()) {
+            assignOrWait(waitingForSession.poll());
+        }
+    }
+
+    /** The session can no longer apply the current commands in order: later commands go to a new one. */
+    private void abandonSession() {
+        sessionId = 0;
+        outstanding.clear(); // they keep their session and sequence number; each is restarted when refused
+    }
+
+    /** A command certainly not applied in its session: send it again in the current one (a new sequence number). */
+    private void restartInCurrentSession(Call c) {
+        if (c.sessionId == sessionId) {
+            outstanding.remove(c.seq);
+        }
+        if (c.orphaned) {
+            finished(c); // not applied, and its caller has its answer already
+            return;
+        }
+        c.sessionId = 0;
+        c.seq = 0;
+        assignOrWait(c);
+    }
+
+    private long backoff(Call c) {
+        return Math.min(MAX_BACKOFF_NANOS, TimeUnit.MILLISECONDS.toNanos(1) << Math.min(c.attempts, 10));
+    }
+
+    private void retry(Call c, long delayNanos) {
+        if (closed || c.done) {
+            return;
+        }
+        if (delayNanos == 0) {
+            send(c);
+            return;
+        }
+        loop.schedule(() -> {
+            if (!closed && !c.done) {
+                send(c);
+                flushAll();
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void lost(ServerConnection connection, List<Call> unanswered, String why) {
+        if (leader == connection) {
+            leader = null;
+        }
+        if (closed || unanswered.isEmpty()) {
+            return;
+        }
+        LOG.debug("{}; sending its {} requests elsewhere", why, unanswered.size());
+        // In sequence order, so that the next server appends them in the order the session applies them.
+        unanswered.sort(Comparator.comparingLong((Call c) -> c.sessionId).thenComparingLong(c -> c.seq));
+        for (Call c : unanswered) {
+            c.lastFailure = new RaftException(why);
+            retry(c, backoff(c)); // not at once: with every server down, that would spin
+        }
+    }
+
+    private void expireDue() {
+        long now = System.nanoTime();
+        while (!byDeadline.isEmpty()) {
+            Call c = byDeadline.peek();
+            if (c.done || c.orphaned) {
+                byDeadline.poll();
+                continue;
+            }
+            if (now - c.deadlineNanos < 0) {
+                break;
+            }
+            byDeadline.poll();
+            expire(c);
+        }
+        flushAll();
+    }
+
+    private void expire(Call c) {
+        String why = "no answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
+                + (c.lastFailure != null ? " (last: " + c.lastFailure.getMessage() + ")" : "");
+        if (c.isCommand() && c.everSent) {
+            // It may be in a log: keep sending it until answered, so that the commands after it keep their order.
+            c.orphaned = true;
+            callbacks.execute(() -> c.future.completeExceptionally(new RaftTimeoutException(why
+                    + "; it may still be applied")));
+            return;
+        }
+        if (c.sentOn != null) {
+            c.sentOn.forget(c);
+        }
+        waitingForWindow.remove(c);
+        waitingForSession.remove(c);
+        if (c.isCommand() && c.seq != 0 && c.sessionId == sessionId) {
+            // Never sent, so never applied: its sequence number is a gap the session cannot pass. Start over.
+            abandonSession();
+        }
+        complete(c, null, c.everSent ? new RaftTimeoutException(why)
+                : new RaftException(why + "; it was never sent, so it was not applied", false));
+    }
+
+    /** The call is answered: it leaves the window, and its caller hears (unless a timeout told it already). */
+    private void complete(Call c, byte[] result, Throwable failure) {
+        boolean tell = !c.orphaned && !c.done;
+        finished(c);
+        if (tell) {
+            callbacks.execute(() -> {
+                if (failure != null) {
+                    c.future.completeExceptionally(failure);
+                } else {
+                    c.future.complete(result);
+                }
+            });
+        }
+    }
+
+    private void finished(Call c) {
+        if (c.done) {
+            return;
+        }
+        c.done = true;
+        if (c.isCommand() && c.sessionId == sessionId && c.seq != 0) {
+            outstanding.remove(c.seq);
+        }
+        if (c.started) {
+            inFlight--;
+            while (!closed && inFlight < maxInFlight && !waitingForWindow.isEmpty()) {
+                start(waitingForWindow.poll());
+            }
+        }
+    }
+
+    private void flushAll() {
+        for (ServerConnection c : connections.values()) {
+            c.flush();
+        }
+    }
+
+    private final class Owner implements ServerConnection.Owner {
+        @Override
+        public void answered(ServerConnection connection, Call call, ForwardResponse response) {
+            RaftClient.this.answered(connection, call, response);
+        }
+
+        @Override
+        public void lost(ServerConnection connection, List<Call> unanswered, String why) {
+            RaftClient.this.lost(connection, unanswered, why);
+        }
+
+        @Override
+        public void readComplete() {
+            flushAll();
+        }
+    }
+
+    /** Settings of a {@link RaftClient}. */
+    public static final class Builder {
+        private final List<String> servers = new ArrayList<>();
+        private Duration requestTimeout = Duration.ofSeconds(10);
+        private int maxInFlight = 1024;
+        private int maxQueued = 100_000;
+        private int maxFrameBytes = 16 << 20;
+        private Executor callbackExecutor;
+        private String name = "keel-client";
+
+        private Builder() {
+        }
+
+        /** The group's servers, {@code host:port} of their Raft ports (any subset; the client follows redirects). */
+        public Builder servers(String... addresses) {
+            return servers(List.of(addresses));
+        }
+
+        /** The group's servers, {@code host:port} of their Raft ports. */
+        public Builder servers(List<String> addresses) {
+            for (String a : addresses) {
+                int colon = a.lastIndexOf(':');
+                if (colon <= 0 || colon == a.length() - 1) {
+                    throw new IllegalArgumentException("expected host:port, got '" + a + "'");
+                }
+                Integer.parseInt(a.substring(colon + 1));
+                servers.add(a);
+            }
+            return this;
+        }
+
+        /** The members as {@code RaftNode.Builder.members} takes them: id to {@code host:port}. */
+        public Builder servers(Map<String, String> members) {
+            return servers(new ArrayList<>(members.values()));
+        }
+
+        /** How long a request may take, retries included (default 10 s). */
+        public Builder requestTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** Requests on the wire at once (default 1,024); more wait in the client. */
+        public Builder maxInFlight(int requests) {
+            if (requests < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1, was " + requests);
+            }
+            this.maxInFlight = requests;
+            return this;
+        }
+
+        /** Requests that may wait for the window (default 100,000); more fail at once, not sent. */
+        public Builder maxQueued(int requests) {
+            if (requests < 0) {
+                throw new IllegalArgumentException("maxQueued must not be negative, was " + requests);
+            }
+            this.maxQueued = requests;
+            return this;
+        }
+
+        /** Where futures complete; by default on the client's I/O thread (do not block in callbacks then). */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** A name for the servers' log lines. */
+        public Builder name(String clientName) {
+            this.name = Objects.requireNonNull(clientName, "name");
+            return this;
+        }
+
+        /** Builds the client; it connects on its first request. */
+        public RaftClient build() {
+            if (servers.isEmpty()) {
+                throw new IllegalArgumentException("no servers: give at least one host:port");
+            }
+            return new RaftClient(this);
+        }
+    }
+}
