@@ -220,10 +220,7 @@ public final class RaftClient implements AutoCloseable {
         try {
             return f.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new RaftException(String.valueOf(e.getCause()), e.getCause());
+            throw e.getCause() instanceof RuntimeException r ? r : new RaftException(e.getMessage(), e.getCause());
         }
     }
 
@@ -309,9 +306,7 @@ public final class RaftClient implements AutoCloseable {
             addressById.put(from.serverId(), from.address);
         }
         if (r.hasApplied()) {
-            if (c.kind != Call.Kind.QUERY || c.mode != ReadMode.STALE_LOCAL) {
-                leader = from; // it served a command or a linearizable read: it leads (or led just now)
-            }
+            leader = c.mode == ReadMode.STALE_LOCAL ? leader : from; // it applied or read as leader
             byte[] result = r.getApplied().getResult().toByteArray();
             if (c.kind == Call.Kind.OPEN_SESSION) {
                 sessionOpened(ByteBuffer.wrap(result).getLong());
@@ -505,9 +500,7 @@ public final class RaftClient implements AutoCloseable {
     }
 
     private void flushAll() {
-        for (ServerConnection c : connections.values()) {
-            c.flush();
-        }
+        connections.values().forEach(ServerConnection::flush);
     }
 
     private final class Owner implements ServerConnection.Owner {
@@ -547,14 +540,7 @@ public final class RaftClient implements AutoCloseable {
 
         /** The group's servers, {@code host:port} of their Raft ports. */
         public Builder servers(List<String> addresses) {
-            for (String a : addresses) {
-                int colon = a.lastIndexOf(':');
-                if (colon <= 0 || colon == a.length() - 1) {
-                    throw new IllegalArgumentException("expected host:port, got '" + a + "'");
-                }
-                Integer.parseInt(a.substring(colon + 1));
-                servers.add(a);
-            }
+            addresses.forEach(a -> servers.add(ServerConnection.checkAddress(a)));
             return this;
         }
 

@@ -70,6 +70,16 @@ final class ServerConnection {
         this.maxFrameBytes = maxFrameBytes;
     }
 
+    /** {@code address} when it is a host:port. */
+    static String checkAddress(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1 || !address.substring(colon + 1).chars()
+                .allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("expected host:port, got '" + address + "'");
+        }
+        return address;
+    }
+
     /** The server's id once it has said it, else its address. */
     String name() {
         return serverId != null ? serverId : address;

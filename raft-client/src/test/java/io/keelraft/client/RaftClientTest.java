@@ -125,4 +125,28 @@ class RaftClientTest {
             assertThat(client.inFlight()).isZero();
         }
     }
+
+    @Test
+    void aConnectionCutInTheMiddleOfABatchLosesAndDuplicatesNothing() throws Exception {
+        try (TestCluster cluster = new TestCluster("n1", "n2", "n3")) {
+            RaftNode leader = cluster.awaitLeader();
+            int port = Integer.parseInt(cluster.addressOf(leader).split(":")[1]);
+            // The client knows only the proxy: after each cut it reconnects there and sends what is unanswered.
+            try (CuttingProxy proxy = new CuttingProxy(port, List.of(3_001, 10_007, 25_013));
+                 RaftClient client = RaftClient.builder().servers(proxy.address()).maxInFlight(64)
+                         .requestTimeout(Duration.ofSeconds(30)).build()) {
+                int total = 1_500;
+                List<CompletableFuture<byte[]>> results = new ArrayList<>();
+                for (int i = 0; i < total; i++) {
+                    results.add(client.submit(number(i)));
+                }
+                CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                assertThat(proxy.cuts.get()).isEqualTo(3);
+                for (int i = 0; i < total; i++) {
+                    assertThat(ByteBuffer.wrap(results.get(i).get()).getLong()).isEqualTo(i + 1);
+                }
+                assertThat(cluster.machines.get(leader.id()).applied).isEqualTo(upTo(total));
+            }
+        }
+    }
 }

@@ -113,8 +113,8 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         this.transport = transport;
         this.scheduler = scheduler;
         this.metrics = settings.metrics();
-        this.loop = inlineOnceClosed(scheduler.serialExecutor("raft"));
-        Executor applyThread = inlineOnceClosed(scheduler.serialExecutor("apply"));
+        this.loop = GroupExecutors.inlineOnceClosed(scheduler.serialExecutor("raft"));
+        Executor applyThread = GroupExecutors.inlineOnceClosed(scheduler.serialExecutor("apply"));
         GroupRestore restored = GroupRestore.from(settings, logStore, metaStore, snapshots, stateMachine);
         this.protocol = new RaftProtocol(id, settings.options(), restored.base(), restored.hardState(), logStore,
                 restored.appliedIndex(), new SplittableRandom(scheduler.nanoTime() ^ ((long) id.hashCode() << 32)));
@@ -137,22 +137,8 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
                 : new UUID(idSource.nextLong(), idSource.nextLong()).toString());
         this.snapshotInstall = snapshots == null ? null : new SnapshotInstall(this, snapshots, restored);
         this.requests = new ClientRequests(this);
-        this.writes = new GroupWrites(this, metaStore, droppedOnceClosed(scheduler.serialExecutor("reader")));
-    }
-
-    /**
-     * For work that is of no use once the group has closed (snapshot I/O, reads for followers): dropped then, never
-     * run on whichever thread called. Its waiters are failed by the stop; a follower's unanswered chunk times out at
-     * the leader.
-     */
-    static Executor droppedOnceClosed(Executor e) {
-        return task -> {
-            try {
-                e.execute(task);
-            } catch (RejectedExecutionException closed) {
-                // dropped
-            }
-        };
+        this.writes = new GroupWrites(this, metaStore,
+                GroupExecutors.droppedOnceClosed(scheduler.serialExecutor("reader")));
     }
 
     /** Any thread: runs {@code task} on the log writer, in order with the writes; dropped once the log has closed. */
@@ -166,17 +152,6 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
         }
     }
 
-    private static Executor inlineOnceClosed(Executor e) {
-        // After close() the threads are gone and every task finds `closed` set: run it in place so that it
-        // fails its future instead of leaving it pending forever.
-        return task -> {
-            try {
-                e.execute(task);
-            } catch (RejectedExecutionException closed) {
-                task.run();
-            }
-        };
-    }
 
     /** Starts ticking and accepting traffic. */
     public void start() {

@@ -49,7 +49,7 @@ final class SnapshotInstall {
         }
         // One thread for every snapshot read and write: the store is never touched from two threads, and the
         // raft loop and apply thread never wait for a snapshot's disk I/O.
-        Executor snapshotThread = RaftGroup.droppedOnceClosed(group.scheduler.serialExecutor("snapshot"));
+        Executor snapshotThread = GroupExecutors.droppedOnceClosed(group.scheduler.serialExecutor("snapshot"));
         // Snapshot-thread confined: the newest snapshot committed to the store, taken or received.
         AtomicLong newestCommitted = new AtomicLong(start == null ? 0 : start.meta().index());
         RaftOptions s = group.settings.options();

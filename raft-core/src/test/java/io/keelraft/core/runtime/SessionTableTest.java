@@ -88,4 +88,30 @@ class SessionTableTest {
         assertThat(decoded.command()).containsExactly(9, 8);
         assertThat(CommandEnvelope.decode(CommandEnvelope.plain(new byte[] {1}).encode()).command()).containsExactly(1);
     }
+
+    @Test
+    void anOrderedSessionAppliesEachSequenceNumberOnlyRightAfterThePreviousOne() {
+        SessionTable t = new SessionTable(60_000);
+        t.open(7);
+        assertThat(t.apply(7, 2, 0, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.OutOfOrder.class);
+        assertThat(applied).hasValue(0);
+        assertThat(t.apply(7, 1, 0, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        assertThat(t.apply(7, 2, 0, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        assertThat(applied).hasValue(2);
+        // A retry of an applied one is answered from the cache; a gap is refused, and so is a number left behind.
+        assertThat(((SessionTable.Outcome.Result) t.apply(7, 1, 0, COMMAND, true, this::applyOnce)).duplicate())
+                .isTrue();
+        SessionTable.Outcome gap = t.apply(7, 4, 0, COMMAND, true, this::applyOnce);
+        assertThat(((SessionTable.Outcome.OutOfOrder) gap).reason()).contains("sequence 4 arrived before sequence 3");
+        assertThat(t.apply(7, 3, 2, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        assertThat(t.apply(7, 4, 3, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        assertThat(applied).hasValue(4);
+        // Acknowledged responses are forgotten, yet the order continues after them.
+        assertThat(t.apply(7, 6, 4, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.OutOfOrder.class);
+        assertThat(t.apply(7, 5, 4, COMMAND, true, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        // An unordered session (the in-process ClientSession) still takes any order.
+        t.open(8);
+        assertThat(t.apply(8, 5, 0, COMMAND, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+        assertThat(t.apply(8, 3, 0, COMMAND, this::applyOnce)).isInstanceOf(SessionTable.Outcome.Result.class);
+    }
 }
