@@ -113,8 +113,8 @@ class RaftClientTest {
                     .isInstanceOf(OverloadedException.class);
             assertThat(RaftException.failureMayHaveTakenEffect(overflow.handle((r, e) -> e).get())).isFalse();
             // Eight commands reach the leader's log; the rest wait in the client while the apply thread is held.
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> leader.status().get(10, TimeUnit.SECONDS).lastIndex() == before + 8);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    leader.status().get(10, TimeUnit.SECONDS).lastIndex()).isEqualTo(before + 8));
             assertThat(client.inFlight()).isEqualTo(8);
             assertThat(results).noneMatch(CompletableFuture::isDone);
             gate.countDown();

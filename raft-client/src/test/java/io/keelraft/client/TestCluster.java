@@ -78,8 +78,8 @@ final class TestCluster implements AutoCloseable {
     final Map<String, Recorder> machines = new LinkedHashMap<>();
     private final Map<String, InMemoryLogStore> logs = new LinkedHashMap<>();
     private final Map<String, InMemoryMetaStore> metas = new LinkedHashMap<>();
-    private final RaftOptions options = RaftOptions.builder().electionTimeout(Duration.ofMillis(300))
-            .heartbeatInterval(Duration.ofMillis(30)).build();
+    private final RaftOptions options = RaftOptions.builder().electionTimeout(Duration.ofMillis(1_000))
+            .heartbeatInterval(Duration.ofMillis(100)).build();
 
     TestCluster(String... ids) {
         for (String id : ids) {
