@@ -6,7 +6,8 @@
 #
 #   raft-bench/compare.sh [OUT] [ROUNDS]      default OUT=raft-bench/results/compare.jsonl ROUNDS=2
 #
-# Environment: CONCS="1 16 128 512" SECS=10 WARMUP=5 SYSTEMS="keel jraft ratis"
+# Environment: CONCS="1 16 128 512" SECS=10 WARMUP=5 SYSTEMS="keel keel-resp jraft ratis"
+#              (keel: keel-bench through Keel's own client, raft-client; keel-resp: through the KV example's RESP)
 #              PEER_BENCH=../shared/peer-bench (the peers' harness)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ ROUNDS=${2:-2}
 CONCS=${CONCS:-"1 16 128 512"}
 SECS=${SECS:-10}
 WARMUP=${WARMUP:-5}
-SYSTEMS=${SYSTEMS:-"keel jraft ratis"}
+SYSTEMS=${SYSTEMS:-"keel keel-resp jraft ratis"}
 PEER_BENCH=${PEER_BENCH:-../shared/peer-bench}
 JAR=raft-bench/target/keel-bench.jar
 [ -f "$JAR" ] || { echo "build first: mvn -B -ntp -DskipTests package" >&2; exit 1; }
@@ -23,8 +24,11 @@ mkdir -p "$(dirname "$OUT")"
 
 run() { # system concurrency -> one JSON line on stdout, or a failure line
   local sys=$1 c=$2 line
-  if [ "$sys" = keel ]; then
-    line=$(java -jar "$JAR" --concurrency "$c" --seconds "$SECS" --warmup "$WARMUP" 2>>"${OUT%.jsonl}.log") || line=
+  if [ "$sys" = keel ] || [ "$sys" = keel-resp ]; then
+    local client=keel
+    if [ "$sys" = keel-resp ]; then client=resp; fi
+    line=$(java -jar "$JAR" --concurrency "$c" --seconds "$SECS" --warmup "$WARMUP" --client "$client" \
+      2>>"${OUT%.jsonl}.log") || line=
   else
     line=$(PEER_BENCH_WARMUP=$WARMUP "$PEER_BENCH/run.sh" "$sys" "$c" "$SECS" 2>>"${OUT%.jsonl}.log") || line=
   fi

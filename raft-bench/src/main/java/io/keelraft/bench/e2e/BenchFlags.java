@@ -3,7 +3,8 @@ package io.keelraft.bench.e2e;
 import java.nio.file.Path;
 
 /**
- * Command line of {@link KeelBench}: {@code --concurrency C --seconds D [--warmup W] [--kv-jar PATH]}.
+ * Command line of {@link KeelBench}: {@code --concurrency C --seconds D [--warmup W] [--client keel|resp]
+ * [--kv-jar PATH] [--snapshot-every S]}.
  *
  * @param concurrency requests kept in flight (C)
  * @param seconds     length of the measurement window (D)
@@ -11,11 +12,26 @@ import java.nio.file.Path;
  * @param kvJar       the KV server jar the three servers run
  * @param snapshotEvery when above 0, every this many seconds each server is asked to take a snapshot
  *                    ({@code RAFT.SNAPSHOT}) while the load runs, to measure throughput during snapshots (issue 8)
+ * @param client      the client path: Keel's own client on the Raft ports (default) or the KV example's RESP port
  */
-record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snapshotEvery) {
+record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snapshotEvery, Client client) {
+
+    /** How the load reaches the servers, and the {@code system} name its JSON line carries. */
+    enum Client {
+        /** One {@code RaftClient} on the three servers' Raft ports ({@link ClientLoad}). */
+        KEEL("keel"),
+        /** One RESP connection per request in flight to the leader's RESP port ({@link RespLoad}). */
+        RESP("keel-resp");
+
+        final String system;
+
+        Client(String system) {
+            this.system = system;
+        }
+    }
 
     static final String USAGE = "usage: java -jar raft-bench/target/keel-bench.jar --concurrency C --seconds D "
-            + "[--warmup W] [--kv-jar examples/kv/target/keel-kv.jar] [--snapshot-every S]";
+            + "[--warmup W] [--client keel|resp] [--kv-jar examples/kv/target/keel-kv.jar] [--snapshot-every S]";
 
     static BenchFlags parse(String[] args) {
         int concurrency = -1;
@@ -23,6 +39,7 @@ record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snap
         int warmup = 5;
         Path kvJar = Path.of("examples/kv/target/keel-kv.jar");
         int snapshotEvery = 0;
+        Client client = Client.KEEL;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (flag.equals("--help")) {
@@ -38,6 +55,12 @@ record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snap
                 case "--warmup" -> warmup = positive(flag, value);
                 case "--kv-jar" -> kvJar = Path.of(value);
                 case "--snapshot-every" -> snapshotEvery = positive(flag, value);
+                case "--client" -> client = switch (value) {
+                    case "keel" -> Client.KEEL;
+                    case "resp" -> Client.RESP;
+                    default -> throw new IllegalArgumentException("--client must be keel or resp, was '" + value
+                            + "'; " + USAGE);
+                };
                 default -> throw new IllegalArgumentException("unknown flag " + flag + "; " + USAGE);
             }
         }
@@ -47,7 +70,7 @@ record BenchFlags(int concurrency, int seconds, int warmup, Path kvJar, int snap
         if (seconds < 1) {
             throw new IllegalArgumentException("--seconds must be at least 1; " + USAGE);
         }
-        return new BenchFlags(concurrency, seconds, warmup, kvJar, snapshotEvery);
+        return new BenchFlags(concurrency, seconds, warmup, kvJar, snapshotEvery, client);
     }
 
     private static int positive(String flag, String value) {

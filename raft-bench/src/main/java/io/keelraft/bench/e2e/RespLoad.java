@@ -39,7 +39,7 @@ import org.HdrHistogram.SynchronizedHistogram;
  * the measurement window that succeed before it ends are counted with their latency (microseconds, 3
  * significant digits); those that fail or take over 10 s count as errors.
  */
-final class RespLoad implements AutoCloseable {
+final class RespLoad implements Load {
 
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -90,7 +90,8 @@ final class RespLoad implements AutoCloseable {
     }
 
     /** Opens {@code concurrency} connections and starts the closed loop. */
-    void start(int concurrency) {
+    @Override
+    public void start(int concurrency) {
         for (int i = 0; i < concurrency; i++) {
             Connection c = new Connection();
             connections.add(c);
@@ -99,13 +100,15 @@ final class RespLoad implements AutoCloseable {
         group.scheduleAtFixedRate(this::expireTimeouts, 100, 100, TimeUnit.MILLISECONDS);
     }
 
-    void window(long startNanos, long endNanos) {
+    @Override
+    public void window(long startNanos, long endNanos) {
         windowStart = startNanos;
         windowEnd = endNanos;
     }
 
     /** Stops issuing; waits (at most 10 s) for what is in flight. */
-    void stopAndDrain() throws InterruptedException {
+    @Override
+    public void stopAndDrain() throws InterruptedException {
         stopped = true;
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
         synchronized (idle) {
@@ -114,6 +117,21 @@ final class RespLoad implements AutoCloseable {
                 TimeUnit.NANOSECONDS.timedWait(idle, left);
             }
         }
+    }
+
+    @Override
+    public long ops() {
+        return ops.get();
+    }
+
+    @Override
+    public long errors() {
+        return errors.get();
+    }
+
+    @Override
+    public SynchronizedHistogram latencyMicros() {
+        return latencyMicros;
     }
 
     private void nothingInFlight(Connection c) {

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * Turns the JSON lines of {@code raft-bench/compare.sh} (one per run, peer-bench's result line plus
  * {@code round} and {@code warmup}) into what the results page shows: per warm-up setting, a Markdown table of
  * medians over the rounds for each system and concurrency, with Keel's ratios to the better peer, and an SVG
- * plot of p50 and p99 latency against throughput, one curve per system.
+ * plot of p50 and p99 latency against throughput, one curve per system. Each system name is its own column and
+ * curve ({@code keel} through raft-client, {@code keel-resp} through RESP); the ratios are {@code keel}'s, to the
+ * best of the systems that are not Keel's.
  *
  * <pre>
  *   java -cp raft-bench/target/keel-bench.jar io.keelraft.bench.e2e.ResultsReport results.jsonl [plot-prefix]
@@ -128,7 +130,7 @@ public final class ResultsReport {
         for (String s : names) {
             sb.append(' ').append(s).append(" ops/s | ").append(s).append(" p50 / p99 / p999 |");
         }
-        boolean ratios = names.contains("keel") && names.size() > 1;
+        boolean ratios = names.contains("keel") && names.stream().anyMatch(n -> !n.startsWith("keel"));
         if (ratios) {
             sb.append(" keel ÷ best peer: ops/s | p99 |");
         }
@@ -163,7 +165,7 @@ public final class ResultsReport {
                 Cell keel = systems.get("keel").get(c);
                 Cell best = null;
                 for (String s : names) {
-                    Cell peer = s.equals("keel") ? null : systems.get(s).get(c);
+                    Cell peer = s.startsWith("keel") ? null : systems.get(s).get(c); // keel-resp is no peer
                     if (peer != null && !Double.isNaN(peer.opsPerSec()) && peer.opsPerSec() > 0
                             && (best == null || peer.opsPerSec() > best.opsPerSec())) {
                         best = peer;

@@ -29,6 +29,8 @@ final class ServerProcesses implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     /** Server id to its RESP address, from its READY line. */
     private final Map<String, String> resp = new LinkedHashMap<>();
+    /** Server id to its Raft address (also where Keel's own client connects). */
+    private final Map<String, String> raft = new LinkedHashMap<>();
 
     ServerProcesses(Path kvJar) throws IOException {
         if (!Files.isRegularFile(kvJar)) {
@@ -56,6 +58,7 @@ final class ServerProcesses implements AutoCloseable {
                 Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
                 processes.add(p);
                 resp.put(m.getKey(), awaitReady(m.getKey(), p, log));
+                raft.put(m.getKey(), m.getValue());
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -66,6 +69,11 @@ final class ServerProcesses implements AutoCloseable {
     /** Server id to RESP host:port. */
     Map<String, String> respAddresses() {
         return resp;
+    }
+
+    /** Server id to Raft host:port: the members' addresses, which Keel's client ({@code raft-client}) uses. */
+    Map<String, String> raftAddresses() {
+        return raft;
     }
 
     private static String awaitReady(String id, Process p, Path log) throws IOException {
