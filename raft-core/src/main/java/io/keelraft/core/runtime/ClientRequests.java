@@ -279,9 +279,14 @@ final class ClientRequests {
         }
     }
 
+    /**
+     * No timer per request, unlike an embedded submit: the remote client keeps the deadline (and sends the command
+     * elsewhere when it passes). A proposal here is answered once its index commits — applied, or refused as
+     * replaced by another leader's entry — or when the server stops; pending proposals are bounded
+     * ({@code maxPendingProposals}), and so is what one connection may leave unanswered.
+     */
     private void proposeFor(ClientCall call, byte[] envelope) {
         CompletableFuture<PendingProposals.AppliedResult> out = new CompletableFuture<>();
-        withTimeout(out, "command");
         out.whenComplete((r, e) -> call.reply(e != null ? ForwardOutcomes.toLeaderAnswer(e)
                 : r.failure() != null ? ForwardOutcomes.toLeaderAnswer(r.failure())
                 : new ForwardResponse.Applied(r.index(), r.result())));

@@ -58,11 +58,13 @@ record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, lon
         return b.array();
     }
 
-    /** The leader stamps its clock into an encoded envelope just before proposing it. */
+    /**
+     * The leader stamps its clock into an encoded envelope just before proposing it. In place: every envelope
+     * proposed is a fresh array that its proposer hands over (encoded for this proposal, or decoded off the wire).
+     */
     static byte[] stamp(byte[] encoded, long timeMillis) {
-        byte[] copy = Arrays.copyOf(encoded, encoded.length);
-        ByteBuffer.wrap(copy).putLong(1, timeMillis);
-        return copy;
+        ByteBuffer.wrap(encoded).putLong(1, timeMillis);
+        return encoded;
     }
 
     /**
