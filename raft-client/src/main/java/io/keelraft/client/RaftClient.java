@@ -49,23 +49,23 @@ import org.slf4j.LoggerFactory;
  * every command carries (session, sequence number), and the group applies each sequence number at most once and
  * only right after the one before it. A command is retried with its sequence number — after a redirect from a
  * follower, a lost connection, a leader change, an overloaded leader — until it is answered or its deadline
- * ({@link Builder#requestTimeout}) passes, and many commands may be in flight at once: the group applies them in
+ * ({@link RaftClientBuilder#requestTimeout}) passes, and many commands may be in flight at once: the group applies them in
  * the order {@code submit} was called (calls from one thread; from several, in the order they reached the client),
  * each as its own log entry. Queries are linearizable by default ({@link ReadMode#READ_INDEX}).
  *
  * <p><b>Failures</b> are raft-core's: {@link NotLeaderException} never reaches the caller (the client follows the
  * leader), {@link RaftTimeoutException} when the deadline passed ({@link RaftException#mayHaveTakenEffect()} says
  * whether the command may still be applied: true once it was sent), {@link OverloadedException} when more than
- * {@link Builder#maxQueued} requests wait for the window, {@link io.keelraft.core.SessionExpiredException} never
+ * {@link RaftClientBuilder#maxQueued} requests wait for the window, {@link io.keelraft.core.SessionExpiredException} never
  * (the client opens a new session and sends the command again: an expired session's commands were not applied),
  * {@link ShutdownException} after {@link #close()}. A command whose deadline passed after it was sent is still
  * sent until the group answers it, so that the commands after it keep their order; its answer is dropped.
  *
- * <p><b>Flow control</b>: at most {@link Builder#maxInFlight} requests are on the wire at once; more wait in the
+ * <p><b>Flow control</b>: at most {@link RaftClientBuilder#maxInFlight} requests are on the wire at once; more wait in the
  * client, in order.
  *
  * <p><b>Threads</b>: one I/O thread ({@code keel-client-io-*}) owns every connection and all state; callers' threads
- * only queue requests. Futures complete on the {@link Builder#callbackExecutor} — by default on the I/O thread
+ * only queue requests. Futures complete on the {@link RaftClientBuilder#callbackExecutor} — by default on the I/O thread
  * itself, the fastest path: do not block in a callback then (a blocking {@code get()} on another thread is fine).
  * Thread-safe.
  */
@@ -109,7 +109,7 @@ public final class RaftClient implements AutoCloseable {
     private final ArrayDeque<Call> byDeadline = new ArrayDeque<>();
     private int inFlight;
 
-    private RaftClient(Builder b) {
+    RaftClient(RaftClientBuilder b) {
         this.servers = List.copyOf(b.servers);
         this.timeoutNanos = b.requestTimeout.toNanos();
         this.maxInFlight = b.maxInFlight;
@@ -127,9 +127,9 @@ public final class RaftClient implements AutoCloseable {
         loop.scheduleAtFixedRate(this::expireDue, sweep, sweep, TimeUnit.NANOSECONDS);
     }
 
-    /** A builder; {@link Builder#servers} is required. */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder; {@link RaftClientBuilder#servers} is required. */
+    public static RaftClientBuilder builder() {
+        return new RaftClientBuilder();
     }
 
     /**
@@ -165,6 +165,9 @@ public final class RaftClient implements AutoCloseable {
 
     /** Requests on the wire or waiting for the window right now (a snapshot, for monitoring and tests). */
     public int inFlight() {
+        if (loop.inEventLoop()) {
+            return inFlight; // from a callback on the I/O thread
+        }
         try {
             return loop.submit(() -> inFlight).get();
         } catch (InterruptedException e) {
@@ -211,7 +214,14 @@ public final class RaftClient implements AutoCloseable {
         }
         submitted.add(call);
         if (drainScheduled.compareAndSet(false, true)) {
-            loop.execute(this::drain);
+            try {
+                loop.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // close() ran meanwhile and its I/O thread is gone: fail it here (close may have failed it first)
+            }
+        }
+        if (closed && submitted.remove(call)) {
+            call.future.completeExceptionally(new ShutdownException("the client is closed", null, false));
         }
         return call.future;
     }
@@ -517,83 +527,6 @@ public final class RaftClient implements AutoCloseable {
         @Override
         public void readComplete() {
             flushAll();
-        }
-    }
-
-    /** Settings of a {@link RaftClient}. */
-    public static final class Builder {
-        private final List<String> servers = new ArrayList<>();
-        private Duration requestTimeout = Duration.ofSeconds(10);
-        private int maxInFlight = 1024;
-        private int maxQueued = 100_000;
-        private int maxFrameBytes = 16 << 20;
-        private Executor callbackExecutor;
-        private String name = "keel-client";
-
-        private Builder() {
-        }
-
-        /** The group's servers, {@code host:port} of their Raft ports (any subset; the client follows redirects). */
-        public Builder servers(String... addresses) {
-            return servers(List.of(addresses));
-        }
-
-        /** The group's servers, {@code host:port} of their Raft ports. */
-        public Builder servers(List<String> addresses) {
-            addresses.forEach(a -> servers.add(ServerConnection.checkAddress(a)));
-            return this;
-        }
-
-        /** The members as {@code RaftNode.Builder.members} takes them: id to {@code host:port}. */
-        public Builder servers(Map<String, String> members) {
-            return servers(new ArrayList<>(members.values()));
-        }
-
-        /** How long a request may take, retries included (default 10 s). */
-        public Builder requestTimeout(Duration timeout) {
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
-            }
-            this.requestTimeout = timeout;
-            return this;
-        }
-
-        /** Requests on the wire at once (default 1,024); more wait in the client. */
-        public Builder maxInFlight(int requests) {
-            if (requests < 1) {
-                throw new IllegalArgumentException("maxInFlight must be at least 1, was " + requests);
-            }
-            this.maxInFlight = requests;
-            return this;
-        }
-
-        /** Requests that may wait for the window (default 100,000); more fail at once, not sent. */
-        public Builder maxQueued(int requests) {
-            if (requests < 0) {
-                throw new IllegalArgumentException("maxQueued must not be negative, was " + requests);
-            }
-            this.maxQueued = requests;
-            return this;
-        }
-
-        /** Where futures complete; by default on the client's I/O thread (do not block in callbacks then). */
-        public Builder callbackExecutor(Executor executor) {
-            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
-            return this;
-        }
-
-        /** A name for the servers' log lines. */
-        public Builder name(String clientName) {
-            this.name = Objects.requireNonNull(clientName, "name");
-            return this;
-        }
-
-        /** Builds the client; it connects on its first request. */
-        public RaftClient build() {
-            if (servers.isEmpty()) {
-                throw new IllegalArgumentException("no servers: give at least one host:port");
-            }
-            return new RaftClient(this);
         }
     }
 }
