@@ -64,7 +64,7 @@ final class Leader implements RoleStep {
             return ProposeResult.transferring(raft.transfer.transferee());
         }
         LogEntry entry = new LogEntry(s.log.lastIndex() + 1, s.currentTerm, EntryType.COMMAND, command);
-        s.log.append(List.of(entry));
+        s.log.append(entry);
         raft.replication.entriesAppended();
         return ProposeResult.accepted(entry.index(), entry.term());
     }

@@ -181,6 +181,18 @@ final class RaftLog {
     }
 
     /** Leader: append new entries at the end. */
+    /** Appends one entry (the leader's proposal: the hot path, without a list per command). */
+    void append(LogEntry entry) {
+        if (entry.index() != lastIndex() + 1) {
+            throw new IllegalStateException("append at " + entry.index() + " does not follow last index "
+                    + lastIndex());
+        }
+        if (unstable.isEmpty()) {
+            unstableOffset = entry.index();
+        }
+        unstable.add(entry);
+    }
+
     void append(List<LogEntry> entries) {
         if (entries.isEmpty()) {
             return;

@@ -27,6 +27,8 @@ record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, lon
         }
     }
 
+    /** {@code Kind.values()} copies the array on every call; decode runs once per applied entry. */
+    private static final Kind[] KINDS = Kind.values();
     private static final int HEADER = 9;
     private static final int SESSION_HEADER = HEADER + 24;
 
@@ -78,10 +80,10 @@ record CommandEnvelope(Kind kind, long timeMillis, long sessionId, long seq, lon
         }
         ByteBuffer b = ByteBuffer.wrap(payload);
         int kindByte = b.get();
-        if (kindByte < 0 || kindByte >= Kind.values().length) {
+        if (kindByte < 0 || kindByte >= KINDS.length) {
             throw new IllegalArgumentException("unknown command envelope kind " + kindByte);
         }
-        Kind kind = Kind.values()[kindByte];
+        Kind kind = KINDS[kindByte];
         long time = b.getLong();
         if (!kind.inSession()) {
             return new CommandEnvelope(kind, time, 0, 0, 0, Arrays.copyOfRange(payload, HEADER, payload.length));

@@ -116,18 +116,27 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         return AppendEntriesCodec.readFrame(bytes, 0, length, peer, ownId);
     }
 
-    private static Frame parse(ByteBuf frame) {
+    private Frame parse(ByteBuf frame) {
         CodedInputStream in;
+        int length = frame.readableBytes();
         if (frame.hasArray()) {
-            in = CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(),
-                    frame.readableBytes());
+            in = CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(), length);
+        } else if (length <= FrameEncoder.SCRATCH_BYTES) {
+            // Small frames (client requests, votes, answers): one bulk copy into the reused array, then plain
+            // array reads; a view of the direct buffer would cost an object and, in protobuf, a copy of its own.
+            if (length > scratch.length) {
+                scratch = new byte[length];
+            }
+            frame.getBytes(frame.readerIndex(), scratch, 0, length);
+            in = CodedInputStream.newInstance(scratch, 0, length);
         } else if (frame.nioBufferCount() == 1) {
             // A direct buffer is parsed in place: a snapshot chunk's megabyte is then copied once, by WireCodec.
             in = CodedInputStream.newInstance(frame.nioBuffer());
         } else {
             in = CodedInputStream.newInstance(ByteBufUtil.getBytes(frame));
         }
-        // Bytes fields point into the frame; WireCodec copies them out before the frame's buffer is released.
+        // Bytes fields point into the frame (or the scratch array); WireCodec copies them out before the frame is
+        // released and before the next frame is parsed.
         in.enableAliasing(true);
         try {
             return Frame.parseFrom(in);
