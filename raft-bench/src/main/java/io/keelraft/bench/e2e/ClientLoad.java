@@ -25,7 +25,7 @@ import org.HdrHistogram.SynchronizedHistogram;
  * bytes. Requests issued in the measurement window that succeed before it ends are counted with their latency
  * (microseconds, 3 significant digits); those that fail or take over 10 s count as errors.
  */
-final class ClientLoad implements Load {
+final class ClientLoad extends WindowedLoad {
 
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long PAUSE_AFTER_FAILURE_MILLIS = 10;
@@ -38,11 +38,6 @@ final class ClientLoad implements Load {
         t.setDaemon(true);
         return t;
     });
-    final SynchronizedHistogram latencyMicros = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(60), 3);
-    final AtomicLong ops = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
-    private volatile long windowStart = Long.MAX_VALUE;
-    private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopped;
     /** Closed loops still running: each stops at its first issue after {@link #stopAndDrain()}. */
     private final AtomicInteger running = new AtomicInteger();
@@ -74,12 +69,6 @@ final class ClientLoad implements Load {
         }
     }
 
-    @Override
-    public void window(long startNanos, long endNanos) {
-        windowStart = startNanos;
-        windowEnd = endNanos;
-    }
-
     /** Stops issuing; waits for what is in flight (the client answers or times out every request within 10 s). */
     @Override
     public void stopAndDrain() throws InterruptedException {
@@ -93,20 +82,6 @@ final class ClientLoad implements Load {
         }
     }
 
-    @Override
-    public long ops() {
-        return ops.get();
-    }
-
-    @Override
-    public long errors() {
-        return errors.get();
-    }
-
-    @Override
-    public SynchronizedHistogram latencyMicros() {
-        return latencyMicros;
-    }
 
     private void issue() {
         if (stopped) {
@@ -123,18 +98,12 @@ final class ClientLoad implements Load {
 
     private void completed(long issued, Throwable failure) {
         long done = System.nanoTime();
-        boolean ofWindow = issued >= windowStart && issued < windowEnd;
         if (failure == null && done - issued <= TIMEOUT_NANOS) {
-            if (ofWindow && done <= windowEnd) {
-                ops.incrementAndGet();
-                latencyMicros.recordValue(Math.max(1, (done - issued) / 1_000));
-            }
+            succeeded(issued, done);
             issue();
             return;
         }
-        if (ofWindow) {
-            errors.incrementAndGet();
-        }
+        failed(issued);
         pauses.schedule(this::issue, PAUSE_AFTER_FAILURE_MILLIS, TimeUnit.MILLISECONDS);
     }
 

@@ -39,7 +39,7 @@ import org.HdrHistogram.SynchronizedHistogram;
  * the measurement window that succeed before it ends are counted with their latency (microseconds, 3
  * significant digits); those that fail or take over 10 s count as errors.
  */
-final class RespLoad implements Load {
+final class RespLoad extends WindowedLoad {
 
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -47,11 +47,6 @@ final class RespLoad implements Load {
     private final String host;
     private final int port;
     private final List<Connection> connections = new ArrayList<>();
-    final SynchronizedHistogram latencyMicros = new SynchronizedHistogram(TimeUnit.SECONDS.toMicros(60), 3);
-    final AtomicLong ops = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
-    private volatile long windowStart = Long.MAX_VALUE;
-    private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopped;
     /** Notified whenever a connection stops having a request in flight, for {@link #stopAndDrain()}. */
     private final Object idle = new Object();
@@ -100,12 +95,6 @@ final class RespLoad implements Load {
         group.scheduleAtFixedRate(this::expireTimeouts, 100, 100, TimeUnit.MILLISECONDS);
     }
 
-    @Override
-    public void window(long startNanos, long endNanos) {
-        windowStart = startNanos;
-        windowEnd = endNanos;
-    }
-
     /** Stops issuing; waits (at most 10 s) for what is in flight. */
     @Override
     public void stopAndDrain() throws InterruptedException {
@@ -119,20 +108,6 @@ final class RespLoad implements Load {
         }
     }
 
-    @Override
-    public long ops() {
-        return ops.get();
-    }
-
-    @Override
-    public long errors() {
-        return errors.get();
-    }
-
-    @Override
-    public SynchronizedHistogram latencyMicros() {
-        return latencyMicros;
-    }
 
     private void nothingInFlight(Connection c) {
         c.issuedAt = 0;
@@ -146,7 +121,7 @@ final class RespLoad implements Load {
         for (Connection c : connections) {
             long issued = c.issuedAt;
             if (issued != 0 && now - issued > TIMEOUT_NANOS) {
-                c.failed(issued);
+                failed(issued);
                 c.reopen();
             }
         }
@@ -211,12 +186,6 @@ final class RespLoad implements Load {
             channel.writeAndFlush(setCommand());
         }
 
-        void failed(long issued) {
-            if (issued >= windowStart && issued < windowEnd) {
-                errors.incrementAndGet();
-            }
-        }
-
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
             long issued = issuedAt;
@@ -230,10 +199,7 @@ final class RespLoad implements Load {
                 ctx.executor().schedule(this::issue, 10, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (issued >= windowStart && issued < windowEnd && done <= windowEnd) {
-                ops.incrementAndGet();
-                latencyMicros.recordValue(Math.max(1, (done - issued) / 1_000));
-            }
+            succeeded(issued, done);
             issue();
         }
 
