@@ -69,13 +69,13 @@ final class ConnectionInitializer {
         if (options.tls() != null) {
             p.addLast("tls", options.tls().serverHandler(channel.alloc()));
         }
-        common(p, null, null, ch -> {
+        HandshakeHandler handshake = common(p, null, null, ch -> {
             counters.inboundConnections.increment();
             LOG.info("{}: accepted a connection from peer {} ({})", options.nodeId(),
                     ch.attr(HandshakeHandler.PEER_ID).get(), ch.remoteAddress());
             inboundEstablished.accept(ch);
         });
-        ((HandshakeHandler) p.get("handshake")).admittingClients((ctx, hello) -> {
+        handshake.admittingClients((ctx, hello) -> {
             counters.clientConnections.increment();
             LOG.debug("{}: client {} connected from {}", options.nodeId(), hello.clientName(),
                     ctx.channel().remoteAddress());
@@ -94,17 +94,19 @@ final class ConnectionInitializer {
         common(p, peerId, forwards, onEstablished);
     }
 
-    private void common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
-                        Consumer<Channel> onEstablished) {
+    private HandshakeHandler common(ChannelPipeline p, String expectedPeer, PendingForwards forwards,
+                                    Consumer<Channel> onEstablished) {
         channels.add(p.channel());
         p.addFirst("idle", LivenessHandler.idleState(options.livenessTimeout()));
         p.addLast("flush", new FlushConsolidationHandler(FLUSHES_BEFORE_EXPLICIT_FLUSH, true));
         p.addLast("frames", new FrameDecoder(options.maxFrameBytes(), options.nodeId()));
         p.addLast("liveness", new LivenessHandler(options.livenessTimeout(), expectedPeer, counters,
                 livenessCloses));
-        p.addLast("handshake", new HandshakeHandler(cluster, options.nodeId(), admission,
-                expectedPeer, options.handshakeTimeout(), onEstablished));
+        HandshakeHandler handshake = new HandshakeHandler(cluster, options.nodeId(), admission,
+                expectedPeer, options.handshakeTimeout(), onEstablished);
+        p.addLast("handshake", handshake);
         p.addLast("dispatch", new InboundDispatcher(receiver, forwards, counters, options.maxFrameBytes()));
         p.addLast("guard", new ConnectionGuard(expectedPeer, counters, rejections));
+        return handshake;
     }
 }
