@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -108,10 +107,10 @@ final class Applier {
     }
 
     /**
-     * Queues committed entries for application; {@code proposals} maps the index of each entry this server proposed
-     * (with its own term) to the future its result completes, here on the apply thread.
+     * Queues committed entries for application; {@code proposals} holds, at the position of each entry this server
+     * proposed (with its own term), the future its result completes, here on the apply thread (null: none waits).
      */
-    void apply(List<LogEntry> committed, Map<Long, CompletableFuture<PendingProposals.AppliedResult>> proposals,
+    void apply(List<LogEntry> committed, CompletableFuture<PendingProposals.AppliedResult>[] proposals,
                Supplier<RuntimeException> stopped) {
         execute(() -> applyAll(committed, proposals, stopped));
     }
@@ -145,11 +144,12 @@ final class Applier {
     }
 
     private void applyAll(List<LogEntry> committed,
-                          Map<Long, CompletableFuture<PendingProposals.AppliedResult>> proposals,
+                          CompletableFuture<PendingProposals.AppliedResult>[] proposals,
                           Supplier<RuntimeException> whenStopped) {
         long start = clock.getAsLong();
         int count = 0;
-        for (LogEntry e : committed) {
+        for (int i = 0; i < committed.size(); i++) {
+            LogEntry e = committed.get(i);
             if (stopped) {
                 break;
             }
@@ -171,19 +171,18 @@ final class Applier {
             lastApplied = e.index();
             lastAppliedTerm = e.term();
             count++;
-            CompletableFuture<PendingProposals.AppliedResult> proposal = proposals.get(e.index());
-            if (proposal != null) {
-                proposal.complete(outcome);
+            if (proposals != null && proposals[i] != null) {
+                proposals[i].complete(outcome);
             }
             runWaiters();
         }
         if (stopped) {
             // Committed, so they take effect in the cluster; this server can no longer say with what result.
-            proposals.forEach((index, f) -> {
-                if (index > lastApplied) {
-                    f.completeExceptionally(stopError != null ? stopError : whenStopped.get());
+            for (int i = 0; proposals != null && i < committed.size(); i++) {
+                if (proposals[i] != null && committed.get(i).index() > lastApplied) {
+                    proposals[i].completeExceptionally(stopError != null ? stopError : whenStopped.get());
                 }
-            });
+            }
             return;
         }
         metrics.applied(count, clock.getAsLong() - start);

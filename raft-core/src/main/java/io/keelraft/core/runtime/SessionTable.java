@@ -120,7 +120,9 @@ final class SessionTable {
         s.lastActiveMillis = logTimeMillis;
         // The client has seen every response through ackedThrough: forget them (thesis §6.3).
         if (ackedThrough > s.discardedThrough) {
-            s.responses.headMap(ackedThrough, true).clear();
+            while (!s.responses.isEmpty() && s.responses.firstKey() <= ackedThrough) {
+                s.responses.pollFirstEntry(); // no view object per command, as headMap(..).clear() would make
+            }
             s.discardedThrough = ackedThrough;
         }
         int commandHash = Arrays.hashCode(command);

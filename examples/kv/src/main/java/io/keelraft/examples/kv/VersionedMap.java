@@ -73,12 +73,20 @@ final class VersionedMap {
 
     /** Sets {@code key} to {@code value}; returns the previous value or null. */
     byte[] put(String key, byte[] value) {
-        Node old = map.get(key);
+        long[] open = openCaptures;
+        Node old;
+        if (open.length == 0) {
+            // No capture can read the old value: one hash lookup instead of two (the common case, and the map is
+            // far bigger than the CPU's caches, so each lookup is a few cache misses).
+            old = map.put(key, new Node(value, epoch, null));
+        } else {
+            old = map.get(key);
+            map.put(key, new Node(value, epoch, needed(old, epoch, open)));
+        }
         byte[] previous = old == null ? null : old.value;
         if (previous == null) {
             size++;
         }
-        map.put(key, new Node(value, epoch, needed(old, epoch, openCaptures)));
         return previous;
     }
 
