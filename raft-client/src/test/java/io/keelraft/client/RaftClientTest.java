@@ -60,6 +60,27 @@ class RaftClientTest {
         }
     }
 
+    /**
+     * The first server the client tries refuses the connection (nothing listens there, as after a server stopped):
+     * the requests waiting for that connection's handshake go to another server, and the session opens there.
+     */
+    @Test
+    void aRequestSentToAServerThatRefusesTheConnectionGoesToAnother() throws Exception {
+        try (TestCluster cluster = new TestCluster("n1", "n2", "n3")) {
+            cluster.awaitLeader();
+            List<String> servers = new ArrayList<>();
+            servers.add("127.0.0.1:" + TestCluster.freePort()); // tried first: nothing listens there
+            servers.addAll(cluster.members.values());
+            try (RaftClient client = RaftClient.builder().servers(servers).requestTimeout(Duration.ofSeconds(20))
+                    .build()) {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(ByteBuffer.wrap(client.submit(number(i)).get(20, TimeUnit.SECONDS)).getLong())
+                            .isEqualTo(i + 1);
+                }
+            }
+        }
+    }
+
     @Test
     void aClientThatKnowsOnlyAFollowerIsRedirectedToTheLeader() throws Exception {
         try (TestCluster cluster = new TestCluster("n1", "n2", "n3")) {
