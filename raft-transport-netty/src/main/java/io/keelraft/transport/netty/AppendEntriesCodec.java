@@ -28,7 +28,7 @@ import java.util.List;
  * rules.
  *
  * <p>The protobuf primitives are {@link io.keelraft.transport.netty.wire.direct.WireBytes} and {@link WireCursor},
- * shared with the other direct codecs.
+ * shared with the client protocol's ({@link io.keelraft.transport.netty.wire.direct.CallFrame}).
  */
 final class AppendEntriesCodec {
 
