@@ -1,26 +1,25 @@
 package io.keelraft.transport.netty;
 
+import static io.keelraft.transport.netty.wire.direct.TestBytes.NUMBERS;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.anyNumber;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.drain;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.mutate;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ClientCall;
 import io.keelraft.core.spi.ClientRequest;
-import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportReceiver;
 import io.keelraft.transport.netty.wire.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class ClientCallPathTest {
 
     private static final int MAX_FRAME = 64 * 1024;
-    private static final long[] NUMBERS = {0, 1, 127, 128, 1L << 35, Long.MAX_VALUE, -1, Long.MIN_VALUE};
 
     @Test
     void readsCommandsAsTheGeneratedPathDoesFromHeapAndDirectBuffers() throws InvalidProtocolBufferException {
@@ -39,8 +37,7 @@ class ClientCallPathTest {
         for (long id : NUMBERS) {
             for (long value : NUMBERS) {
                 for (int length : new int[] {0, 1, 117, 5_000}) {
-                    byte[] body = command(id, value, NUMBERS[random.nextInt(NUMBERS.length)], value,
-                            bytes(random, length));
+                    byte[] body = command(id, value, anyNumber(random), value, randomBytes(random, length));
                     String expected = generatedPath(body);
                     assertThat(expected).startsWith("call");
                     assertThat(decode(body, false)).isEqualTo(expected);
@@ -84,8 +81,8 @@ class ClientCallPathTest {
         int read = 0;
         int refused = 0;
         for (int i = 0; i < 6_000; i++) {
-            byte[] body = command(NUMBERS[random.nextInt(NUMBERS.length)], random.nextLong(100),
-                    random.nextLong(), NUMBERS[random.nextInt(NUMBERS.length)], bytes(random, random.nextInt(30)));
+            byte[] body = command(anyNumber(random), random.nextLong(100), random.nextLong(), anyNumber(random),
+                    randomBytes(random, random.nextInt(30)));
             body = mutate(random, body);
             String expected = generatedPath(body);
             if (expected == null) {
@@ -109,7 +106,7 @@ class ClientCallPathTest {
         for (long id : NUMBERS) {
             for (long index : NUMBERS) {
                 for (int length : new int[] {0, 1, 117, 300}) {
-                    ForwardResponse.Applied applied = new ForwardResponse.Applied(index, bytes(random, length));
+                    ForwardResponse.Applied applied = new ForwardResponse.Applied(index, randomBytes(random, length));
                     ByteBuf direct = FrameEncoder.encodeApplied(UnpooledByteBufAllocator.DEFAULT, id, applied,
                             MAX_FRAME);
                     assertThat(drain(direct))
@@ -134,22 +131,8 @@ class ClientCallPathTest {
                 new ForwardResponse.Applied(0, new byte[0]),
                 new ForwardResponse.Failed(ForwardResponse.Reason.NOT_LEADER, "n2", "not the leader", true),
                 new ForwardResponse.Applied(Long.MAX_VALUE, new byte[MAX_FRAME])); // too large: INTERNAL
-        List<ClientCall> calls = new ArrayList<>();
-        TransportReceiver receiver = new TransportReceiver() {
-            @Override
-            public void onMessage(Message message) {
-            }
-
-            @Override
-            public CompletableFuture<ForwardResponse> onForward(String from, ForwardRequest request) {
-                throw new AssertionError();
-            }
-
-            @Override
-            public void onClientRequests(List<? extends ClientCall> batch) {
-                calls.addAll(batch);
-            }
-        };
+        RecordingReceiver receiver = new RecordingReceiver();
+        List<ClientCall> calls = receiver.clientCalls;
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.attr(ClientEndpoint.CLIENT).set("c1");
         channel.pipeline().addLast(new FrameDecoder(MAX_FRAME, "n1"),
@@ -248,37 +231,5 @@ class ClientCallPathTest {
     private static ByteBuf framed(byte[] body, boolean direct) {
         ByteBuf buf = direct ? Unpooled.directBuffer(4 + body.length) : Unpooled.buffer(4 + body.length);
         return buf.writeInt(body.length).writeBytes(body);
-    }
-
-    private static byte[] drain(ByteBuf buf) {
-        try {
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return bytes;
-        } finally {
-            buf.release();
-        }
-    }
-
-    private static byte[] bytes(SplittableRandom random, int length) {
-        byte[] bytes = new byte[length];
-        random.nextBytes(bytes);
-        return bytes;
-    }
-
-    private static byte[] mutate(SplittableRandom r, byte[] frame) {
-        byte[] b = frame.clone();
-        switch (r.nextInt(5)) {
-            case 0 -> b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-            case 1 -> b[r.nextInt(b.length)] = (byte) r.nextInt(256);
-            case 2 -> b = Arrays.copyOf(b, r.nextInt(b.length));
-            case 3 -> {
-                b = Arrays.copyOf(b, b.length + 1);
-                b[b.length - 1] = (byte) r.nextInt(256);
-            }
-            default -> {
-            }
-        }
-        return b;
     }
 }

@@ -1,5 +1,11 @@
 package io.keelraft.transport.netty.wire.direct;
 
+import static io.keelraft.transport.netty.wire.direct.TestBytes.NUMBERS;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.anyNumber;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.concat;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.drain;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.mutate;
+import static io.keelraft.transport.netty.wire.direct.TestBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,45 +30,26 @@ import org.junit.jupiter.api.Test;
 /** The direct client-protocol frames write and read exactly what the generated protobuf code does. */
 class CallFrameTest {
 
-    /** Edges of uint64: zero (left out), one byte, two, the largest long, and the top half (negative in Java). */
-    private static final long[] NUMBERS = {0, 1, 127, 128, 300, 1L << 35, Long.MAX_VALUE, -1, Long.MIN_VALUE};
     private static final int[] LENGTHS = {0, 1, 117, 127, 128, 20_000};
 
     // ------------------------------------------------------------------ writing
 
     @Test
-    void writesTheGeneratedCodesCommandBytes() {
+    void writesTheGeneratedCodesBytes() throws IOException {
         SplittableRandom random = new SplittableRandom(1);
-        for (long id : NUMBERS) {
-            for (long value : NUMBERS) {
-                for (int length : LENGTHS) {
-                    byte[] command = bytes(random, length);
-                    long other = NUMBERS[random.nextInt(NUMBERS.length)];
-                    assertThat(directCommand(id, value, other, value, command))
-                            .isEqualTo(generatedCommand(id, value, other, value, command));
-                    assertThat(directCommand(id, other, value, 0, command))
-                            .isEqualTo(generatedCommand(id, other, value, 0, command));
-                }
-            }
-        }
+        forEdgeCases(random, (id, value, other, bytes) -> {
+            assertThat(directCommand(id, value, other, value, bytes))
+                    .isEqualTo(generatedCommand(id, value, other, value, bytes));
+            assertThat(directCommand(id, other, value, 0, bytes))
+                    .isEqualTo(generatedCommand(id, other, value, 0, bytes));
+            assertThat(directApplied(id, value, bytes)).isEqualTo(generatedApplied(id, value, bytes));
+        });
         for (int i = 0; i < 2_000; i++) {
             long[] v = {random.nextLong(), random.nextLong(1 << 20), random.nextLong(), random.nextLong(1 << 10)};
-            byte[] command = bytes(random, random.nextInt(300));
-            assertThat(directCommand(v[0], v[1], v[2], v[3], command))
-                    .isEqualTo(generatedCommand(v[0], v[1], v[2], v[3], command));
-        }
-    }
-
-    @Test
-    void writesTheGeneratedCodesAppliedBytes() {
-        SplittableRandom random = new SplittableRandom(2);
-        for (long id : NUMBERS) {
-            for (long index : NUMBERS) {
-                for (int length : LENGTHS) {
-                    byte[] result = bytes(random, length);
-                    assertThat(directApplied(id, index, result)).isEqualTo(generatedApplied(id, index, result));
-                }
-            }
+            byte[] bytes = randomBytes(random, random.nextInt(300));
+            assertThat(directCommand(v[0], v[1], v[2], v[3], bytes))
+                    .isEqualTo(generatedCommand(v[0], v[1], v[2], v[3], bytes));
+            assertThat(directApplied(v[2], v[1], bytes)).isEqualTo(generatedApplied(v[2], v[1], bytes));
         }
     }
 
@@ -72,15 +59,8 @@ class CallFrameTest {
         byte[] head = new byte[CallFrame.MAX_HEAD_BYTES];
         int headLength = CallFrame.writeCommandHead(head, 0, 7, 8, 9, 10, command.length);
         ByteBuf buf = CallFrame.frame(UnpooledByteBufAllocator.DEFAULT, head, headLength, command);
-        try {
-            byte[] body = generatedCommand(7, 8, 9, 10, command);
-            byte[] expected = ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
-            byte[] actual = new byte[buf.readableBytes()];
-            buf.getBytes(buf.readerIndex(), actual);
-            assertThat(actual).isEqualTo(expected);
-        } finally {
-            buf.release();
-        }
+        byte[] body = generatedCommand(7, 8, 9, 10, command);
+        assertThat(drain(buf)).isEqualTo(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array());
     }
 
     @Test
@@ -94,23 +74,16 @@ class CallFrameTest {
 
     @Test
     void readsWhatTheGeneratedCodeWrites() throws IOException {
-        SplittableRandom random = new SplittableRandom(3);
-        for (long id : NUMBERS) {
-            for (long value : NUMBERS) {
-                for (int length : LENGTHS) {
-                    byte[] bytes = bytes(random, length);
-                    long other = NUMBERS[random.nextInt(NUMBERS.length)];
-                    byte[] command = generatedCommand(id, value, other, value, bytes);
-                    assertThat(direct(CallFrame.CLIENT_COMMAND, command))
-                            .isEqualTo(describe(id, value, other, value, bytes))
-                            .isEqualTo(generated(CallFrame.CLIENT_COMMAND, command));
-                    byte[] applied = generatedApplied(id, value, bytes);
-                    assertThat(direct(CallFrame.APPLIED, applied))
-                            .isEqualTo(describe(id, value, 0, 0, bytes))
-                            .isEqualTo(generated(CallFrame.APPLIED, applied));
-                }
-            }
-        }
+        forEdgeCases(new SplittableRandom(3), (id, value, other, bytes) -> {
+            byte[] command = generatedCommand(id, value, other, value, bytes);
+            assertThat(direct(CallFrame.CLIENT_COMMAND, command))
+                    .isEqualTo(describe(id, value, other, value, bytes))
+                    .isEqualTo(generated(CallFrame.CLIENT_COMMAND, command));
+            byte[] applied = generatedApplied(id, value, bytes);
+            assertThat(direct(CallFrame.APPLIED, applied))
+                    .isEqualTo(describe(id, value, 0, 0, bytes))
+                    .isEqualTo(generated(CallFrame.APPLIED, applied));
+        });
     }
 
     @Test
@@ -259,9 +232,8 @@ class CallFrameTest {
         for (int i = 0; i < 40_000; i++) {
             boolean command = random.nextBoolean();
             CallFrame shape = command ? CallFrame.CLIENT_COMMAND : CallFrame.APPLIED;
-            long[] v = {NUMBERS[random.nextInt(NUMBERS.length)], random.nextLong(1000), random.nextLong(),
-                    NUMBERS[random.nextInt(NUMBERS.length)]};
-            byte[] bytes = bytes(random, random.nextInt(40));
+            long[] v = {anyNumber(random), random.nextLong(1000), random.nextLong(), anyNumber(random)};
+            byte[] bytes = randomBytes(random, random.nextInt(40));
             byte[] frame = command ? generatedCommand(v[0], v[1], v[2], v[3], bytes)
                     : generatedApplied(v[0], v[1], bytes);
             frame = mutate(random, frame);
@@ -281,6 +253,21 @@ class CallFrameTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private interface EdgeCase {
+        void check(long id, long value, long other, byte[] bytes) throws IOException;
+    }
+
+    /** Every pair of edge numbers for the id and a value, with every length of bytes and another number. */
+    private static void forEdgeCases(SplittableRandom random, EdgeCase edgeCase) throws IOException {
+        for (long id : NUMBERS) {
+            for (long value : NUMBERS) {
+                for (int length : LENGTHS) {
+                    edgeCase.check(id, value, anyNumber(random), randomBytes(random, length));
+                }
+            }
+        }
+    }
 
     private static byte[] directCommand(long callId, long sessionId, long seq, long ackedThrough, byte[] command) {
         byte[] out = new byte[CallFrame.MAX_HEAD_BYTES + command.length + 3];
@@ -349,33 +336,6 @@ class CallFrameTest {
                 + HexFormat.of().formatHex(bytes);
     }
 
-    private static byte[] bytes(SplittableRandom random, int length) {
-        byte[] bytes = new byte[length];
-        random.nextBytes(bytes);
-        return bytes;
-    }
-
-    private static byte[] mutate(SplittableRandom r, byte[] frame) {
-        byte[] b = frame.clone();
-        switch (r.nextInt(6)) {
-            case 0 -> b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-            case 1 -> b[r.nextInt(b.length)] = (byte) r.nextInt(256);
-            case 2 -> b = Arrays.copyOf(b, r.nextInt(b.length));
-            case 3 -> { // a byte inserted
-                int at = r.nextInt(b.length + 1);
-                byte[] grown = new byte[b.length + 1];
-                System.arraycopy(b, 0, grown, 0, at);
-                grown[at] = (byte) r.nextInt(256);
-                System.arraycopy(b, at, grown, at + 1, b.length - at);
-                b = grown;
-            }
-            case 4 -> b = concat(b, Arrays.copyOfRange(b, r.nextInt(b.length), b.length)); // a tail again
-            default -> { // nothing: the frame as written
-            }
-        }
-        return b;
-    }
-
     private interface Writing {
         void writeTo(CodedOutputStream out) throws IOException;
     }
@@ -396,11 +356,5 @@ class CallFrameTest {
     private static byte[] commandFrame(Writing request, Writing command) {
         byte[] body = concat(message(request), message(out -> out.writeByteArray(3, message(command))));
         return message(out -> out.writeByteArray(Frame.CLIENT_REQUEST_FIELD_NUMBER, body));
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] both = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
     }
 }
