@@ -157,7 +157,7 @@ class ClientCallPathTest {
             assertThat(drain(channel.readOutbound())).as("answer %d", i)
                     .isEqualTo(RawPeer.frameBytes(WireCodec.clientResponse(100 + i, expected, address)));
         }
-        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(channel.<Object>readOutbound()).isNull();
         channel.finishAndReleaseAll();
     }
 
@@ -204,7 +204,7 @@ class ClientCallPathTest {
         try {
             channel.writeInbound(framed);
             Object decoded = channel.readInbound();
-            assertThat((Object) channel.readInbound()).isNull();
+            assertThat(channel.<Object>readInbound()).isNull();
             return decoded instanceof Envelope.ClientCall call ? describe(call.callId(), call.request())
                     : String.valueOf(decoded);
         } catch (BadInputException e) {
