@@ -18,7 +18,8 @@ import java.io.IOException;
  */
 final class FrameEncoder {
 
-    static final int LENGTH_FIELD_BYTES = 4;
+    /** The size before each frame; defined where raft-client, the other end of client connections, sees it. */
+    static final int LENGTH_FIELD_BYTES = CallFrame.LENGTH_PREFIX_BYTES;
 
     /** Writes a frame's protobuf bytes into a buffer. */
     @FunctionalInterface

@@ -42,7 +42,10 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public final class CallFrame {
 
-    /** The most bytes a head takes: two one-byte tags with int lengths, the id and three uint64 fields. */
+    /**
+     * The most bytes a head takes: three one-byte tags with lengths of at most five bytes (the body, the inner
+     * message, the bytes field), and the id and three uint64 fields of at most eleven (62 in all).
+     */
     public static final int MAX_HEAD_BYTES = 64;
 
     /** Every frame travels after its size, a 4-byte big-endian int. */
