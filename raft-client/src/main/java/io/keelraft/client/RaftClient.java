@@ -310,20 +310,28 @@ public final class RaftClient implements AutoCloseable {
                 maxFrameBytes));
     }
 
-    private void answered(ServerConnection from, Call c, ForwardResponse r) {
+    private void applied(ServerConnection from, Call c, byte[] result) {
+        learnAddress(from);
+        leader = c.mode == ReadMode.STALE_LOCAL ? leader : from; // it applied or read as leader
+        if (c.kind == Call.Kind.OPEN_SESSION) {
+            sessionOpened(ByteBuffer.wrap(result).getLong());
+        } else {
+            complete(c, result, null);
+        }
+    }
+
+    private void learnAddress(ServerConnection from) {
         if (from.serverId() != null) {
             addressById.put(from.serverId(), from.address);
         }
+    }
+
+    private void answered(ServerConnection from, Call c, ForwardResponse r) {
         if (r.hasApplied()) {
-            leader = c.mode == ReadMode.STALE_LOCAL ? leader : from; // it applied or read as leader
-            byte[] result = r.getApplied().getResult().toByteArray();
-            if (c.kind == Call.Kind.OPEN_SESSION) {
-                sessionOpened(ByteBuffer.wrap(result).getLong());
-            } else {
-                complete(c, result, null);
-            }
+            applied(from, c, r.getApplied().getResult().toByteArray());
             return;
         }
+        learnAddress(from);
         ForwardResponse.Failed f = r.getFailed();
         RaftException failure = Failures.of(from.name(), f);
         c.lastFailure = failure;
@@ -513,6 +521,11 @@ public final class RaftClient implements AutoCloseable {
     }
 
     private final class Owner implements ServerConnection.Owner {
+        @Override
+        public void applied(ServerConnection connection, Call call, byte[] result) {
+            RaftClient.this.applied(connection, call, result);
+        }
+
         @Override
         public void answered(ServerConnection connection, Call call, ForwardResponse response) {
             RaftClient.this.answered(connection, call, response);

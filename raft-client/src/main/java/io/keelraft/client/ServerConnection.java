@@ -8,8 +8,11 @@ import io.keelraft.transport.netty.wire.ClientRequest;
 import io.keelraft.transport.netty.wire.ForwardResponse;
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Pong;
+import io.keelraft.transport.netty.wire.direct.CallFrame;
+import io.keelraft.transport.netty.wire.direct.FrameBytes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,11 +39,18 @@ import java.util.concurrent.TimeUnit;
  * <p>The server first sends its handshake, which names it; until then requests wait here. A connection that reads
  * nothing for the liveness timeout (a server that hangs, a network that drops packets) is closed, and its
  * requests are handed back to the client to send elsewhere.
+ *
+ * <p>Commands and their Applied answers, one of each per request, are written and read without the generated
+ * protobuf code ({@link CallFrame}), in the same bytes; every other frame goes through it.
  */
 final class ServerConnection {
 
     /** Where a connection reports to: answers, and requests it could not deliver. */
     interface Owner {
+        /** {@code result} is the server's answer to {@code call}. */
+        void applied(ServerConnection connection, Call call, byte[] result);
+
+        /** Any other answer (or an Applied one the direct reader left to the generated parser). */
         void answered(ServerConnection connection, Call call, ForwardResponse response);
 
         void lost(ServerConnection connection, List<Call> unanswered, String why);
@@ -49,6 +59,9 @@ final class ServerConnection {
         void readComplete();
     }
 
+    /** Answers up to this size are read from one reused array; larger ones from their own. */
+    private static final int REUSED_FRAME_BYTES = 64 * 1024;
+
     final String address;
     private final Bootstrap bootstrap;
     private final Owner owner;
@@ -56,6 +69,11 @@ final class ServerConnection {
     private final int maxFrameBytes;
     private final LongObjectHashMap<Call> pending = new LongObjectHashMap<>();
     private final ArrayDeque<Call> waitingForHandshake = new ArrayDeque<>();
+    /** Where a command's head is laid out ({@link CallFrame#writeCommandHead}). */
+    private final byte[] head = new byte[CallFrame.MAX_HEAD_BYTES];
+    /** Answers are read from one reused array. */
+    private final FrameBytes frameBytes = new FrameBytes(REUSED_FRAME_BYTES);
+    private final CallFrame.Fields answer = new CallFrame.Fields();
     private Channel channel;
     /** The server's id from its handshake; null until it arrived. */
     private String serverId;
@@ -130,18 +148,38 @@ final class ServerConnection {
     private void write(Call call) {
         pending.put(call.callId, call);
         call.everSent = true;
+        channel.write(request(channel.alloc(), head, call), channel.voidPromise());
+        dirty = true;
+    }
+
+    /**
+     * The frame of {@code call}'s request, as it travels: a command written with {@link CallFrame} (its head laid
+     * out in {@code head}, the command copied once, into the buffer), the others with the generated code.
+     */
+    static ByteBuf request(ByteBufAllocator alloc, byte[] head, Call call) {
+        if (call.kind == Call.Kind.COMMAND) {
+            int headLength = CallFrame.writeCommandHead(head, 0, call.callId, call.sessionId, call.seq,
+                    call.ackedThroughAtSend, call.payload.length);
+            return CallFrame.frame(alloc, head, headLength, call.payload);
+        }
         ClientRequest.Builder r = ClientRequest.newBuilder().setCallId(call.callId);
-        switch (call.kind) {
-            case OPEN_SESSION -> r.setOpenSession(ClientRequest.OpenSession.getDefaultInstance());
-            case COMMAND -> r.setCommand(ClientRequest.Command.newBuilder().setSessionId(call.sessionId)
-                    .setSeq(call.seq).setAckedThrough(call.ackedThroughAtSend)
-                    .setCommand(UnsafeByteOperations.unsafeWrap(call.payload)));
-            case QUERY -> r.setQuery(ClientRequest.Query.newBuilder()
-                    .setQuery(UnsafeByteOperations.unsafeWrap(call.payload))
+        if (call.kind == Call.Kind.OPEN_SESSION) {
+            r.setOpenSession(ClientRequest.OpenSession.getDefaultInstance());
+        } else {
+            r.setQuery(ClientRequest.Query.newBuilder().setQuery(UnsafeByteOperations.unsafeWrap(call.payload))
                     .setModeValue(call.mode.ordinal()));
         }
-        channel.write(encode(channel, Frame.newBuilder().setClientRequest(r).build()), channel.voidPromise());
-        dirty = true;
+        return encode(alloc, Frame.newBuilder().setClientRequest(r).build());
+    }
+
+    /**
+     * Reads {@code frame} into {@code into} when it is an Applied answer the direct reader takes (nearly every
+     * answer); false for any other frame, which the generated parser then reads.
+     */
+    static boolean readApplied(ByteBuf frame, FrameBytes bytes, CallFrame.Fields into) {
+        int length = frame.readableBytes();
+        return length > 0 && frame.getByte(frame.readerIndex()) == CallFrame.APPLIED.firstByte()
+                && CallFrame.APPLIED.read(bytes.array(frame), FrameBytes.offset(frame), length, into);
     }
 
     private void connect() {
@@ -187,9 +225,9 @@ final class ServerConnection {
         owner.lost(this, unanswered, why);
     }
 
-    static ByteBuf encode(Channel channel, Frame frame) {
+    static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
         int size = frame.getSerializedSize();
-        ByteBuf out = channel.alloc().ioBuffer(4 + size);
+        ByteBuf out = alloc.ioBuffer(CallFrame.LENGTH_PREFIX_BYTES + size);
         out.writeInt(size);
         try {
             CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
@@ -203,13 +241,22 @@ final class ServerConnection {
         return out;
     }
 
+    /** The call {@code callId} answers, off this connection; null when none waits for it here any more. */
+    private Call answeredCall(long callId) {
+        Call call = pending.remove(callId);
+        if (call != null) {
+            call.sentOn = null;
+        }
+        return call;
+    }
+
     /** Reads the server's frames on the I/O thread. */
     private final class Handler extends SimpleChannelInboundHandler<ByteBuf> {
         private int idleRounds;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(encode(ctx.channel(), Frame.newBuilder().setClientHello(ClientHello.newBuilder()
+            ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setClientHello(ClientHello.newBuilder()
                     .setClientProtocolVersion(RaftClient.CLIENT_PROTOCOL_VERSION).setClientName(clientName))
                     .build()), ctx.voidPromise());
             ctx.fireChannelActive();
@@ -218,6 +265,13 @@ final class ServerConnection {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf bytes) throws IOException {
             idleRounds = 0;
+            if (readApplied(bytes, frameBytes, answer)) {
+                Call call = answeredCall(answer.id());
+                if (call != null) {
+                    owner.applied(ServerConnection.this, call, answer.bytes());
+                }
+                return;
+            }
             CodedInputStream in = CodedInputStream.newInstance(bytes.nioBuffer());
             Frame frame = Frame.parseFrom(in);
             switch (frame.getBodyCase()) {
@@ -230,13 +284,12 @@ final class ServerConnection {
                 }
                 case FORWARD_RESPONSE -> {
                     ForwardResponse r = frame.getForwardResponse();
-                    Call call = pending.remove(r.getCorrelationId());
+                    Call call = answeredCall(r.getCorrelationId());
                     if (call != null) {
-                        call.sentOn = null;
                         owner.answered(ServerConnection.this, call, r);
                     }
                 }
-                case PING -> ctx.writeAndFlush(encode(ctx.channel(), Frame.newBuilder().setPong(Pong.newBuilder()
+                case PING -> ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setPong(Pong.newBuilder()
                         .setNonce(frame.getPing().getNonce())).build()), ctx.voidPromise());
                 case PONG -> {
                     // Anything read counts as alive.
@@ -260,7 +313,7 @@ final class ServerConnection {
                     ctx.close();
                     return;
                 }
-                ctx.writeAndFlush(encode(ctx.channel(), Frame.newBuilder().setPing(
+                ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setPing(
                         io.keelraft.transport.netty.wire.Ping.newBuilder().setNonce(idleRounds)).build()),
                         ctx.voidPromise());
             }

@@ -1,11 +1,18 @@
 package io.keelraft.transport.netty;
 
+import static io.keelraft.transport.netty.wire.direct.WireBytes.lengthDelimitedSize;
+import static io.keelraft.transport.netty.wire.direct.WireBytes.sizeIfNotEmpty;
+import static io.keelraft.transport.netty.wire.direct.WireBytes.sizeIfSet;
+import static io.keelraft.transport.netty.wire.direct.WireBytes.writeIfSet;
+import static io.keelraft.transport.netty.wire.direct.WireBytes.writeLengthDelimitedHead;
+import static io.keelraft.transport.netty.wire.direct.WireBytes.writeTag;
+
 import com.google.protobuf.WireFormat;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
+import io.keelraft.transport.netty.wire.direct.WireCursor;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,6 +26,9 @@ import java.util.List;
  * with anything else in it (another body, unknown fields, a wire type or enum value this version does not
  * write, bytes that do not add up) is left to the generated parser, which accepts or rejects it by protobuf's
  * rules.
+ *
+ * <p>The protobuf primitives are {@link io.keelraft.transport.netty.wire.direct.WireBytes} and {@link WireCursor},
+ * shared with the client protocol's ({@link io.keelraft.transport.netty.wire.direct.CallFrame}).
  */
 final class AppendEntriesCodec {
 
@@ -53,18 +63,17 @@ final class AppendEntriesCodec {
             LogEntry e = entries.get(i);
             int payload = e.payload().length;
             // term, type (one-byte tag and value), payload
-            int entry = sizeIfSet(e.term()) + 2 + (payload > 0 ? 1 + varintSize(payload) + payload : 0);
+            int entry = sizeIfSet(e.term()) + 2 + sizeIfNotEmpty(payload);
             entrySizes[i] = entry;
-            body += 1 + varintSize(entry) + entry;
+            body += lengthDelimitedSize(entry);
         }
-        return new Measured(m, entrySizes, body, 1 + varintSize(body) + body);
+        return new Measured(m, entrySizes, body, lengthDelimitedSize(body));
     }
 
     /** Writes the Frame into {@code out} from {@code pos}, which has room for its {@code frameSize} bytes. */
     static int writeFrame(Measured measured, byte[] out, int pos) {
         Message.AppendEntries m = measured.message();
-        pos = writeTag(out, pos, FRAME_APPEND_ENTRIES, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        pos = writeVarint(out, pos, measured.bodySize());
+        pos = writeLengthDelimitedHead(out, pos, FRAME_APPEND_ENTRIES, measured.bodySize());
         // proto3 leaves zero values out; so do we, to produce the generated code's bytes.
         pos = writeIfSet(out, pos, TERM, m.term());
         pos = writeIfSet(out, pos, PREV_LOG_INDEX, m.prevLogIndex());
@@ -73,49 +82,19 @@ final class AppendEntriesCodec {
         int[] entrySizes = measured.entrySizes();
         for (int i = 0; i < entrySizes.length; i++) {
             LogEntry e = entries.get(i);
-            pos = writeTag(out, pos, ENTRIES, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            pos = writeVarint(out, pos, entrySizes[i]);
+            pos = writeLengthDelimitedHead(out, pos, ENTRIES, entrySizes[i]);
             pos = writeIfSet(out, pos, ENTRY_TERM, e.term());
             pos = writeTag(out, pos, ENTRY_TYPE, WireFormat.WIRETYPE_VARINT);
             out[pos++] = (byte) typeNumber(e.type());
             byte[] payload = e.payload();
             if (payload.length > 0) {
-                pos = writeTag(out, pos, ENTRY_PAYLOAD, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                pos = writeVarint(out, pos, payload.length);
+                pos = writeLengthDelimitedHead(out, pos, ENTRY_PAYLOAD, payload.length);
                 System.arraycopy(payload, 0, out, pos, payload.length);
                 pos += payload.length;
             }
         }
         pos = writeIfSet(out, pos, LEADER_COMMIT, m.leaderCommit());
         return writeIfSet(out, pos, READ_SEQ, m.readSeq());
-    }
-
-    /** A varint field with a one-byte tag, left out when zero (proto3). */
-    private static int sizeIfSet(long value) {
-        return value == 0 ? 0 : 1 + varintSize(value);
-    }
-
-    private static int varintSize(long value) {
-        return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
-    }
-
-    private static int writeIfSet(byte[] out, int pos, int field, long value) {
-        return value == 0 ? pos : writeVarint(out, writeTag(out, pos, field, WireFormat.WIRETYPE_VARINT), value);
-    }
-
-    /** Every field number here is below 16: its tag is one byte. */
-    private static int writeTag(byte[] out, int pos, int field, int wireType) {
-        out[pos] = (byte) ((field << 3) | wireType);
-        return pos + 1;
-    }
-
-    private static int writeVarint(byte[] out, int pos, long value) {
-        while ((value & ~0x7FL) != 0) {
-            out[pos++] = (byte) ((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        out[pos++] = (byte) value;
-        return pos;
     }
 
     private static int typeNumber(EntryType type) {
@@ -138,20 +117,16 @@ final class AppendEntriesCodec {
      * else, or anything this reader does not take, for the generated parser to handle.
      */
     static Message.AppendEntries readFrame(byte[] frame, int offset, int length, String from, String to) {
-        Cursor in = new Cursor(frame, offset, offset + length);
-        if (!in.more() || in.tag() != ((FRAME_APPEND_ENTRIES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
-            return null;
-        }
-        long bodyLength = in.varint();
-        if (in.broken || bodyLength != in.remaining()) {
-            return null; // something follows the AppendEntries, or bytes are missing
+        WireCursor in = WireCursor.body(frame, offset, length, FRAME_APPEND_ENTRIES);
+        if (in == null) {
+            return null; // another body, something after the AppendEntries, or bytes missing
         }
         long term = 0;
         long prevLogIndex = 0;
         long prevLogTerm = 0;
         long leaderCommit = 0;
         long readSeq = 0;
-        List<LogEntry> entries = new ArrayList<>(countEntries(frame, in.pos, in.end));
+        List<LogEntry> entries = new ArrayList<>(countEntries(frame, in.position(), offset + length));
         boolean reindex = false;
         while (in.more()) {
             switch (in.tag()) {
@@ -183,7 +158,7 @@ final class AppendEntriesCodec {
                 default:
                     return null;
             }
-            if (in.broken) {
+            if (in.broken()) {
                 return null;
             }
         }
@@ -200,13 +175,13 @@ final class AppendEntriesCodec {
 
     /** How many entries the AppendEntries body at {@code frame[pos, end)} holds, to size the list once. */
     private static int countEntries(byte[] frame, int pos, int end) {
-        Cursor in = new Cursor(frame, pos, end);
+        WireCursor in = new WireCursor(frame, pos, end);
         int count = 0;
         while (in.more()) {
             int tag = in.tag();
             if (tag == ((ENTRIES << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
                 count++;
-                in.pos += (int) Math.min(in.varint(), in.remaining());
+                in.skipLengthDelimited();
             } else if ((tag & 7) == WireFormat.WIRETYPE_VARINT) {
                 in.varint();
             } else {
@@ -216,16 +191,15 @@ final class AppendEntriesCodec {
         return count;
     }
 
-    private static LogEntry readEntry(Cursor in, long index) {
-        long length = in.varint();
-        if (in.broken || length > in.remaining()) {
+    private static LogEntry readEntry(WireCursor in, long index) {
+        int end = in.messageEnd();
+        if (in.broken()) {
             return null;
         }
-        int end = in.pos + (int) length;
         long term = 0;
         long type = 0;
         byte[] payload = null;
-        while (in.pos < end) {
+        while (in.position() < end) {
             switch (in.tag()) {
                 case (ENTRY_TERM << 3) | WireFormat.WIRETYPE_VARINT:
                     term = in.varint();
@@ -239,68 +213,12 @@ final class AppendEntriesCodec {
                 default:
                     return null;
             }
-            if (in.broken || in.pos > end) {
+            if (in.broken() || in.position() > end) {
                 return null;
             }
         }
         EntryType entryType = entryType(type);
         return entryType == null ? null : new LogEntry(index, term, entryType, payload);
-    }
-
-    /** Reads protobuf primitives from a byte range. */
-    private static final class Cursor {
-        private final byte[] buf;
-        private final int end;
-        private int pos;
-        /** Set when the bytes do not add up; the caller then leaves the frame to the generated parser. */
-        private boolean broken;
-
-        Cursor(byte[] buf, int pos, int end) {
-            this.buf = buf;
-            this.pos = pos;
-            this.end = end;
-        }
-
-        boolean more() {
-            return pos < end && !broken;
-        }
-
-        long remaining() {
-            return end - pos;
-        }
-
-        /** A one-byte tag (every field here is below 16); anything longer is not ours. */
-        int tag() {
-            int b = buf[pos++];
-            if (b < 0) {
-                broken = true;
-            }
-            return b;
-        }
-
-        long varint() {
-            long value = 0;
-            for (int shift = 0; shift < 64 && pos < end; shift += 7) {
-                byte b = buf[pos++];
-                value |= (long) (b & 0x7F) << shift;
-                if (b >= 0) {
-                    return value;
-                }
-            }
-            broken = true;
-            return 0;
-        }
-
-        byte[] bytes(int limit) {
-            long length = varint();
-            if (broken || length > limit - pos) {
-                broken = true;
-                return null;
-            }
-            byte[] bytes = Arrays.copyOfRange(buf, pos, pos + (int) length);
-            pos += bytes.length;
-            return bytes;
-        }
     }
 
     /** The entry type with this wire number, or null for one this version does not know. */

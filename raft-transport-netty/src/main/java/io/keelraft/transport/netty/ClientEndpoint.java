@@ -106,6 +106,17 @@ final class ClientEndpoint extends ChannelInboundHandlerAdapter {
         if (!channel.isActive()) {
             return;
         }
+        // Applied, the answer to nearly every request, skips the generated code's builders and messages.
+        ByteBuf answer = response instanceof ForwardResponse.Applied applied
+                ? FrameEncoder.encodeApplied(channel.alloc(), callId, applied, maxFrameBytes) : null;
+        answers.add(answer != null ? answer : encode(callId, response));
+        if (flushScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::writeAnswers);
+        }
+    }
+
+    /** An answer through the generated code: a failure, or an Applied one too large to send. */
+    private ByteBuf encode(long callId, ForwardResponse response) {
         String address = response instanceof ForwardResponse.Failed f && f.leaderHint() != null
                 ? addressOf.apply(f.leaderHint()) : null;
         FrameEncoder.Outbound frame = FrameEncoder.Outbound.of(WireCodec.clientResponse(callId, response, address));
@@ -115,10 +126,7 @@ final class ClientEndpoint extends ChannelInboundHandlerAdapter {
                     ForwardResponse.Reason.INTERNAL, null, "the answer encodes to " + frame.size()
                     + " bytes, above the maximum frame size of " + maxFrameBytes), null));
         }
-        answers.add(FrameEncoder.encode(channel.alloc(), frame));
-        if (flushScheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(this::writeAnswers);
-        }
+        return FrameEncoder.encode(channel.alloc(), frame);
     }
 
     private void writeAnswers() {

@@ -2,8 +2,11 @@ package io.keelraft.transport.netty;
 
 import com.google.protobuf.CodedInputStream;
 import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ClientRequest;
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Handshake;
+import io.keelraft.transport.netty.wire.direct.CallFrame;
+import io.keelraft.transport.netty.wire.direct.FrameBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,8 +24,9 @@ import java.util.List;
  * decoder ignores the rest of the connection's bytes, which is closing.
  *
  * <p>AppendEntries, nearly all the bytes, are read straight from the network buffer into raft-core's records
- * ({@link AppendEntriesCodec}): each payload is copied once, into the {@code byte[]} raft-core keeps. Other
- * frames go through the generated protobuf parser.
+ * ({@link AppendEntriesCodec}): each payload is copied once, into the {@code byte[]} raft-core keeps. So are the
+ * commands of remote clients, one frame per request ({@link CallFrame#CLIENT_COMMAND}). Other frames, and any
+ * of those that the direct readers do not take, go through the generated protobuf parser.
  */
 final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
@@ -31,8 +35,10 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
 
     private final int maxFrameBytes;
     private final String ownId;
-    /** Reused for AppendEntries frames up to {@link FrameEncoder#SCRATCH_BYTES}; grows as they do. */
-    private byte[] scratch = new byte[0];
+    /** Frames up to {@link FrameEncoder#SCRATCH_BYTES} are parsed from one reused array. */
+    private final FrameBytes bytes = new FrameBytes(FrameEncoder.SCRATCH_BYTES);
+    /** What the last client command read held; copied into the request before the next frame. */
+    private final CallFrame.Fields command = new CallFrame.Fields();
     private boolean failed;
 
     FrameDecoder(int maxFrameBytes, String ownId) {
@@ -54,9 +60,8 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
                 return null;
             }
             try {
-                String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
-                Message.AppendEntries append = peer == null ? null : readAppendEntries(frame, peer);
-                return append != null ? new Envelope.Raft(append) : toEnvelope(ctx, parse(frame));
+                Envelope direct = readDirect(ctx, frame);
+                return direct != null ? direct : toEnvelope(ctx, parse(frame));
             } finally {
                 frame.release();
             }
@@ -97,38 +102,44 @@ final class FrameDecoder extends LengthFieldBasedFrameDecoder {
         }
     }
 
-    /** The hot path: AppendEntries read straight into raft-core's records; null for any other frame. */
-    private Message.AppendEntries readAppendEntries(ByteBuf frame, String peer) {
+    /**
+     * The hot paths, read straight into raft-core's records: AppendEntries from a peer, a command from a client.
+     * Null for any other frame, and for any such frame the direct readers leave to the generated parser.
+     */
+    private Envelope readDirect(ChannelHandlerContext ctx, ByteBuf frame) {
         int length = frame.readableBytes();
-        if (length == 0 || frame.getByte(frame.readerIndex()) != APPEND_ENTRIES_TAG) {
+        if (length == 0) {
             return null;
         }
-        if (frame.hasArray()) {
-            return AppendEntriesCodec.readFrame(frame.array(), frame.arrayOffset() + frame.readerIndex(), length,
-                    peer, ownId);
+        byte first = frame.getByte(frame.readerIndex());
+        String peer = ctx.channel().attr(HandshakeHandler.PEER_ID).get();
+        if (peer != null) {
+            if (first != APPEND_ENTRIES_TAG) {
+                return null;
+            }
+            Message.AppendEntries append = AppendEntriesCodec.readFrame(bytes.array(frame), FrameBytes.offset(frame),
+                    length, peer, ownId);
+            return append == null ? null : new Envelope.Raft(append);
         }
-        // One bulk copy out of the direct buffer; the parsing is then plain array reads.
-        if (length > scratch.length && length <= FrameEncoder.SCRATCH_BYTES) {
-            scratch = new byte[length];
+        // Only a client's connection carries its requests (toEnvelope refuses them on any other).
+        if (first != CallFrame.CLIENT_COMMAND.firstByte() || ctx.channel().attr(ClientEndpoint.CLIENT).get() == null
+                || !CallFrame.CLIENT_COMMAND.read(bytes.array(frame), FrameBytes.offset(frame), length, command)) {
+            return null;
         }
-        byte[] bytes = length <= scratch.length ? scratch : new byte[length];
-        frame.getBytes(frame.readerIndex(), bytes, 0, length);
-        return AppendEntriesCodec.readFrame(bytes, 0, length, peer, ownId);
+        return new Envelope.ClientCall(command.id(), new ClientRequest.Command(
+                command.uint64(io.keelraft.transport.netty.wire.ClientRequest.Command.SESSION_ID_FIELD_NUMBER),
+                command.uint64(io.keelraft.transport.netty.wire.ClientRequest.Command.SEQ_FIELD_NUMBER),
+                command.uint64(io.keelraft.transport.netty.wire.ClientRequest.Command.ACKED_THROUGH_FIELD_NUMBER),
+                command.bytes()));
     }
 
     private Frame parse(ByteBuf frame) {
         CodedInputStream in;
         int length = frame.readableBytes();
-        if (frame.hasArray()) {
-            in = CodedInputStream.newInstance(frame.array(), frame.arrayOffset() + frame.readerIndex(), length);
-        } else if (length <= FrameEncoder.SCRATCH_BYTES) {
-            // Small frames (client requests, votes, answers): one bulk copy into the reused array, then plain
-            // array reads; a view of the direct buffer would cost an object and, in protobuf, a copy of its own.
-            if (length > scratch.length) {
-                scratch = new byte[length];
-            }
-            frame.getBytes(frame.readerIndex(), scratch, 0, length);
-            in = CodedInputStream.newInstance(scratch, 0, length);
+        if (frame.hasArray() || length <= FrameEncoder.SCRATCH_BYTES) {
+            // A heap frame in place; a small direct one (votes, answers, client requests the direct reader left)
+            // copied once into the reused array (FrameBytes says why).
+            in = CodedInputStream.newInstance(bytes.array(frame), FrameBytes.offset(frame), length);
         } else if (frame.nioBufferCount() == 1) {
             // A direct buffer is parsed in place: a snapshot chunk's megabyte is then copied once, by WireCodec.
             in = CodedInputStream.newInstance(frame.nioBuffer());

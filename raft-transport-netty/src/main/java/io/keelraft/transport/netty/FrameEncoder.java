@@ -2,7 +2,9 @@ package io.keelraft.transport.netty;
 
 import com.google.protobuf.CodedOutputStream;
 import io.keelraft.core.protocol.Message;
+import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.Frame;
+import io.keelraft.transport.netty.wire.direct.CallFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
@@ -16,7 +18,8 @@ import java.io.IOException;
  */
 final class FrameEncoder {
 
-    static final int LENGTH_FIELD_BYTES = 4;
+    /** The size before each frame; defined where raft-client, the other end of client connections, sees it. */
+    static final int LENGTH_FIELD_BYTES = CallFrame.LENGTH_PREFIX_BYTES;
 
     /** Writes a frame's protobuf bytes into a buffer. */
     @FunctionalInterface
@@ -79,6 +82,9 @@ final class FrameEncoder {
 
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
+    /** The heads of client answers, laid out by whichever thread completes them. */
+    private static final ThreadLocal<byte[]> HEAD = ThreadLocal.withInitial(() -> new byte[CallFrame.MAX_HEAD_BYTES]);
+
     private FrameEncoder() {
     }
 
@@ -106,5 +112,19 @@ final class FrameEncoder {
 
     static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
         return encode(alloc, Outbound.of(frame));
+    }
+
+    /**
+     * A remote client's Applied answer ({@link WireCodec#clientResponse}'s bytes), written without the generated
+     * code ({@link CallFrame#APPLIED}): one per request, the result copied once, into the buffer. Null when the
+     * frame would be larger than {@code maxFrameBytes}.
+     */
+    static ByteBuf encodeApplied(ByteBufAllocator alloc, long callId, ForwardResponse.Applied applied,
+                                 int maxFrameBytes) {
+        byte[] head = HEAD.get();
+        byte[] result = applied.result();
+        int headLength = CallFrame.writeAppliedHead(head, 0, callId, applied.index(), result.length);
+        return (long) headLength + result.length > maxFrameBytes ? null
+                : CallFrame.frame(alloc, head, headLength, result);
     }
 }
