@@ -36,6 +36,12 @@ final class Call {
      * commands in sequence order, so a later command waits for this one to be applied or refused.
      */
     boolean orphaned;
+    /**
+     * Refused as out of order while its predecessor is unanswered: sent again as soon as the predecessor is answered
+     * (or, as a safety net, after the longest backoff). {@link #holds} tells one hold's safety net from the next's.
+     */
+    boolean held;
+    int holds;
     /** Took a place in the client's window. */
     boolean started;
     /** Answered, refused for good, or failed: out of the window, never sent again. */

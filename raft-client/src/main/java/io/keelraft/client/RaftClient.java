@@ -103,6 +103,14 @@ public final class RaftClient implements AutoCloseable {
     /** The current session's commands not yet answered, by sequence number (orphans included). */
     private final TreeMap<Long, Call> outstanding = new TreeMap<>();
     private final ArrayDeque<Call> waitingForSession = new ArrayDeque<>();
+    /**
+     * The current session's commands refused as out of order whose predecessor is still unanswered, by sequence
+     * number. Each goes out again the moment its predecessor is answered, followed by the run of held commands after
+     * it, in order — not on a timer of its own: after a leader change the resent commands can reach the new leader in
+     * any order, and with a backoff per command the refused ones would keep arriving out of order, each waiting
+     * longer, until the session crawls.
+     */
+    private final TreeMap<Long, Call> held = new TreeMap<>();
     private final ArrayDeque<Call> waitingForWindow = new ArrayDeque<>();
     /** Every call not yet completed, oldest deadline first (one timeout for all, so arrival order). */
     private final ArrayDeque<Call> byDeadline = new ArrayDeque<>();
@@ -360,8 +368,10 @@ public final class RaftClient implements AutoCloseable {
             case REASON_OUT_OF_ORDER -> {
                 if (c.sessionId != sessionId) {
                     restartInCurrentSession(c); // refused in an abandoned session: certainly not applied
+                } else if (outstanding.containsKey(c.seq - 1)) {
+                    hold(c); // its predecessor is on its way: sent again right after the predecessor's answer
                 } else {
-                    retry(c, backoff(c)); // its predecessor is on its way
+                    retry(c, backoff(c)); // the predecessor was answered meanwhile: the refusal is already stale
                 }
             }
             case REASON_SESSION_EXPIRED -> {
@@ -393,6 +403,37 @@ public final class RaftClient implements AutoCloseable {
     private void abandonSession() {
         sessionId = 0;
         outstanding.clear(); // they keep their session and sequence number; each is restarted when refused
+        List<Call> waiting = new ArrayList<>(held.values());
+        held.clear();
+        for (Call h : waiting) {
+            h.held = false;
+            retry(h, 0); // refused again as the abandoned session's, then restarted in the next one
+        }
+    }
+
+    private void hold(Call c) {
+        c.held = true;
+        int hold = ++c.holds;
+        held.put(c.seq, c);
+        // The safety net: should the predecessor's answer be slow to come (sent to a server that went away), the
+        // command still goes out again after the longest backoff.
+        loop.schedule(() -> {
+            if (c.held && c.holds == hold) {
+                held.remove(c.seq);
+                c.held = false;
+                retry(c, 0);
+                flushAll();
+            }
+        }, MAX_BACKOFF_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Command {@code seq} of the current session is answered: the held run after it goes out again, in order. */
+    private void releaseAfter(long seq) {
+        Call next;
+        while ((next = held.remove(++seq)) != null) {
+            next.held = false;
+            retry(next, 0);
+        }
     }
 
     /** A command certainly not applied in its session: send it again in the current one (a new sequence number). */
@@ -505,8 +546,15 @@ public final class RaftClient implements AutoCloseable {
             return;
         }
         c.done = true;
+        if (c.held) {
+            held.remove(c.seq);
+            c.held = false;
+        }
         if (c.isCommand() && c.sessionId == sessionId && c.seq != 0) {
             outstanding.remove(c.seq);
+            if (!held.isEmpty()) {
+                releaseAfter(c.seq);
+            }
         }
         if (c.started) {
             inFlight--;
