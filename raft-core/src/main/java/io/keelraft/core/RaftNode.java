@@ -66,7 +66,10 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Replicates {@code command}; the future completes with {@link StateMachine#apply}'s result once the command
      * is committed and applied on this server. On a follower the command is forwarded to the leader unless
-     * {@link RaftOptions#forwardToLeader()} is off. Fails with {@link NotLeaderException},
+     * {@link RaftOptions#forwardToLeader()} is off. While this server knows no leader (just after start, or during an
+     * election) the command waits for one, within {@link RaftOptions#requestTimeout()}, instead of failing at once;
+     * so a server that starts and submits needs no step of its own to wait for the election. Fails with
+     * {@link NotLeaderException} (no leader to forward to: forwarding off, or this server is not a member),
      * {@link OverloadedException}, {@link ShutdownException}, {@link RaftTimeoutException} or
      * {@link OutcomeUnknownException}. {@link RaftException#mayHaveTakenEffect()} says whether it may still take
      * effect: false only when it certainly did not (refused before it was appended to any log), true after a
@@ -84,7 +87,8 @@ public final class RaftNode implements AutoCloseable {
     /**
      * Answers {@code query} with {@link StateMachine#query} on a state that reflects every command committed
      * before this call (ReadIndex, thesis §6.4): no log write, one heartbeat round. On a follower, the leader
-     * supplies the read index and the query runs here.
+     * supplies the read index and the query runs here. Like {@link #submit}, it waits for a leader within the
+     * request timeout while none is known.
      *
      * @throws IllegalArgumentException when {@code query} is null or too large
      */

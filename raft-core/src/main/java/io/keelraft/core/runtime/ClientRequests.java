@@ -13,6 +13,7 @@ import io.keelraft.core.spi.ClientRequest;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.RaftScheduler;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +42,12 @@ final class ClientRequests {
     // Loop-confined.
     private final Map<Long, ReadWaiter> reads = new HashMap<>();
     private long nextReadId;
+
+    /**
+     * Commands and reads from this process that arrived while no leader was known, each within its request timeout
+     * (its timer fails it there); retried in arrival order once a leader is known. Loop-confined.
+     */
+    private final ArrayDeque<LeaderWait> waitingForLeader = new ArrayDeque<>();
 
     ClientRequests(RaftGroup group) {
         this.group = group;
@@ -105,6 +112,16 @@ final class ClientRequests {
         if (!group.isMember()) {
             group.metrics.proposalRejected("not_member");
             out.completeExceptionally(group.notMember()); // certain: neither appended nor forwarded
+            return;
+        }
+        if (mayForward && leader == null) {
+            // At start or during an election: wait for a leader within the request timeout rather than fail at
+            // once (a caller could only retry). Certain until then: neither appended nor forwarded.
+            waitForLeader(() -> {
+                if (!out.isDone()) { // timed out while waiting: never proposed
+                    propose(envelope, out, true);
+                }
+            }, out::completeExceptionally);
             return;
         }
         if (!mayForward || leader == null) {
@@ -180,6 +197,10 @@ final class ClientRequests {
             failed.accept(group.notMember());
             return;
         }
+        if (mayForward && leader == null) {
+            waitForLeader(() -> readIndex(ready, failed, true, lease), failed);
+            return;
+        }
         if (!mayForward || leader == null) {
             failed.accept(group.notLeader());
             return;
@@ -218,6 +239,42 @@ final class ClientRequests {
         List<ReadWaiter> waiting = new ArrayList<>(reads.values());
         reads.clear();
         waiting.forEach(w -> w.failed(cause));
+        List<LeaderWait> noLeader = new ArrayList<>(waitingForLeader);
+        waitingForLeader.clear();
+        noLeader.forEach(w -> w.fail().accept(cause));
+    }
+
+    // ------------------------------------------------------------ waiting for a leader
+
+    /** A command or read that arrived while this server knew no leader: how to go on, how to fail, and until when. */
+    private record LeaderWait(Runnable retry, Consumer<RuntimeException> fail, long giveUpAtNanos) {
+    }
+
+    private void waitForLeader(Runnable retry, Consumer<RuntimeException> fail) {
+        // Given up two ticks before the request's own timer fires, so that the refusal is the certain one (never
+        // proposed, never forwarded: NotLeaderException), not a timeout that cannot say whether it took effect.
+        long wait = group.settings.options().requestTimeout().toNanos() - 2 * group.settings.options().tick().toNanos();
+        waitingForLeader.add(new LeaderWait(retry, fail, group.scheduler.nanoTime() + Math.max(0, wait)));
+    }
+
+    /**
+     * Loop, after every Ready (ticks included): once a leader is known, what waited for one goes its way (proposed
+     * here, or forwarded); while none is, what has waited its time is refused — certain, it went nowhere.
+     */
+    void leaderMaybeKnown() {
+        if (waitingForLeader.isEmpty()) {
+            return;
+        }
+        if (group.protocol.leaderId() != null) {
+            List<LeaderWait> ready = new ArrayList<>(waitingForLeader);
+            waitingForLeader.clear();
+            ready.forEach(w -> w.retry().run());
+            return;
+        }
+        long now = group.scheduler.nanoTime();
+        while (!waitingForLeader.isEmpty() && now - waitingForLeader.peekFirst().giveUpAtNanos() >= 0) {
+            waitingForLeader.pollFirst().fail().accept(group.notLeader());
+        }
     }
 
     // ------------------------------------------------------------ forwarded by followers (transport threads)

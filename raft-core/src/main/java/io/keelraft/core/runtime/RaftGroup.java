@@ -418,6 +418,9 @@ public final class RaftGroup implements TransportReceiver, AutoCloseable {
             members.update(protocol.configuration(), protocol.serversToReach());
         }
         publishState();
+        if (!closed) {
+            requests.leaderMaybeKnown();
+        }
     }
 
     /** Membership requests decided by this batch complete; role, term and leader are published when they changed. */

@@ -99,7 +99,8 @@ class CommandOutcomeTest {
 
     @Test
     void aServerThatKnowsNoLeaderRefusesCertainly() {
-        // n2 and n3 never start: n1 is never elected and never forwards.
+        // n2 and n3 never start: n1 is never elected and never forwards. The command waits for a leader for the
+        // request timeout (less two ticks), then is refused: certain, it went nowhere.
         RaftNode n1 = node("n1", members("n1", "n2", "n3"), options(Duration.ofMillis(150), Duration.ofSeconds(5)));
         Throwable e = failureOf(n1.submit(put("k", "v")));
         assertThat(e).isInstanceOf(NotLeaderException.class);

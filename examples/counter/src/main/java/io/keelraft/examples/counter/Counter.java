@@ -43,6 +43,24 @@ public final class Counter implements StateMachine {
                 .build().start();
     }
 
+    /**
+     * One server as each of the three runs it: starts, adds 5 through this server and reads the total back. Nothing
+     * waits for the election: a command submitted before a leader is known waits for one (within the request
+     * timeout). The server keeps running; close it at shutdown.
+     */
+    public static RaftNode serve(String id, Map<String, String> members, Path dir) throws Exception {
+        RaftNode node = start(id, members, dir);
+        try {
+            long total = add(node, 5);   // committed on a majority and applied, through any server
+            long now = read(node);       // linearizable (ReadIndex), through any server
+            System.out.printf("%s: added 5, total %d, read %d%n", id, total, now);
+            return node;
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
+        }
+    }
+
     /** Adds {@code n} through {@code node} (any server: followers forward) and returns the new total. */
     public static long add(RaftNode node, long n) throws Exception {
         return ByteBuffer.wrap(node.submit(ByteBuffer.allocate(8).putLong(n).array()).get()).getLong();

@@ -43,12 +43,17 @@ final class LocalCluster implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 close();
-                if (attempt == 5 || !String.valueOf(e.getMessage()).contains("cannot listen on")) {
+                if (attempt == 5 || !isBindFailure(e)) {
                     throw e;
                 }
                 deleteRecursively(root);
             }
         }
+    }
+
+    /** A start that failed because its port was taken meanwhile (the transport says "cannot listen on"). */
+    static boolean isBindFailure(Throwable e) {
+        return String.valueOf(e.getMessage()).contains("cannot listen on");
     }
 
     private static void deleteRecursively(Path dir) {
