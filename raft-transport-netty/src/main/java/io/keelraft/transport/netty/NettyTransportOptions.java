@@ -251,6 +251,7 @@ public record NettyTransportOptions(
 
         /** Checks every value and builds. */
         public NettyTransportOptions build() {
+            NettyVersionCheck.check(); // before anything needs a Netty 4.2 class: a clear message, not a linkage error
             if (listenAddress == null) {
                 throw new IllegalArgumentException("listen address not set");
             }
