@@ -3,7 +3,7 @@ package io.keelraft.bench;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import io.keelraft.storage.SegmentedLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;

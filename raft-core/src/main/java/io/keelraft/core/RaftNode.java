@@ -68,10 +68,12 @@ public final class RaftNode implements AutoCloseable {
      * is committed and applied on this server. On a follower the command is forwarded to the leader unless
      * {@link RaftOptions#forwardToLeader()} is off. While this server knows no leader (just after start, or during an
      * election) the command waits for one, within {@link RaftOptions#requestTimeout()}, instead of failing at once;
-     * so a server that starts and submits needs no step of its own to wait for the election. Fails with
-     * {@link NotLeaderException} (no leader to forward to: forwarding off, or this server is not a member),
-     * {@link OverloadedException}, {@link ShutdownException}, {@link RaftTimeoutException} or
-     * {@link OutcomeUnknownException}. {@link RaftException#mayHaveTakenEffect()} says whether it may still take
+     * so a server that starts and submits needs no step of its own to wait for the election. Every failure is a
+     * {@link RaftException}: {@link NotLeaderException} (no leader to forward to: forwarding is off, or none was
+     * elected within the request timeout), {@link NotMemberException} (this server is not in the configuration in
+     * force: removed, or not added yet), {@link OverloadedException}, {@link ShutdownException},
+     * {@link RaftTimeoutException}, {@link OutcomeUnknownException}, or a plain {@link RaftException} when the
+     * forward to the leader failed (its cause, a {@link TransportException}, says why). {@link RaftException#mayHaveTakenEffect()} says whether it may still take
      * effect: false only when it certainly did not (refused before it was appended to any log), true after a
      * timeout, a leadership lost after appending it, or a forward the leader may have received — then use
      * {@link #openSession()} to retry it safely.

@@ -1,4 +1,4 @@
-package io.keelraft.core.spi;
+package io.keelraft.core;
 
 import java.nio.file.Path;
 

@@ -1,7 +1,7 @@
-package io.keelraft.core.spi;
+package io.keelraft.core;
 
 /** Storage could not do what was asked; the message names the file and the operation. */
-public class StorageException extends RuntimeException {
+public class StorageException extends RaftException {
 
     /** Creates it with a message saying what went wrong. */
     public StorageException(String message) {

@@ -1,4 +1,4 @@
-package io.keelraft.core.spi;
+package io.keelraft.core;
 
 /**
  * A peer could not be reached, or did not answer in time. {@link #mayHaveBeenSent()} tells a request that
@@ -6,7 +6,7 @@ package io.keelraft.core.spi;
  * acted on (a timeout, a connection that closed while the answer was awaited): only the first is certain not
  * to have reached the peer, so only there does a forwarded command certainly not take effect.
  */
-public class TransportException extends RuntimeException {
+public class TransportException extends RaftException {
 
     private final boolean mayHaveBeenSent;
 
@@ -22,13 +22,13 @@ public class TransportException extends RuntimeException {
 
     /** Creates it with a message and whether any of the request may have left this process. */
     public TransportException(String message, boolean mayHaveBeenSent) {
-        super(message);
+        super(message, mayHaveBeenSent); // a request that never left cannot have taken effect
         this.mayHaveBeenSent = mayHaveBeenSent;
     }
 
     /** Creates it with a message, its {@code cause} and whether any of the request may have left this process. */
     public TransportException(String message, Throwable cause, boolean mayHaveBeenSent) {
-        super(message, cause);
+        super(message, cause, mayHaveBeenSent);
         this.mayHaveBeenSent = mayHaveBeenSent;
     }
 

@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,6 @@
 package io.keelraft.storage;
 
-import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.StorageCorruptedException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 

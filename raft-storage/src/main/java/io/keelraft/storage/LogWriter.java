@@ -2,7 +2,7 @@ package io.keelraft.storage;
 
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,8 +1,8 @@
 package io.keelraft.storage;
 
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.spi.StorageCorruptedException;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageCorruptedException;
+import io.keelraft.core.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -2,7 +2,7 @@ package io.keelraft.storage;
 
 import io.keelraft.core.ClusterConfiguration;
 import io.keelraft.core.SnapshotMeta;
-import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.StorageCorruptedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

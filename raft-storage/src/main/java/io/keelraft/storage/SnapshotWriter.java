@@ -2,8 +2,8 @@ package io.keelraft.storage;
 
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotSink;
-import io.keelraft.core.spi.StorageCorruptedException;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageCorruptedException;
+import io.keelraft.core.StorageException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -2,7 +2,7 @@ package io.keelraft.storage;
 
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
-import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.StorageCorruptedException;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.keelraft.storage;
 
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.List;

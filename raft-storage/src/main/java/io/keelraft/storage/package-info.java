@@ -17,6 +17,6 @@
  * <p>Everything here exists to make "durable" true after kill -9 and power loss: data is forced before it is
  * reported durable, files appear and disappear by rename and delete followed by a directory fsync, small
  * files are replaced atomically and checksummed, and damage that may have lost committed data stops the
- * server with {@link io.keelraft.core.spi.StorageCorruptedException} instead of being papered over.
+ * server with {@link io.keelraft.core.StorageCorruptedException} instead of being papered over.
  */
 package io.keelraft.storage;

@@ -5,7 +5,7 @@ import static io.keelraft.storage.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -3,7 +3,7 @@ package io.keelraft.storage;
 import static io.keelraft.storage.Waits.await;
 
 import io.keelraft.core.spi.DurabilityListener;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

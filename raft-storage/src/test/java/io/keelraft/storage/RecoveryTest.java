@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.keelraft.core.protocol.LogEntry;
-import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.StorageCorruptedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

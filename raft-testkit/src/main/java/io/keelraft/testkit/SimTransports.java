@@ -4,7 +4,7 @@ import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.core.spi.Transport;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import io.keelraft.core.spi.TransportReceiver;
 import java.util.HashMap;
 import java.util.Map;

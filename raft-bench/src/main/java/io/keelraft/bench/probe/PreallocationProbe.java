@@ -3,7 +3,7 @@ package io.keelraft.bench.probe;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import io.keelraft.storage.SegmentedLog;
 import io.keelraft.storage.SegmentedLogOptions;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.keelraft.core.runtime;
 
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.ServerIdentity;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import io.keelraft.core.spi.Transport;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;

@@ -7,7 +7,7 @@ import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -8,7 +8,7 @@ import io.keelraft.core.RaftTimeoutException;
 import io.keelraft.core.SessionExpiredException;
 import io.keelraft.core.ShutdownException;
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 

@@ -8,7 +8,7 @@ import io.keelraft.core.protocol.Ready;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;

@@ -22,7 +22,7 @@ import io.keelraft.core.spi.LogStore;
 import io.keelraft.core.spi.MetaStore;
 import io.keelraft.core.spi.RaftScheduler;
 import io.keelraft.core.spi.SnapshotStore;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import io.keelraft.core.spi.Transport;
 import io.keelraft.core.spi.TransportReceiver;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.keelraft.core.runtime;
 
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

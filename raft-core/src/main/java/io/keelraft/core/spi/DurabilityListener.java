@@ -1,5 +1,7 @@
 package io.keelraft.core.spi;
 
+import io.keelraft.core.StorageException;
+
 /** Told by a {@link LogStore}'s writer thread what has become durable. Implementations must not block. */
 public interface DurabilityListener {
 

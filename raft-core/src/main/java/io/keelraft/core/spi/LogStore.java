@@ -1,5 +1,6 @@
 package io.keelraft.core.spi;
 
+import io.keelraft.core.StorageException;
 import io.keelraft.core.protocol.DurableLog;
 import io.keelraft.core.protocol.LogEntry;
 import java.util.List;

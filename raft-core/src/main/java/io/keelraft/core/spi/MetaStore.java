@@ -1,5 +1,7 @@
 package io.keelraft.core.spi;
 
+import io.keelraft.core.StorageCorruptedException;
+import io.keelraft.core.StorageException;
 import io.keelraft.core.protocol.HardState;
 import java.util.Optional;
 

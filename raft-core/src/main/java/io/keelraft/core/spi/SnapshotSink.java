@@ -1,5 +1,6 @@
 package io.keelraft.core.spi;
 
+import io.keelraft.core.StorageCorruptedException;
 import io.keelraft.core.SnapshotMeta;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package io.keelraft.core.spi;
 
+import io.keelraft.core.TransportException;
 import io.keelraft.core.protocol.Message;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

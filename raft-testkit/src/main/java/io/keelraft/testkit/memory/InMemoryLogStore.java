@@ -3,7 +3,7 @@ package io.keelraft.testkit.memory;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.spi.DurabilityListener;
 import io.keelraft.core.spi.LogStore;
-import io.keelraft.core.spi.StorageException;
+import io.keelraft.core.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

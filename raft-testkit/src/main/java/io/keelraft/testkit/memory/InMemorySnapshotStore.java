@@ -4,7 +4,7 @@ import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.SnapshotFile;
 import io.keelraft.core.spi.SnapshotSink;
 import io.keelraft.core.spi.SnapshotStore;
-import io.keelraft.core.spi.StorageCorruptedException;
+import io.keelraft.core.StorageCorruptedException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -14,7 +14,7 @@ import io.keelraft.core.RaftOptions;
 import io.keelraft.core.SnapshotMeta;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import io.keelraft.testkit.memory.InMemoryLogStore;
 import io.keelraft.testkit.memory.InMemoryMetaStore;
 import io.keelraft.testkit.memory.KeyValueStateMachine;

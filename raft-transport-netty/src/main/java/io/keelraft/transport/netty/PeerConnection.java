@@ -3,7 +3,7 @@ package io.keelraft.transport.netty;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,7 +1,7 @@
 package io.keelraft.transport.netty;
 
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;

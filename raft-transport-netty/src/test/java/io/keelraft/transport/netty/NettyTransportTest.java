@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardRequest;
 import io.keelraft.core.spi.ForwardResponse;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import io.keelraft.transport.netty.wire.Frame;
 import java.io.IOException;
 import java.io.InputStream;

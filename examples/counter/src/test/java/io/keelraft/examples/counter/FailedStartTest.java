@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.keelraft.core.RaftNode;
-import io.keelraft.core.spi.TransportException;
+import io.keelraft.core.TransportException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
