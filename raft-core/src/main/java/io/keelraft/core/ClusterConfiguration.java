@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * During a joint-consensus change (thesis §4.3) {@code outgoingVoters} holds the old voter set and every
  * decision needs a majority of both sets; otherwise it is empty.
  *
- * <p>Configurations travel in {@link EntryType#CONFIGURATION} log entries, and the latest one in a server's
+ * <p>Configurations travel in {@link io.keelraft.core.protocol.EntryType#CONFIGURATION} log entries, and the latest one in a server's
  * log is the one it uses, committed or not (thesis §4.1).
  */
 public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set<String> outgoingVoters,
@@ -87,7 +87,7 @@ public record ClusterConfiguration(Set<String> voters, Set<String> learners, Set
         return all;
     }
 
-    /** Encodes this configuration as the payload of a {@link EntryType#CONFIGURATION} entry. */
+    /** Encodes this configuration as the payload of a {@link io.keelraft.core.protocol.EntryType#CONFIGURATION} entry. */
     public byte[] encode() {
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT_VERSION);

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param index   position in the log, starting at 1
  * @param term    term of the leader that created the entry
  * @param type    what the payload means
- * @param payload command bytes, an encoded {@link ClusterConfiguration}, or empty for {@link EntryType#NO_OP}
+ * @param payload command bytes, an encoded {@link io.keelraft.core.ClusterConfiguration}, or empty for {@link EntryType#NO_OP}
  */
 public record LogEntry(long index, long term, EntryType type, byte[] payload) {
 
