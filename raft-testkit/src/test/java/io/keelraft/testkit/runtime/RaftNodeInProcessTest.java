@@ -125,6 +125,30 @@ class RaftNodeInProcessTest {
         }
     }
 
+    /** An application that holds a session across an idle period longer than the session timeout keeps using it. */
+    @Test
+    void aSessionThatExpiredWhileIdleRenewsItselfAndAppliesTheCommandOnce() throws Exception {
+        Duration timeout = Duration.ofMillis(300);
+        try (InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder().sessionTimeout(timeout))) {
+            RaftNode leader = c.awaitLeader();
+            ClientSession session = leader.openSession().get(10, TimeUnit.SECONDS);
+            long first = session.id();
+            session.submit(KeyValueStateMachine.append("log", "a")).get(10, TimeUnit.SECONDS);
+            // Idle past the timeout; the log's clock moves on with another client's command, expiring the session.
+            long idleFrom = System.nanoTime();
+            await().until(() -> System.nanoTime() - idleFrom > 2 * timeout.toNanos());
+            leader.submit(put("other", "x")).get(10, TimeUnit.SECONDS);
+            byte[] result = session.submit(KeyValueStateMachine.append("log", "b")).get(10, TimeUnit.SECONDS);
+            assertThat(text(result)).isEqualTo("ab");
+            assertThat(session.id()).as("a new session").isNotEqualTo(first);
+            await().untilAsserted(() -> {
+                for (KeyValueStateMachine sm : c.machines.values()) {
+                    assertThat(sm.value("log")).isEqualTo("ab");
+                }
+            });
+        }
+    }
+
     @Test
     void aRetriedCommandIsAppliedOnceAndAnsweredTwiceWithTheSameResult() throws Exception {
         try (InProcessCluster c = new InProcessCluster(THREE, RaftOptions.builder())) {
