@@ -6,7 +6,8 @@ import io.keelraft.core.RaftException;
 import io.keelraft.core.RaftTimeoutException;
 import io.keelraft.core.ReadMode;
 import io.keelraft.core.ShutdownException;
-import io.keelraft.transport.netty.wire.ForwardResponse;
+import io.keelraft.core.spi.ForwardResponse;
+import io.keelraft.transport.netty.wire.direct.ClientWire;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -334,38 +335,33 @@ public final class RaftClient implements AutoCloseable {
         }
     }
 
-    private void answered(ServerConnection from, Call c, ForwardResponse r) {
-        if (r.hasApplied()) {
-            applied(from, c, r.getApplied().getResult().toByteArray());
-            return;
-        }
+    private void failed(ServerConnection from, Call c, ClientWire.Failed f) {
         learnAddress(from);
-        ForwardResponse.Failed f = r.getFailed();
         RaftException failure = Failures.of(from.name(), f);
         c.lastFailure = failure;
-        if (c.kind == Call.Kind.OPEN_SESSION && f.getReason() != ForwardResponse.Reason.REASON_NOT_LEADER) {
-            if (leader == from && f.getReason() == ForwardResponse.Reason.REASON_SHUTDOWN) {
+        if (c.kind == Call.Kind.OPEN_SESSION && f.reason() != ForwardResponse.Reason.NOT_LEADER) {
+            if (leader == from && f.reason() == ForwardResponse.Reason.SHUTDOWN) {
                 leader = null;
             }
             LOG.debug("opening a session failed, retrying: {}", failure.getMessage());
             retry(c, backoff(c));
             return;
         }
-        switch (f.getReason()) {
-            case REASON_NOT_LEADER -> {
-                String hinted = f.hasLeaderAddress() ? f.getLeaderAddress()
-                        : f.hasLeaderHint() ? addressById.get(f.getLeaderHint()) : null;
+        switch (f.reason()) {
+            case NOT_LEADER -> {
+                String hinted = f.leaderAddress() != null ? f.leaderAddress()
+                        : f.leaderHint() != null ? addressById.get(f.leaderHint()) : null;
                 leader = hinted != null && !hinted.equals(from.address) ? connection(hinted) : null;
                 retry(c, hinted != null ? 0 : backoff(c));
             }
-            case REASON_SHUTDOWN -> {
+            case SHUTDOWN -> {
                 if (leader == from) {
                     leader = null;
                 }
                 retry(c, backoff(c));
             }
-            case REASON_OVERLOADED, REASON_TIMEOUT -> retry(c, backoff(c));
-            case REASON_OUT_OF_ORDER -> {
+            case OVERLOADED, TIMEOUT -> retry(c, backoff(c));
+            case OUT_OF_ORDER -> {
                 if (c.sessionId != sessionId) {
                     restartInCurrentSession(c); // refused in an abandoned session: certainly not applied
                 } else if (outstanding.containsKey(c.seq - 1)) {
@@ -374,14 +370,14 @@ public final class RaftClient implements AutoCloseable {
                     retry(c, backoff(c)); // the predecessor was answered meanwhile: the refusal is already stale
                 }
             }
-            case REASON_SESSION_EXPIRED -> {
+            case SESSION_EXPIRED -> {
                 if (c.sessionId == sessionId) {
                     abandonSession();
                 }
                 restartInCurrentSession(c);
             }
             default -> {
-                if (c.isCommand() && !f.getCertainlyNotApplied()) {
+                if (c.isCommand() && !f.certainlyNotApplied()) {
                     retry(c, backoff(c)); // same (session, seq): applied at most once
                 } else {
                     complete(c, null, failure);
@@ -575,8 +571,8 @@ public final class RaftClient implements AutoCloseable {
         }
 
         @Override
-        public void answered(ServerConnection connection, Call call, ForwardResponse response) {
-            RaftClient.this.answered(connection, call, response);
+        public void failed(ServerConnection connection, Call call, ClientWire.Failed failure) {
+            RaftClient.this.failed(connection, call, failure);
         }
 
         @Override

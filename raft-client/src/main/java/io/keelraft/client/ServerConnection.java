@@ -1,14 +1,7 @@
 package io.keelraft.client;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.UnsafeByteOperations;
-import io.keelraft.transport.netty.wire.ClientHello;
-import io.keelraft.transport.netty.wire.ClientRequest;
-import io.keelraft.transport.netty.wire.ForwardResponse;
-import io.keelraft.transport.netty.wire.Frame;
-import io.keelraft.transport.netty.wire.Pong;
 import io.keelraft.transport.netty.wire.direct.CallFrame;
+import io.keelraft.transport.netty.wire.direct.ClientWire;
 import io.keelraft.transport.netty.wire.direct.FrameBytes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -41,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * requests are handed back to the client to send elsewhere.
  *
  * <p>Commands and their Applied answers, one of each per request, are written and read without the generated
- * protobuf code ({@link CallFrame}), in the same bytes; every other frame goes through it.
+ * protobuf code ({@link CallFrame}), in the same bytes; every other frame through {@link ClientWire}, so this module
+ * never touches protobuf itself.
  */
 final class ServerConnection {
 
@@ -50,8 +44,8 @@ final class ServerConnection {
         /** {@code result} is the server's answer to {@code call}. */
         void applied(ServerConnection connection, Call call, byte[] result);
 
-        /** Any other answer (or an Applied one the direct reader left to the generated parser). */
-        void answered(ServerConnection connection, Call call, ForwardResponse response);
+        /** The server's failure answer to {@code call}. */
+        void failed(ServerConnection connection, Call call, ClientWire.Failed failure);
 
         void lost(ServerConnection connection, List<Call> unanswered, String why);
 
@@ -162,14 +156,8 @@ final class ServerConnection {
                     call.ackedThroughAtSend, call.payload.length);
             return CallFrame.frame(alloc, head, headLength, call.payload);
         }
-        ClientRequest.Builder r = ClientRequest.newBuilder().setCallId(call.callId);
-        if (call.kind == Call.Kind.OPEN_SESSION) {
-            r.setOpenSession(ClientRequest.OpenSession.getDefaultInstance());
-        } else {
-            r.setQuery(ClientRequest.Query.newBuilder().setQuery(UnsafeByteOperations.unsafeWrap(call.payload))
-                    .setModeValue(call.mode.ordinal()));
-        }
-        return encode(alloc, Frame.newBuilder().setClientRequest(r).build());
+        return call.kind == Call.Kind.OPEN_SESSION ? ClientWire.openSession(alloc, call.callId)
+                : ClientWire.query(alloc, call.callId, call.payload, call.mode);
     }
 
     /**
@@ -225,22 +213,6 @@ final class ServerConnection {
         owner.lost(this, unanswered, why);
     }
 
-    static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
-        int size = frame.getSerializedSize();
-        ByteBuf out = alloc.ioBuffer(CallFrame.LENGTH_PREFIX_BYTES + size);
-        out.writeInt(size);
-        try {
-            CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
-            frame.writeTo(coded);
-            coded.checkNoSpaceLeft();
-        } catch (IOException e) {
-            out.release();
-            throw new IllegalStateException("a client frame did not encode to its " + size + " bytes", e);
-        }
-        out.writerIndex(out.writerIndex() + size);
-        return out;
-    }
-
     /** The call {@code callId} answers, off this connection; null when none waits for it here any more. */
     private Call answeredCall(long callId) {
         Call call = pending.remove(callId);
@@ -256,9 +228,8 @@ final class ServerConnection {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setClientHello(ClientHello.newBuilder()
-                    .setClientProtocolVersion(RaftClient.CLIENT_PROTOCOL_VERSION).setClientName(clientName))
-                    .build()), ctx.voidPromise());
+            ctx.writeAndFlush(ClientWire.hello(ctx.alloc(), RaftClient.CLIENT_PROTOCOL_VERSION, clientName),
+                    ctx.voidPromise());
             ctx.fireChannelActive();
         }
 
@@ -272,30 +243,32 @@ final class ServerConnection {
                 }
                 return;
             }
-            CodedInputStream in = CodedInputStream.newInstance(bytes.nioBuffer());
-            Frame frame = Frame.parseFrom(in);
-            switch (frame.getBodyCase()) {
-                case HANDSHAKE -> {
-                    serverId = frame.getHandshake().getNodeId();
-                    while (!waitingForHandshake.isEmpty()) {
-                        write(waitingForHandshake.poll());
-                    }
-                    flush();
-                }
-                case FORWARD_RESPONSE -> {
-                    ForwardResponse r = frame.getForwardResponse();
-                    Call call = answeredCall(r.getCorrelationId());
-                    if (call != null) {
-                        owner.answered(ServerConnection.this, call, r);
-                    }
-                }
-                case PING -> ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setPong(Pong.newBuilder()
-                        .setNonce(frame.getPing().getNonce())).build()), ctx.voidPromise());
-                case PONG -> {
-                    // Anything read counts as alive.
-                }
-                default -> throw new IOException("unexpected " + frame.getBodyCase() + " frame from " + name());
+            ClientWire.ServerFrame frame;
+            try {
+                frame = ClientWire.read(bytes);
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + " from " + name(), e);
             }
+            if (frame instanceof ClientWire.Handshake h) {
+                serverId = h.nodeId();
+                while (!waitingForHandshake.isEmpty()) {
+                    write(waitingForHandshake.poll());
+                }
+                flush();
+            } else if (frame instanceof ClientWire.Applied a) {
+                Call call = answeredCall(a.callId());
+                if (call != null) {
+                    owner.applied(ServerConnection.this, call, a.result());
+                }
+            } else if (frame instanceof ClientWire.Failed f) {
+                Call call = answeredCall(f.callId());
+                if (call != null) {
+                    owner.failed(ServerConnection.this, call, f);
+                }
+            } else if (frame instanceof ClientWire.ServerPing ping) {
+                ctx.writeAndFlush(ClientWire.pong(ctx.alloc(), ping.nonce()), ctx.voidPromise());
+            }
+            // ServerPong: anything read counts as alive.
         }
 
         @Override
@@ -313,9 +286,7 @@ final class ServerConnection {
                     ctx.close();
                     return;
                 }
-                ctx.writeAndFlush(encode(ctx.alloc(), Frame.newBuilder().setPing(
-                        io.keelraft.transport.netty.wire.Ping.newBuilder().setNonce(idleRounds)).build()),
-                        ctx.voidPromise());
+                ctx.writeAndFlush(ClientWire.ping(ctx.alloc(), idleRounds), ctx.voidPromise());
             }
         }
 
