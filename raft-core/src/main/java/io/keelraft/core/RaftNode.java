@@ -288,6 +288,7 @@ public final class RaftNode implements AutoCloseable {
         private MetaStore metaStore;
         private SnapshotStore snapshotStore;
         private Transport transport;
+        private String listenAddress;
         private StateMachine stateMachine;
         private RaftOptions options = RaftOptions.defaults();
         private RaftScheduler scheduler;
@@ -345,6 +346,16 @@ public final class RaftNode implements AutoCloseable {
             this.logStore = logStore;
             this.metaStore = metaStore;
             this.snapshotStore = snapshotStore;
+            return this;
+        }
+
+        /**
+         * Where this server's transport listens (host:port) when that is not the address the others reach it at,
+         * its address in {@link #members}: behind NAT or in a container, bind {@code 0.0.0.0:7101} and advertise
+         * the reachable address in {@code members}. Default: the member address.
+         */
+        public Builder listenAddress(String hostAndPort) {
+            this.listenAddress = hostAndPort;
             return this;
         }
 
@@ -443,6 +454,9 @@ public final class RaftNode implements AutoCloseable {
             require(dataDirectory != null || (logStore != null && metaStore != null),
                     "dataDirectory(...) or stores(...) is required");
             require(dataDirectory == null || logStore == null, "give dataDirectory(...) or stores(...), not both");
+            require(listenAddress == null || transport == null,
+                    "listenAddress(...) is for the transport found on the classpath; a transport(...) given listens "
+                            + "where it was built to");
             // Find every provider before opening anything, so a missing module fails without side effects.
             StorageProvider storage = dataDirectory == null ? null
                     : ServiceLoader.load(StorageProvider.class).findFirst().orElseThrow(() ->
@@ -470,7 +484,7 @@ public final class RaftNode implements AutoCloseable {
                 }
                 Transport net = transport;
                 if (transportProvider != null) {
-                    net = transportProvider.create(clusterId, id, members, options.electionTimeout());
+                    net = transportProvider.create(clusterId, id, members, options.electionTimeout(), listenAddress);
                     opened.add(net);
                 }
                 RaftScheduler time = scheduler;

@@ -30,4 +30,20 @@ public interface TransportProvider {
                              Duration electionTimeout) {
         return create(clusterId, selfId, members);
     }
+
+    /**
+     * The same, listening on {@code listenAddress} (host:port) instead of this server's member address, which the
+     * others still use to reach it: for a server behind NAT or in a container, which binds one address (say
+     * {@code 0.0.0.0:7101}) and is reached at another. The default supports only {@code null} (the member address).
+     *
+     * @throws IllegalArgumentException when this transport cannot listen elsewhere, or the address is not host:port
+     */
+    default Transport create(String clusterId, String selfId, Map<String, String> members,
+                             Duration electionTimeout, String listenAddress) {
+        if (listenAddress != null) {
+            throw new IllegalArgumentException(getClass().getName() + " listens only on the server's member address; "
+                    + "it cannot listen on " + listenAddress);
+        }
+        return create(clusterId, selfId, members, electionTimeout);
+    }
 }

@@ -42,6 +42,19 @@ public final class NettyTransportProvider implements TransportProvider {
     }
 
     /**
+     * {@inheritDoc} Outbound connections then leave from {@code listenAddress}'s host too ({@code 0.0.0.0}: any).
+     */
+    @Override
+    public NettyTransport create(String clusterId, String selfId, Map<String, String> members,
+                                 Duration electionTimeout, String listenAddress) {
+        NettyTransportOptions.Builder b = options(clusterId, selfId, members).livenessTimeout(electionTimeout);
+        if (listenAddress != null) {
+            b.listen(listenAddress);
+        }
+        return new NettyTransport(b.build());
+    }
+
+    /**
      * The options {@link #create} uses, to adjust before building: listen on {@code members.get(selfId)}, every
      * other member a peer.
      *
