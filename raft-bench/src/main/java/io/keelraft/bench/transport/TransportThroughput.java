@@ -1,12 +1,9 @@
 package io.keelraft.bench.transport;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.transport.netty.wire.AppendEntries;
-import io.keelraft.transport.netty.wire.Entry;
-import io.keelraft.transport.netty.wire.Frame;
+import io.keelraft.transport.netty.wire.direct.AppendEntriesCodec;
 import io.netty.channel.epoll.Epoll;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -141,15 +138,11 @@ public final class TransportThroughput {
 
     /** The bytes the transport puts on the wire for {@code m}: its protobuf Frame behind a 4-byte length. */
     private static byte[] frameBytes(Message.AppendEntries m) {
-        AppendEntries.Builder b = AppendEntries.newBuilder().setTerm(m.term()).setPrevLogIndex(m.prevLogIndex())
-                .setPrevLogTerm(m.prevLogTerm()).setLeaderCommit(m.leaderCommit()).setReadSeq(m.readSeq());
-        for (LogEntry e : m.entries()) {
-            b.addEntries(Entry.newBuilder().setTerm(e.term())
-                    .setType(io.keelraft.transport.netty.wire.EntryType.ENTRY_TYPE_COMMAND)
-                    .setPayload(UnsafeByteOperations.unsafeWrap(e.payload())));
-        }
-        byte[] body = Frame.newBuilder().setAppendEntries(b).build().toByteArray();
-        return ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array();
+        AppendEntriesCodec.Measured measured = AppendEntriesCodec.measure(m);
+        byte[] frame = new byte[4 + measured.frameSize()];
+        ByteBuffer.wrap(frame).putInt(measured.frameSize());
+        AppendEntriesCodec.writeFrame(measured, frame, 4);
+        return frame;
     }
 
     private static int intArg(String[] args, String name, int fallback) {

@@ -5,6 +5,7 @@ import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ClientRequest;
 import io.keelraft.transport.netty.wire.Frame;
 import io.keelraft.transport.netty.wire.Handshake;
+import io.keelraft.transport.netty.wire.direct.AppendEntriesCodec;
 import io.keelraft.transport.netty.wire.direct.CallFrame;
 import io.keelraft.transport.netty.wire.direct.FrameBytes;
 import io.netty.buffer.ByteBuf;

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.core.spi.ForwardResponse;
 import io.keelraft.transport.netty.wire.Frame;
+import io.keelraft.transport.netty.wire.direct.AppendEntriesCodec;
 import io.keelraft.transport.netty.wire.direct.CallFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.keelraft.core.protocol.Message;
 import io.keelraft.transport.netty.wire.AppendEntries;
+import io.keelraft.transport.netty.wire.direct.AppendEntriesCodec;
 import io.keelraft.transport.netty.wire.Entry;
 import io.keelraft.transport.netty.wire.EntryType;
 import io.keelraft.transport.netty.wire.Frame;

@@ -1,4 +1,4 @@
-package io.keelraft.transport.netty;
+package io.keelraft.transport.netty.wire.direct;
 
 import static io.keelraft.transport.netty.wire.direct.WireBytes.lengthDelimitedSize;
 import static io.keelraft.transport.netty.wire.direct.WireBytes.sizeIfNotEmpty;
@@ -11,7 +11,6 @@ import com.google.protobuf.WireFormat;
 import io.keelraft.core.protocol.EntryType;
 import io.keelraft.core.protocol.LogEntry;
 import io.keelraft.core.protocol.Message;
-import io.keelraft.transport.netty.wire.direct.WireCursor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +29,7 @@ import java.util.List;
  * <p>The protobuf primitives are {@link io.keelraft.transport.netty.wire.direct.WireBytes} and {@link WireCursor},
  * shared with the client protocol's ({@link io.keelraft.transport.netty.wire.direct.CallFrame}).
  */
-final class AppendEntriesCodec {
+public final class AppendEntriesCodec {
 
     private static final int FRAME_APPEND_ENTRIES = 4;
 
@@ -51,10 +50,10 @@ final class AppendEntriesCodec {
     // ------------------------------------------------------------------ writing
 
     /** An AppendEntries with its sizes worked out once, ready to write. */
-    record Measured(Message.AppendEntries message, int[] entrySizes, int bodySize, int frameSize) {
+    public record Measured(Message.AppendEntries message, int[] entrySizes, int bodySize, int frameSize) {
     }
 
-    static Measured measure(Message.AppendEntries m) {
+    public static Measured measure(Message.AppendEntries m) {
         List<LogEntry> entries = m.entries();
         int[] entrySizes = new int[entries.size()];
         int body = sizeIfSet(m.term()) + sizeIfSet(m.prevLogIndex()) + sizeIfSet(m.prevLogTerm())
@@ -71,7 +70,7 @@ final class AppendEntriesCodec {
     }
 
     /** Writes the Frame into {@code out} from {@code pos}, which has room for its {@code frameSize} bytes. */
-    static int writeFrame(Measured measured, byte[] out, int pos) {
+    public static int writeFrame(Measured measured, byte[] out, int pos) {
         Message.AppendEntries m = measured.message();
         pos = writeLengthDelimitedHead(out, pos, FRAME_APPEND_ENTRIES, measured.bodySize());
         // proto3 leaves zero values out; so do we, to produce the generated code's bytes.
@@ -116,7 +115,7 @@ final class AppendEntriesCodec {
      * The AppendEntries in the frame at {@code in[offset, offset + length)}, or null when the frame holds something
      * else, or anything this reader does not take, for the generated parser to handle.
      */
-    static Message.AppendEntries readFrame(byte[] frame, int offset, int length, String from, String to) {
+    public static Message.AppendEntries readFrame(byte[] frame, int offset, int length, String from, String to) {
         WireCursor in = WireCursor.body(frame, offset, length, FRAME_APPEND_ENTRIES);
         if (in == null) {
             return null; // another body, something after the AppendEntries, or bytes missing
