@@ -32,17 +32,28 @@ final class Retrying {
 
     private static <T> void run(RaftGroup runtime, Supplier<CompletableFuture<T>> attempt, int number,
                                 long deadline, boolean earlierMayHaveTakenEffect, CompletableFuture<T> out) {
+        long started = runtime.nanoTime();
         attempt.get().whenComplete((result, e) -> {
             long backoff = FIRST_BACKOFF_NANOS << Math.min(number - 1, 5);
             if (e == null) {
                 out.complete(result);
-            } else if (retryable(e) && number < MAX_ATTEMPTS && runtime.nanoTime() + backoff < deadline) {
+            } else if (retryable(e) && number < MAX_ATTEMPTS && runtime.nanoTime() + backoff < deadline
+                    && !waitedForALeaderInVain(e, runtime.nanoTime() - started, runtime.requestTimeoutNanos())) {
                 boolean unknown = earlierMayHaveTakenEffect || RaftException.failureMayHaveTakenEffect(e);
                 runtime.schedule(() -> run(runtime, attempt, number + 1, deadline, unknown, out), backoff);
             } else {
                 out.completeExceptionally(finalFailure(e, earlierMayHaveTakenEffect));
             }
         });
+    }
+
+    /**
+     * True when the attempt already waited for a leader about as long as a request may take (a command or read
+     * waits for one while none is known) and none came: another attempt would wait as long again.
+     */
+    private static boolean waitedForALeaderInVain(Throwable e, long tookNanos, long requestTimeoutNanos) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof NotLeaderException nl && nl.leaderId() == null && tookNanos >= requestTimeoutNanos / 2;
     }
 
     /**

@@ -90,7 +90,9 @@ final class ErrorReplies {
     static boolean retryable(Throwable failure) {
         Throwable e = unwrap(failure);
         return e instanceof RaftException && !(e instanceof ShutdownException)
-                && !(e instanceof SessionExpiredException);
+                && !(e instanceof SessionExpiredException)
+                // No leader known: Keel already waited for one for the whole request timeout before saying so.
+                && !(e instanceof NotLeaderException nl && nl.leaderId() == null);
     }
 
     static Throwable unwrap(Throwable e) {
